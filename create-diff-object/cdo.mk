@@ -1,0 +1,1 @@
+# create-diff-object/cdo.mk: filled in by its owner

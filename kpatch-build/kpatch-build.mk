@@ -1,0 +1,1 @@
+# kpatch-build/kpatch-build.mk: filled in by its owner

@@ -1,0 +1,1 @@
+# lookup/lookup.mk: filled in by its owner

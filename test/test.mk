@@ -1,0 +1,1 @@
+# test/test.mk: filled in by its owner
