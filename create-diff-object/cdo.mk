@@ -1,1 +1,20 @@
-# create-diff-object/cdo.mk: filled in by its owner
+# create-diff-object and the ELF model it shares with create-klp-module.
+-include create-diff-object/arch-x86.mk
+
+ELF_OBJS := $(BUILD)/create-diff-object/kelf.o $(BUILD)/create-diff-object/util.o
+
+CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
+	$(BUILD)/create-diff-object/correlate.o \
+	$(BUILD)/create-diff-object/compare.o \
+	$(BUILD)/create-diff-object/include.o \
+	$(BUILD)/create-diff-object/special.o \
+	$(BUILD)/create-diff-object/klp.o \
+	$(BUILD)/create-diff-object/output.o \
+	$(BUILD)/create-diff-object/report.o \
+	$(BUILD)/create-diff-object/arch-x86.o \
+	$(X86_INSN_OBJS) $(ELF_OBJS) $(LOOKUP_OBJS)
+
+$(BUILD)/create-diff-object/create-diff-object: $(CDO_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PROGRAMS += $(BUILD)/create-diff-object/create-diff-object

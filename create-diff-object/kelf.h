@@ -6,8 +6,8 @@
  * relocations per section sorted by offset), mutable, and written back out
  * as a fresh file. create-diff-object and create-klp-module both use it.
  */
-#ifndef KPATCH_ELF_H
-#define KPATCH_ELF_H
+#ifndef KPATCH_KELF_H
+#define KPATCH_KELF_H
 
 #include <gelf.h>
 #include <stdbool.h>
@@ -115,6 +115,8 @@ void elf_free(struct elf *elf);
 /* Lookups: O(1) average by name, O(log n) by offset. */
 struct section *elf_find_section(const struct elf *elf, const char *name);
 struct symbol *elf_find_symbol(const struct elf *elf, const char *name);	/* first by index */
+/* The next symbol with the same name as prev, or NULL. */
+struct symbol *elf_find_symbol_next(const struct elf *elf, struct symbol *prev);
 struct symbol *elf_symbol_containing(const struct section *sec, uint64_t offset);
 /* First relocation of base's rela section with offset >= start, or NULL. */
 struct rela *elf_rela_at_or_after(const struct section *base, uint64_t start);
