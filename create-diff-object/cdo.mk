@@ -18,3 +18,7 @@ $(BUILD)/create-diff-object/create-diff-object: $(CDO_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 PROGRAMS += $(BUILD)/create-diff-object/create-diff-object
+
+$(BUILD)/test/unit/kelf-test: $(BUILD)/test/unit/kelf-test.o $(ELF_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+TESTS += $(BUILD)/test/unit/kelf-test
