@@ -1,1 +1,11 @@
-# lookup/lookup.mk: filled in by its owner
+# lookup/lookup.mk: the lookup library (symbol resolution against the
+# parent), the DWARF struct-size reader, and their unit test.
+
+LOOKUP_OBJS := $(BUILD)/lookup/lookup.o $(BUILD)/lookup/htab.o \
+	       $(BUILD)/lookup/structsize.o
+
+$(BUILD)/test/unit/lookup-test: $(BUILD)/test/unit/lookup-test.o $(LOOKUP_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TESTS += $(BUILD)/test/unit/lookup-test

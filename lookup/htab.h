@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * htab: a small open-addressing hash index. It stores item numbers (indexes
+ * into the caller's own arrays) keyed by a caller-computed 64-bit hash; the
+ * caller supplies the equality test, so one implementation serves every key
+ * shape (a name, a (block, name) pair, ...) without copying keys.
+ */
+#ifndef KPATCH_LOOKUP_HTAB_H
+#define KPATCH_LOOKUP_HTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTAB_NONE UINT32_MAX
+
+struct htab_slot {
+	uint64_t hash;
+	uint32_t item;		/* HTAB_NONE: empty */
+};
+
+struct htab {
+	struct htab_slot *slots;
+	size_t mask;		/* capacity - 1; capacity is a power of two */
+	size_t used;
+};
+
+/* Does item equal the key being searched for? */
+typedef bool (*htab_match_fn)(const void *ctx, uint32_t item, const void *key);
+
+/* Sized so that expected items keep the load at or below one half. */
+int htab_init(struct htab *table, size_t expected);
+void htab_free(struct htab *table);
+
+/* Adds item without checking for an existing equal key; -1 on ENOMEM. */
+int htab_insert(struct htab *table, uint64_t hash, uint32_t item);
+
+/* First inserted item matching key, or HTAB_NONE. */
+uint32_t htab_find(const struct htab *table, uint64_t hash,
+		   htab_match_fn match, const void *ctx, const void *key);
+
+/* FNV-1a with a final avalanche so that linear probing spreads well. */
+uint64_t htab_hash_string(const char *string);
+uint64_t htab_hash_mix(uint64_t hash, uint64_t value);
+
+#endif

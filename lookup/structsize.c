@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "structsize.h"
+
+struct size_search {
+	const char *const *names;
+	unsigned long *sizes;
+	bool *found;
+	size_t n;
+	size_t remaining;
+};
+
+static void consider_struct(Dwarf_Die *die, struct size_search *search)
+{
+	const char *name;
+	int size;
+	size_t i;
+
+	/* A forward declaration has no size; keep looking for the body. */
+	if (dwarf_hasattr(die, DW_AT_declaration))
+		return;
+	name = dwarf_diename(die);
+	if (!name)
+		return;
+	for (i = 0; i < search->n; i++) {
+		if (search->found[i] || name[0] != search->names[i][0] ||
+		    strcmp(name, search->names[i]))
+			continue;
+		size = dwarf_bytesize(die);
+		if (size < 0)
+			return;
+		search->sizes[i] = size;
+		search->found[i] = true;
+		search->remaining--;
+	}
+}
+
+/*
+ * Named structs are children of the unit (C) or of a namespace (C++);
+ * never descend into anything else, which is what keeps this fast on a
+ * vmlinux with hundreds of MB of DWARF.
+ */
+static int walk_children(Dwarf_Die *parent, struct size_search *search)
+{
+	Dwarf_Die child;
+	int status = dwarf_child(parent, &child);
+
+	while (status == 0 && search->remaining) {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_structure_type)
+			consider_struct(&child, search);
+		else if (tag == DW_TAG_namespace && walk_children(&child, search))
+			return -1;
+		status = dwarf_siblingof(&child, &child);
+	}
+	return status < 0 ? -1 : 0;
+}
+
+int dwarf_struct_sizes(const char *elf_path, const char *const *names,
+		       size_t n, unsigned long *sizes, char *err, size_t errlen)
+{
+	bool found[n ? n : 1];
+	struct size_search search = { names, sizes, found, n, n };
+	Dwarf_CU *unit = NULL;
+	Dwarf_Die unit_die;
+	Dwarf *dwarf;
+	int result = 0, fd;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sizes[i] = 0;
+		found[i] = false;
+	}
+	fd = open(elf_path, O_RDONLY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", elf_path, strerror(errno));
+		return -1;
+	}
+	dwarf = dwarf_begin(fd, DWARF_C_READ);
+	if (!dwarf) {
+		snprintf(err, errlen, "%s: no DWARF debug info: %s", elf_path,
+			 dwarf_errmsg(-1));
+		close(fd);
+		return -1;
+	}
+	while (search.remaining) {
+		int status = dwarf_get_units(dwarf, unit, &unit, NULL, NULL,
+					     &unit_die, NULL);
+
+		if (status > 0)
+			break;
+		if (status < 0 || walk_children(&unit_die, &search)) {
+			snprintf(err, errlen, "%s: bad DWARF: %s", elf_path,
+				 dwarf_errmsg(-1));
+			result = -1;
+			break;
+		}
+	}
+	dwarf_end(dwarf);
+	close(fd);
+	return result;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * structsize: sizes of named structs from a file's DWARF, used to learn
+ * the entry size of special sections (__bug_table, .altinstructions, ...)
+ * for the exact kernel that was built.
+ */
+#ifndef KPATCH_LOOKUP_STRUCTSIZE_H
+#define KPATCH_LOOKUP_STRUCTSIZE_H
+
+#include <stddef.h>
+
+/*
+ * For each names[i], sizes[i] = DW_AT_byte_size of the first complete
+ * (non-declaration) struct of that name, or 0 if none. Returns 0, or -1
+ * with err naming the file when it can't be opened or has no DWARF.
+ */
+int dwarf_struct_sizes(const char *elf_path, const char *const *names,
+		       size_t n, unsigned long *sizes, char *err, size_t errlen);
+
+#endif
