@@ -5,6 +5,12 @@
  * (Volume 2, Appendix A) for 64-bit mode.  Each opcode gets one byte of
  * attributes: whether a ModRM byte follows and what kind of immediate
  * follows the ModRM/SIB/displacement bytes.
+ *
+ * One deliberate deviation from the SDM: 0f ff (UD0) is decoded as a
+ * two-byte instruction without ModRM, as AMD CPUs and the kernel's own
+ * decoder do.  Kernels used the bare "0f ff" as a trap (e.g. the
+ * .text..refcount exception stubs), so only this reading walks such code
+ * correctly.  (binutils decodes a ModRM, Intel-style.)
  */
 #include <string.h>
 
@@ -77,7 +83,7 @@ static const uint8_t map2[256] = {
 /* 4 */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
 /* 5 */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
 /* 6 */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
-/* 7 */  MB, MB, MB, MB, M_, M_, M_, __, SP, M_, XX, XX, M_, M_, M_, M_,
+/* 7 */  MB, MB, MB, MB, M_, M_, M_, __, M_, M_, XX, XX, M_, M_, M_, M_,
 /* 8 */  _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z,
 /* 9 */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
 /* a */  __, __, __, M_, MB, M_, XX, XX, __, __, __, M_, MB, M_, M_, M_,
@@ -85,7 +91,7 @@ static const uint8_t map2[256] = {
 /* c */  M_, M_, MB, M_, MB, MB, MB, M_, __, __, __, __, __, __, __, __,
 /* d */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
 /* e */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
-/* f */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
+/* f */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, __,
 };
 
 #undef __
@@ -341,14 +347,12 @@ opcode:
 	set_opcode(insn, map, op);
 	pos++;
 
+	/* 0f 78: vmread, but extrq/insertq (66/f2) with imm8, imm8 */
+	if (map == 1 && op == 0x78 && (prefixes & (P_66 | P_F2)))
+		imm = 2;
+
 	if (attr & (A_BAD | A_SPECIAL))
 		return -1;
-
-	/* 0f 78: vmread, but extrq/insertq (66/f2) with imm8, imm8 */
-	if (map == 1 && op == 0x78 && (prefixes & (P_66 | P_F2))) {
-		attr = A_MODRM;
-		imm = 2;
-	}
 
 	if (attr & (A_MODRM | A_MODREG)) {
 		r = decode_modrm(buf, avail, pos, attr & A_MODREG, insn);

@@ -40,6 +40,8 @@ struct x86_insn {
  *    immediates (imm_offset/imm_size), like the SDM's "cb"/"cd" encoding.
  *  - A 66 prefix on a near branch is decoded the AMD / binutils way (rel16);
  *    compilers never emit that form.
+ *  - 0f ff (UD0) is two bytes, without ModRM, as the kernel uses it (the
+ *    kernel's decoder and AMD agree; binutils decodes a ModRM).
  *  - For 0f 20..23 (mov to/from control/debug registers) the ModRM mod field
  *    is ignored by the CPU: no displacement is decoded and rip_relative is 0.
  */

@@ -1,0 +1,13 @@
+# create-diff-object/arch-x86.mk: x86-64 instruction decoder and its test.
+# Included from create-diff-object/cdo.mk.
+
+X86_INSN_OBJS := $(BUILD)/create-diff-object/arch-x86-insn.o
+
+# Decoder unit test: hand-written cases plus every executable section of
+# the x86_64 corpus compared instruction by instruction with objdump.
+# Run from the top of the tree: it finds the corpus at
+# ../shared/corpus/kpatch-unit/x86_64 (or $X86_INSN_CORPUS).
+$(BUILD)/test/unit/x86-insn-test: $(BUILD)/test/unit/x86-insn-test.o $(X86_INSN_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TESTS += $(BUILD)/test/unit/x86-insn-test
