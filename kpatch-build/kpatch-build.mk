@@ -1,1 +1,2 @@
 # kpatch-build/kpatch-build.mk: filled in by its owner
+include kpatch-build/module.mk

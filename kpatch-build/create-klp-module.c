@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * create-klp-module: turn the kbuild-linked livepatch module into the
+ * kernel's livepatch ELF format.
+ *
+ * create-diff-object leaves every reference the module loader cannot
+ * resolve (unexported vmlinux symbols, anything in another module) as an
+ * ordinary relocation against an undefined weak symbol named
+ *
+ *	.klp.sym.<objname>.<symbol>,<sympos>
+ *
+ * Once kbuild has linked the .ko, this program moves each such relocation
+ * out of its ordinary .rela<section> into .klp.rela.<objname>.<section>
+ * (flagged SHF_RELA_LIVEPATCH, so the loader hands it to livepatch instead
+ * of applying it) and gives each .klp.sym symbol the section index
+ * SHN_LIVEPATCH (so the loader does not try to resolve it).
+ *
+ * When does the kernel (6.12) apply those sections?
+ *
+ *   load_module()
+ *     simplify_symbols()       SHN_LIVEPATCH symbols are skipped
+ *     apply_relocations()      ordinary sections; .klp.rela.vmlinux.* too:
+ *                              klp_apply_section_relocs(.., objname NULL)
+ *                              resolves them right here
+ *     post_relocation()        sort_extable (__ex_table), percpu_modcopy
+ *                              (.data..percpu copied to every CPU),
+ *                              module_finalize(): .altinstructions (and the
+ *                              .altinstr_replacement code it copies),
+ *                              .retpoline_sites, .return_sites, .call_sites,
+ *                              .cfi_sites, .ibt_endbr_seal, .smp_locks,
+ *                              .orc_unwind(_ip), __bug_table
+ *     ftrace_module_init()     __mcount_loc / __patchable_function_entries
+ *     prepare_coming_module()  COMING notifiers: __jump_table,
+ *                              .static_call_sites, tracepoints, trace
+ *                              events, kprobes blacklist, dyndbg, ...
+ *     do_init_module()         the module's init: klp_enable_patch()
+ *
+ *   .klp.rela.<module>.* are applied only by klp_init_object_loaded(), i.e.
+ *   from klp_enable_patch() if <module> is already loaded, or later from
+ *   klp_module_coming() when it loads -- and cleared again when it goes.
+ *
+ * So vmlinux klp relocations are written before any of the patch module's
+ * special sections is consumed: they are fine anywhere. Module klp
+ * relocations are written too late for every section in load_time_sections
+ * below (the kernel would already have used the unrelocated zero), and
+ * into .init.* sections they might be written after that memory was freed.
+ * Those combinations are refused; everything else is converted.
+ *
+ * Relocations for sections that are not SHF_ALLOC (debug info and other
+ * non-loaded sections) are left alone: the loader never applies them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kelf.h"
+#include "kpatch-format.h"
+#include "util.h"
+
+#define KLP_OBJNAME_MAX	55	/* MODULE_NAME_LEN - 1 on 64-bit */
+#define KLP_SYMNAME_MAX	511	/* KSYM_NAME_LEN - 1 */
+
+static const char *prog = "create-klp-module";
+static bool debug;
+
+static void __attribute__((format(printf, 2, 3), noreturn))
+die(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ERROR: %s: ", prog, file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	fprintf(stderr, "%s: DEBUG: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Sections whose contents the kernel consumes while loading the patch
+ * module, i.e. before a module-specific klp relocation could be written.
+ * Exact names, or prefixes when the entry ends in '*'.
+ */
+static const char *const load_time_sections[] = {
+	".altinstructions", ".altinstr_replacement", ".altinstr_aux",
+	".parainstructions", "__jump_table", ".static_call_sites",
+	"__bug_table", "__ex_table", ".orc_unwind", ".orc_unwind_ip",
+	".smp_locks", ".retpoline_sites", ".return_sites", ".call_sites",
+	".cfi_sites", ".ibt_endbr_seal", ".kcfi_traps", "__kcfi_traps",
+	"__mcount_loc", "__patchable_function_entries",
+	"__tracepoints", "__tracepoints_ptrs", "__tracepoints_strings",
+	"_ftrace_events", "_ftrace_eval_map", "__trace_printk_fmt",
+	"__bpf_raw_tp_map", "_kprobe_blacklist", "__error_injection_whitelist",
+	"__param", "__ksymtab*", "__kcrctab*", ".ctors*", ".init_array*",
+	"__dyndbg", "__dyndbg_classes", ".printk_index", "__kunit_suites",
+	".data..percpu*", ".gnu.linkonce.this_module", ".modinfo",
+	".kpatch.*", ".init.*",
+	NULL
+};
+
+static bool section_matches(const char *name, const char *pattern)
+{
+	size_t n = strlen(pattern);
+
+	if (n && pattern[n - 1] == '*')
+		return !strncmp(name, pattern, n - 1);
+	return !strcmp(name, pattern);
+}
+
+static bool is_load_time_section(const char *name)
+{
+	for (const char *const *p = load_time_sections; *p; p++)
+		if (section_matches(name, *p))
+			return true;
+	return false;
+}
+
+struct klp_sym {
+	char objname[KLP_OBJNAME_MAX + 1];
+	bool vmlinux;
+};
+
+static bool is_klp_sym_name(const char *name)
+{
+	return !strncmp(name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX));
+}
+
+/*
+ * Parse ".klp.sym.<objname>.<name>,<sympos>" the way the kernel's
+ * klp_resolve_symbols() will (sscanf ".klp.sym.%55[^.].%511[^,],%lu"),
+ * but strictly: anything the kernel would truncate, misparse or ignore
+ * is an error here.
+ */
+static const char *parse_klp_sym(const char *full, struct klp_sym *out)
+{
+	const char *p = full + strlen(KLP_SYM_PREFIX);
+	const char *dot = strchr(p, '.');
+	const char *comma, *digits;
+	size_t objlen, namelen;
+	unsigned long long pos = 0;
+
+	if (!dot)
+		return "no '.' between the object name and the symbol name";
+	objlen = (size_t)(dot - p);
+	if (objlen == 0)
+		return "empty object name";
+	if (objlen > KLP_OBJNAME_MAX)
+		return "object name longer than 55 characters";
+	for (const char *c = p; c < dot; c++) {
+		if (*c == ',' || *c <= ' ' || *c == 0x7f)
+			return "object name contains ',', blanks or control characters";
+		if (*c == '-')
+			return "object name contains '-' (module names use '_')";
+	}
+	comma = strchr(dot + 1, ',');
+	if (!comma)
+		return "no ',<sympos>' suffix";
+	namelen = (size_t)(comma - (dot + 1));
+	if (namelen == 0)
+		return "empty symbol name";
+	if (namelen > KLP_SYMNAME_MAX)
+		return "symbol name longer than 511 characters";
+	digits = comma + 1;
+	if (!*digits)
+		return "empty sympos";
+	for (const char *c = digits; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return "sympos is not a decimal number";
+		pos = pos * 10 + (unsigned long long)(*c - '0');
+		if (pos > 0xffffffffULL)
+			return "sympos out of range";
+	}
+	memcpy(out->objname, p, objlen);
+	out->objname[objlen] = '\0';
+	out->vmlinux = !strcmp(out->objname, "vmlinux");
+	return NULL;
+}
+
+/* Size in bytes a relocation writes, or 0 if the x86 module loader can't do it. */
+static unsigned int x86_reloc_size(unsigned int type)
+{
+	switch (type) {
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	case R_X86_64_32:
+	case R_X86_64_32S:
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+struct klp_sec {
+	struct section *sec;
+	struct section *base;
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "usage: create-klp-module [--debug] IN.ko OUT.ko\n";
+	char err[1024];
+	struct elf *elf;
+	const char *in, *out;
+	struct klp_sym *info;
+	struct klp_sec *ksecs = NULL;
+	size_t nr_ksecs = 0, nr_moved = 0, nr_klp_syms = 0;
+	size_t nr_sections;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "dh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 1;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	in = argv[optind];
+	out = argv[optind + 1];
+
+	elf = elf_read(in, err, sizeof(err));
+	if (!elf) {
+		fprintf(stderr, "%s: ERROR: %s\n", prog, err);
+		return 1;
+	}
+	if (elf->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || elf->ehdr.e_type != ET_REL)
+		die(in, "not a 64-bit relocatable object (kernel module)");
+
+	/* Validate and classify every .klp.sym symbol. */
+	info = xcalloc(elf->nr_symbols, sizeof(*info));
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+		const char *problem;
+
+		if (sym->type == STT_SECTION || !is_klp_sym_name(sym->name))
+			continue;
+		problem = parse_klp_sym(sym->name, &info[i]);
+		if (problem)
+			die(in, "livepatch symbol '%s': %s (expected .klp.sym.<objname>.<symbol>,<sympos>)",
+			    sym->name, problem);
+		if (sym->sec || (sym->sym.st_shndx != SHN_UNDEF &&
+				 sym->sym.st_shndx != KPATCH_SHN_LIVEPATCH))
+			die(in, "livepatch symbol '%s' is defined (section index %u); it must be undefined",
+			    sym->name, (unsigned int)sym->sym.st_shndx);
+		if (sym->bind == STB_LOCAL)
+			die(in, "livepatch symbol '%s' is local; it must be global or weak",
+			    sym->name);
+		nr_klp_syms++;
+	}
+
+	/* Existing .klp.rela sections (running on our own output again). */
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		if (!is_rela_section(sec) || !(sec->sh.sh_flags & KPATCH_SHF_RELA_LIVEPATCH))
+			continue;
+		ksecs = xrealloc(ksecs, (nr_ksecs + 1) * sizeof(*ksecs));
+		ksecs[nr_ksecs].sec = sec;
+		ksecs[nr_ksecs].base = sec->base;
+		nr_ksecs++;
+	}
+
+	/* Move the relocations. Only sections present on input are scanned. */
+	nr_sections = elf->nr_sections;
+	for (size_t i = 1; i < nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+		struct section *base = rs->base;
+		size_t kept = 0;
+
+		if (!is_rela_section(rs) || (rs->sh.sh_flags & KPATCH_SHF_RELA_LIVEPATCH))
+			continue;
+		if (!base || is_debug_section(rs) || !(base->sh.sh_flags & SHF_ALLOC)) {
+			for (size_t j = 0; j < rs->nr_relas; j++)
+				if (rs->relas[j].sym && info[rs->relas[j].sym->index].objname[0])
+					dbg("%s: leaving %s+0x%lx -> %s (section not loaded)",
+					    in, base ? base->name : "?",
+					    (unsigned long)rs->relas[j].offset,
+					    rs->relas[j].sym->name);
+			continue;
+		}
+
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			struct rela r = rs->relas[j];
+			struct klp_sym *ks = r.sym ? &info[r.sym->index] : NULL;
+			struct section *ksec = NULL;
+			char *name;
+
+			if (!ks || !ks->objname[0]) {
+				rs->relas[kept++] = r;
+				continue;
+			}
+			if (!ks->vmlinux && is_load_time_section(base->name))
+				die(in, "section %s references livepatch symbol '%s' of module '%s': "
+				    "the kernel uses %s while loading the patch module, before module "
+				    "symbols can be resolved (only vmlinux symbols are supported there)",
+				    base->name, r.sym->name, ks->objname, base->name);
+			if (elf->ehdr.e_machine == EM_X86_64) {
+				unsigned int size = x86_reloc_size(r.type);
+
+				if (!size)
+					die(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' "
+					    "is not supported by the x86 module loader",
+					    base->name, (unsigned long)r.offset, r.type, r.sym->name);
+				if (base->sh.sh_type != SHT_NOBITS &&
+				    (r.offset + size > base->size ||
+				     memcmp(base->data + r.offset, "\0\0\0\0\0\0\0\0", size)))
+					die(in, "%s+0x%lx: bytes under the relocation against '%s' are not zero "
+					    "(the kernel refuses to apply it)",
+					    base->name, (unsigned long)r.offset, r.sym->name);
+			}
+
+			name = xasprintf("%s%s.%s", KLP_RELA_PREFIX, ks->objname, base->name);
+			for (size_t k = 0; k < nr_ksecs; k++) {
+				if (ksecs[k].base == base && !strcmp(ksecs[k].sec->name, name)) {
+					ksec = ksecs[k].sec;
+					break;
+				}
+			}
+			if (!ksec) {
+				if (elf_find_section(elf, name))
+					die(in, "section %s already exists but is not a livepatch relocation section for %s",
+					    name, base->name);
+				ksec = elf_add_section(elf, name, SHT_RELA,
+						       SHF_ALLOC | SHF_INFO_LINK |
+						       KPATCH_SHF_RELA_LIVEPATCH,
+						       8, sizeof(Elf64_Rela), NULL, 0);
+				ksec->base = base;	/* base->rela stays the ordinary one */
+				ksecs = xrealloc(ksecs, (nr_ksecs + 1) * sizeof(*ksecs));
+				ksecs[nr_ksecs].sec = ksec;
+				ksecs[nr_ksecs].base = base;
+				nr_ksecs++;
+				dbg("%s: new section %s", in, name);
+			}
+			free(name);
+			elf_add_rela(ksec, r.sym, r.offset, r.addend, r.type);
+			dbg("%s: %s+0x%lx -> %s%+ld (type %u) moved", in, base->name,
+			    (unsigned long)r.offset, r.sym->name, (long)r.addend, r.type);
+			nr_moved++;
+		}
+		rs->nr_relas = kept;
+		rs->size = rs->sh.sh_size = kept * sizeof(Elf64_Rela);
+	}
+	for (size_t k = 0; k < nr_ksecs; k++) {
+		struct section *ks = ksecs[k].sec;
+
+		elf_sort_relas(ks);
+		ks->size = ks->sh.sh_size = ks->nr_relas * sizeof(Elf64_Rela);
+	}
+
+	/* Mark the symbols. */
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+
+		if (!info[i].objname[0])
+			continue;
+		sym->sec = NULL;
+		sym->sym.st_shndx = KPATCH_SHN_LIVEPATCH;
+		sym->sym.st_value = 0;
+	}
+
+	dbg("%s: %zu livepatch symbols, %zu relocations moved into %zu sections",
+	    in, nr_klp_syms, nr_moved, nr_ksecs);
+
+	if (elf_write(elf, out, err, sizeof(err))) {
+		fprintf(stderr, "%s: ERROR: %s\n", prog, err);
+		return 1;
+	}
+	free(ksecs);
+	free(info);
+	elf_free(elf);
+	return 0;
+}

@@ -1,0 +1,21 @@
+# kpatch-build/module.mk: create-klp-module, the livepatch module template,
+# build-module and the patch-author headers. Included from kpatch-build.mk.
+
+$(BUILD)/kpatch-build/create-klp-module: $(BUILD)/kpatch-build/create-klp-module.o $(ELF_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PROGRAMS += $(BUILD)/kpatch-build/create-klp-module
+
+# Run as `test/unit/create-klp-module-test.sh BUILD`; needs the program.
+TESTS += test/unit/create-klp-module-test.sh
+test/unit/create-klp-module-test.sh: $(BUILD)/kpatch-build/create-klp-module
+
+# What `make install` copies (the driver engineer's install rule uses these):
+# programs to $(LIBEXECDIR), the template to $(DATADIR)/module, headers to
+# $(DATADIR)/include.
+MODULE_LIBEXEC := $(BUILD)/kpatch-build/create-klp-module kpatch-build/build-module
+MODULE_TEMPLATE := kpatch-build/module/livepatch-main.c \
+	kpatch-build/module/livepatch.lds kpatch-build/module/Kbuild \
+	kpatch-build/module/Makefile
+MODULE_HEADERS := include/kpatch-format.h include/kpatch-macros.h \
+	include/kpatch-syscall.h
