@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "htab.h"
+#include "lookup-htab.h"
 #include "lookup.h"
 
 #define NO_BLOCK UINT32_MAX
@@ -63,14 +63,14 @@ struct lookup_table {
 	size_t files_capacity;
 	/* Handed out for a file with no locals and no block to match. */
 	struct lookup_file no_locals_file;
-	struct htab globals;		/* name -> first global */
-	struct htab locals;		/* (block, name) -> local */
-	struct htab files_by_name;	/* file name -> first block */
+	struct lookup_htab globals;		/* name -> first global */
+	struct lookup_htab locals;		/* (block, name) -> local */
+	struct lookup_htab files_by_name;	/* file name -> first block */
 	char *symvers_text;		/* owns export names and objnames */
 	struct lookup_export *exports;
 	size_t nexports;
 	size_t exports_capacity;
-	struct htab exports_by_name;
+	struct lookup_htab exports_by_name;
 };
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
@@ -214,7 +214,7 @@ static bool match_local(const void *ctx, uint32_t item, const void *key)
 
 static uint64_t local_hash(uint32_t block, const char *name)
 {
-	return htab_hash_mix(htab_hash_string(name), block);
+	return lookup_htab_hash_mix(lookup_htab_hash_string(name), block);
 }
 
 static bool match_file_name(const void *ctx, uint32_t item, const void *key)
@@ -269,20 +269,20 @@ static int build_indexes(struct lookup_table *table)
 {
 	size_t i;
 
-	if (htab_init(&table->globals, table->nsyms / 2) ||
-	    htab_init(&table->locals, table->nsyms) ||
-	    htab_init(&table->files_by_name, table->nfiles))
+	if (lookup_htab_init(&table->globals, table->nsyms / 2) ||
+	    lookup_htab_init(&table->locals, table->nsyms) ||
+	    lookup_htab_init(&table->files_by_name, table->nfiles))
 		return -1;
 
 	for (i = 0; i < table->nfiles; i++) {
 		struct lookup_file *file = &table->files[i];
-		uint64_t hash = htab_hash_string(file->name);
-		uint32_t head = htab_find(&table->files_by_name, hash,
+		uint64_t hash = lookup_htab_hash_string(file->name);
+		uint32_t head = lookup_htab_find(&table->files_by_name, hash,
 					  match_file_name, table, file->name);
 
-		if (head == HTAB_NONE) {
+		if (head == LOOKUP_HTAB_NONE) {
 			file->last_same_name = i;
-			if (htab_insert(&table->files_by_name, hash, i))
+			if (lookup_htab_insert(&table->files_by_name, hash, i))
 				return -1;
 		} else {
 			table->files[table->files[head].last_same_name]
@@ -297,21 +297,21 @@ static int build_indexes(struct lookup_table *table)
 		if (sym->block != NO_BLOCK) {
 			struct local_key key = { sym->block, sym->name };
 			uint64_t hash = local_hash(sym->block, sym->name);
-			uint32_t first = htab_find(&table->locals, hash,
+			uint32_t first = lookup_htab_find(&table->locals, hash,
 						   match_local, table, &key);
 
-			if (first != HTAB_NONE)
+			if (first != LOOKUP_HTAB_NONE)
 				table->syms[first].dup_in_block = true;
-			else if (htab_insert(&table->locals, hash, i))
+			else if (lookup_htab_insert(&table->locals, hash, i))
 				return -1;
 		} else if (is_global_bind(sym->bind)) {
-			uint64_t hash = htab_hash_string(sym->name);
-			uint32_t other = htab_find(&table->globals, hash,
+			uint64_t hash = lookup_htab_hash_string(sym->name);
+			uint32_t other = lookup_htab_find(&table->globals, hash,
 						   match_global_name, table,
 						   sym->name);
 
-			if (other == HTAB_NONE) {
-				if (htab_insert(&table->globals, hash, i))
+			if (other == LOOKUP_HTAB_NONE) {
+				if (lookup_htab_insert(&table->globals, hash, i))
 					return -1;
 				continue;
 			}
@@ -791,7 +791,7 @@ static int add_export(struct lookup_table *table, const char *name,
 	}
 	table->exports[table->nexports].name = name;
 	table->exports[table->nexports].objname = objname;
-	return htab_insert(&table->exports_by_name, htab_hash_string(name),
+	return lookup_htab_insert(&table->exports_by_name, lookup_htab_hash_string(name),
 			   table->nexports++);
 }
 
@@ -805,7 +805,7 @@ static int load_symvers(struct lookup_table *table, const char *path,
 	table->symvers_text = read_whole_file(path, &length, err, errlen);
 	if (!table->symvers_text)
 		return -1;
-	if (htab_init(&table->exports_by_name, length / 48)) {
+	if (lookup_htab_init(&table->exports_by_name, length / 48)) {
 		set_error(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
@@ -933,7 +933,7 @@ struct lookup_table *lookup_open(const char *symtab_path, const char *objname,
 	if (symvers_path) {
 		if (load_symvers(table, symvers_path, err, errlen))
 			goto fail;
-	} else if (htab_init(&table->exports_by_name, 0)) {
+	} else if (lookup_htab_init(&table->exports_by_name, 0)) {
 		set_error(err, errlen, "%s: out of memory", symtab_path);
 		goto fail;
 	}
@@ -951,10 +951,10 @@ void lookup_close(struct lookup_table *table)
 		return;
 	for (i = 0; i < table->nfiles; i++)
 		free(table->files[i].names);
-	htab_free(&table->globals);
-	htab_free(&table->locals);
-	htab_free(&table->files_by_name);
-	htab_free(&table->exports_by_name);
+	lookup_htab_free(&table->globals);
+	lookup_htab_free(&table->locals);
+	lookup_htab_free(&table->files_by_name);
+	lookup_htab_free(&table->exports_by_name);
 	free(table->files);
 	free(table->syms);
 	free(table->exports);
@@ -1038,7 +1038,7 @@ static uint64_t names_signature(const char *const *names, size_t count)
 	size_t i;
 
 	for (i = 0; i < count; i++)
-		signature = htab_hash_mix(signature, htab_hash_string(names[i]));
+		signature = lookup_htab_hash_mix(signature, lookup_htab_hash_string(names[i]));
 	return signature;
 }
 
@@ -1107,9 +1107,9 @@ int lookup_match_file(struct lookup_table *table, const char *file,
 	count = sort_distinct(names, count);
 	signature = names_signature(names, count);
 
-	block = htab_find(&table->files_by_name, htab_hash_string(file),
+	block = lookup_htab_find(&table->files_by_name, lookup_htab_hash_string(file),
 			  match_file_name, table, file);
-	for (; block != HTAB_NONE && block != NO_BLOCK;
+	for (; block != LOOKUP_HTAB_NONE && block != NO_BLOCK;
 	     block = table->files[block].next_same_name) {
 		if (prepare_file(table, block)) {
 			set_error(err, errlen, "%s: out of memory",
@@ -1174,9 +1174,9 @@ bool lookup_local(const struct lookup_table *table,
 		return false;
 	key.block = file - table->files;
 	key.name = name;
-	found = htab_find(&table->locals, local_hash(key.block, name),
+	found = lookup_htab_find(&table->locals, local_hash(key.block, name),
 			  match_local, table, &key);
-	if (found == HTAB_NONE || table->syms[found].dup_in_block)
+	if (found == LOOKUP_HTAB_NONE || table->syms[found].dup_in_block)
 		return false;
 	fill_result(table, &table->syms[found], result);
 	result->sympos = table->syms[found].sympos;
@@ -1188,19 +1188,19 @@ static bool exported_by(const struct lookup_table *table, const char *name,
 {
 	struct lookup_export wanted = { name, objname };
 
-	return htab_find(&table->exports_by_name, htab_hash_string(name),
+	return lookup_htab_find(&table->exports_by_name, lookup_htab_hash_string(name),
 			 match_export_name_and_owner, table,
-			 &wanted) != HTAB_NONE;
+			 &wanted) != LOOKUP_HTAB_NONE;
 }
 
 bool lookup_exported(const struct lookup_table *table, const char *name,
 		     const char **objname)
 {
-	uint32_t found = htab_find(&table->exports_by_name,
-				   htab_hash_string(name), match_export_name,
+	uint32_t found = lookup_htab_find(&table->exports_by_name,
+				   lookup_htab_hash_string(name), match_export_name,
 				   table, name);
 
-	if (found == HTAB_NONE)
+	if (found == LOOKUP_HTAB_NONE)
 		return false;
 	if (objname)
 		*objname = table->exports[found].objname;
@@ -1210,12 +1210,12 @@ bool lookup_exported(const struct lookup_table *table, const char *name,
 bool lookup_global(const struct lookup_table *table, const char *name,
 		   struct lookup_result *result)
 {
-	uint32_t index = htab_find(&table->globals, htab_hash_string(name),
+	uint32_t index = lookup_htab_find(&table->globals, lookup_htab_hash_string(name),
 				   match_global_name, table, name);
 	uint32_t strong = NO_BLOCK, weak = NO_BLOCK, chosen;
 	const char *exporter;
 
-	for (; index != HTAB_NONE && index != NO_BLOCK;
+	for (; index != LOOKUP_HTAB_NONE && index != NO_BLOCK;
 	     index = table->syms[index].next_global) {
 		if (table->syms[index].bind == STB_WEAK) {
 			if (weak == NO_BLOCK)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -65,14 +66,37 @@ static int walk_children(Dwarf_Die *parent, struct size_search *search)
 	return status < 0 ? -1 : 0;
 }
 
+/* Only the file's own DWARF: never go looking for separate debuginfo. */
+static int no_separate_debuginfo(Dwfl_Module *module, void **userdata,
+				 const char *modname, Dwarf_Addr base,
+				 const char *file_name,
+				 const char *debuglink_file,
+				 GElf_Word debuglink_crc, char **debuginfo_file)
+{
+	return -1;
+}
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_debuginfo = no_separate_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+/*
+ * Go through libdwfl rather than dwarf_begin(): in relocatable files (.o,
+ * .ko) DWARF string and DIE offsets are only right after applying the
+ * .rela.debug_* relocations, which libdwfl does and plain libdw does not.
+ */
 int dwarf_struct_sizes(const char *elf_path, const char *const *names,
 		       size_t n, unsigned long *sizes, char *err, size_t errlen)
 {
 	bool found[n ? n : 1];
 	struct size_search search = { names, sizes, found, n, n };
+	Dwfl_Module *module;
 	Dwarf_CU *unit = NULL;
 	Dwarf_Die unit_die;
+	Dwarf_Addr bias;
 	Dwarf *dwarf;
+	Dwfl *dwfl;
 	int result = 0, fd;
 	size_t i;
 
@@ -80,16 +104,31 @@ int dwarf_struct_sizes(const char *elf_path, const char *const *names,
 		sizes[i] = 0;
 		found[i] = false;
 	}
+	/* Checked here only for a plain errno message; libdwfl reopens it. */
 	fd = open(elf_path, O_RDONLY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", elf_path, strerror(errno));
 		return -1;
 	}
-	dwarf = dwarf_begin(fd, DWARF_C_READ);
+	close(fd);
+
+	dwfl = dwfl_begin(&offline_callbacks);
+	if (!dwfl) {
+		snprintf(err, errlen, "%s: %s", elf_path, dwfl_errmsg(-1));
+		return -1;
+	}
+	module = dwfl_report_offline(dwfl, elf_path, elf_path, -1);
+	if (!module || dwfl_report_end(dwfl, NULL, NULL)) {
+		snprintf(err, errlen, "%s: cannot read as ELF: %s", elf_path,
+			 dwfl_errmsg(-1));
+		dwfl_end(dwfl);
+		return -1;
+	}
+	dwarf = dwfl_module_getdwarf(module, &bias);
 	if (!dwarf) {
 		snprintf(err, errlen, "%s: no DWARF debug info: %s", elf_path,
-			 dwarf_errmsg(-1));
-		close(fd);
+			 dwfl_errmsg(-1));
+		dwfl_end(dwfl);
 		return -1;
 	}
 	while (search.remaining) {
@@ -105,7 +144,6 @@ int dwarf_struct_sizes(const char *elf_path, const char *const *names,
 			break;
 		}
 	}
-	dwarf_end(dwarf);
-	close(fd);
+	dwfl_end(dwfl);
 	return result;
 }

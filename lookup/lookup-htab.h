@@ -12,35 +12,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTAB_NONE UINT32_MAX
+#define LOOKUP_HTAB_NONE UINT32_MAX
 
-struct htab_slot {
+struct lookup_htab_slot {
 	uint64_t hash;
-	uint32_t item;		/* HTAB_NONE: empty */
+	uint32_t item;		/* LOOKUP_HTAB_NONE: empty */
 };
 
-struct htab {
-	struct htab_slot *slots;
+struct lookup_htab {
+	struct lookup_htab_slot *slots;
 	size_t mask;		/* capacity - 1; capacity is a power of two */
 	size_t used;
 };
 
 /* Does item equal the key being searched for? */
-typedef bool (*htab_match_fn)(const void *ctx, uint32_t item, const void *key);
+typedef bool (*lookup_htab_match_fn)(const void *ctx, uint32_t item, const void *key);
 
 /* Sized so that expected items keep the load at or below one half. */
-int htab_init(struct htab *table, size_t expected);
-void htab_free(struct htab *table);
+int lookup_htab_init(struct lookup_htab *table, size_t expected);
+void lookup_htab_free(struct lookup_htab *table);
 
 /* Adds item without checking for an existing equal key; -1 on ENOMEM. */
-int htab_insert(struct htab *table, uint64_t hash, uint32_t item);
+int lookup_htab_insert(struct lookup_htab *table, uint64_t hash, uint32_t item);
 
-/* First inserted item matching key, or HTAB_NONE. */
-uint32_t htab_find(const struct htab *table, uint64_t hash,
-		   htab_match_fn match, const void *ctx, const void *key);
+/* First inserted item matching key, or LOOKUP_HTAB_NONE. */
+uint32_t lookup_htab_find(const struct lookup_htab *table, uint64_t hash,
+		   lookup_htab_match_fn match, const void *ctx, const void *key);
 
 /* FNV-1a with a final avalanche so that linear probing spreads well. */
-uint64_t htab_hash_string(const char *string);
-uint64_t htab_hash_mix(uint64_t hash, uint64_t value);
+uint64_t lookup_htab_hash_string(const char *string);
+uint64_t lookup_htab_hash_mix(uint64_t hash, uint64_t value);
 
 #endif

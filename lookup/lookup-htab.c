@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 
-#include "htab.h"
+#include "lookup-htab.h"
 
 static size_t capacity_for(size_t expected)
 {
@@ -12,19 +12,19 @@ static size_t capacity_for(size_t expected)
 	return capacity;
 }
 
-static struct htab_slot *alloc_slots(size_t capacity)
+static struct lookup_htab_slot *alloc_slots(size_t capacity)
 {
-	struct htab_slot *slots = malloc(capacity * sizeof(*slots));
+	struct lookup_htab_slot *slots = malloc(capacity * sizeof(*slots));
 	size_t i;
 
 	if (!slots)
 		return NULL;
 	for (i = 0; i < capacity; i++)
-		slots[i].item = HTAB_NONE;
+		slots[i].item = LOOKUP_HTAB_NONE;
 	return slots;
 }
 
-int htab_init(struct htab *table, size_t expected)
+int lookup_htab_init(struct lookup_htab *table, size_t expected)
 {
 	size_t capacity = capacity_for(expected);
 
@@ -36,7 +36,7 @@ int htab_init(struct htab *table, size_t expected)
 	return 0;
 }
 
-void htab_free(struct htab *table)
+void lookup_htab_free(struct lookup_htab *table)
 {
 	free(table->slots);
 	table->slots = NULL;
@@ -44,12 +44,12 @@ void htab_free(struct htab *table)
 	table->used = 0;
 }
 
-static void place(struct htab_slot *slots, size_t mask, uint64_t hash,
+static void place(struct lookup_htab_slot *slots, size_t mask, uint64_t hash,
 		  uint32_t item)
 {
 	size_t pos = hash & mask;
 
-	while (slots[pos].item != HTAB_NONE)
+	while (slots[pos].item != LOOKUP_HTAB_NONE)
 		pos = (pos + 1) & mask;
 	slots[pos].hash = hash;
 	slots[pos].item = item;
@@ -57,14 +57,14 @@ static void place(struct htab_slot *slots, size_t mask, uint64_t hash,
 
 /*
  * Rehash in old slot order: items with equal hashes keep their relative
- * order along the probe sequence, so htab_find still returns the first
+ * order along the probe sequence, so lookup_htab_find still returns the first
  * inserted of several equal keys.
  */
-static int grow(struct htab *table)
+static int grow(struct lookup_htab *table)
 {
 	size_t old_capacity = table->mask + 1;
 	size_t new_mask = old_capacity * 2 - 1;
-	struct htab_slot *slots = alloc_slots(old_capacity * 2);
+	struct lookup_htab_slot *slots = alloc_slots(old_capacity * 2);
 	size_t start, i;
 
 	if (!slots)
@@ -74,13 +74,13 @@ static int grow(struct htab *table)
 	 * where we begin copying; that keeps per-key insertion order.
 	 */
 	for (start = 0; start < old_capacity; start++)
-		if (table->slots[start].item == HTAB_NONE)
+		if (table->slots[start].item == LOOKUP_HTAB_NONE)
 			break;
 	for (i = 0; i < old_capacity; i++) {
-		struct htab_slot *slot =
+		struct lookup_htab_slot *slot =
 			&table->slots[(start + i) & table->mask];
 
-		if (slot->item != HTAB_NONE)
+		if (slot->item != LOOKUP_HTAB_NONE)
 			place(slots, new_mask, slot->hash, slot->item);
 	}
 	free(table->slots);
@@ -89,7 +89,7 @@ static int grow(struct htab *table)
 	return 0;
 }
 
-int htab_insert(struct htab *table, uint64_t hash, uint32_t item)
+int lookup_htab_insert(struct lookup_htab *table, uint64_t hash, uint32_t item)
 {
 	if ((table->used + 1) * 2 > table->mask + 1 && grow(table))
 		return -1;
@@ -98,24 +98,24 @@ int htab_insert(struct htab *table, uint64_t hash, uint32_t item)
 	return 0;
 }
 
-uint32_t htab_find(const struct htab *table, uint64_t hash,
-		   htab_match_fn match, const void *ctx, const void *key)
+uint32_t lookup_htab_find(const struct lookup_htab *table, uint64_t hash,
+		   lookup_htab_match_fn match, const void *ctx, const void *key)
 {
 	size_t pos;
 
 	if (!table->slots)
-		return HTAB_NONE;
-	for (pos = hash & table->mask; table->slots[pos].item != HTAB_NONE;
+		return LOOKUP_HTAB_NONE;
+	for (pos = hash & table->mask; table->slots[pos].item != LOOKUP_HTAB_NONE;
 	     pos = (pos + 1) & table->mask) {
-		const struct htab_slot *slot = &table->slots[pos];
+		const struct lookup_htab_slot *slot = &table->slots[pos];
 
 		if (slot->hash == hash && match(ctx, slot->item, key))
 			return slot->item;
 	}
-	return HTAB_NONE;
+	return LOOKUP_HTAB_NONE;
 }
 
-uint64_t htab_hash_mix(uint64_t hash, uint64_t value)
+uint64_t lookup_htab_hash_mix(uint64_t hash, uint64_t value)
 {
 	hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
 	hash ^= hash >> 33;
@@ -124,7 +124,7 @@ uint64_t htab_hash_mix(uint64_t hash, uint64_t value)
 	return hash;
 }
 
-uint64_t htab_hash_string(const char *string)
+uint64_t lookup_htab_hash_string(const char *string)
 {
 	uint64_t hash = 0xcbf29ce484222325ULL;
 	const unsigned char *p;
@@ -133,5 +133,5 @@ uint64_t htab_hash_string(const char *string)
 		hash ^= *p;
 		hash *= 0x100000001b3ULL;
 	}
-	return htab_hash_mix(hash, 0);
+	return lookup_htab_hash_mix(hash, 0);
 }
