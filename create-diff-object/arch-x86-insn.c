@@ -86,7 +86,7 @@ static const uint8_t map2[256] = {
 /* 7 */  MB, MB, MB, MB, M_, M_, M_, __, M_, M_, XX, XX, M_, M_, M_, M_,
 /* 8 */  _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z, _Z,
 /* 9 */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
-/* a */  __, __, __, M_, MB, M_, XX, XX, __, __, __, M_, MB, M_, M_, M_,
+/* a */  __, __, __, M_, MB, M_, M_, M_, __, __, __, M_, MB, M_, M_, M_,
 /* b */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, MB, M_, M_, M_, M_, M_,
 /* c */  M_, M_, MB, M_, MB, MB, MB, M_, __, __, __, __, __, __, __, __,
 /* d */  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
@@ -167,6 +167,31 @@ static int decode_modrm(const uint8_t *buf, size_t avail, unsigned int pos,
 		pos += disp;
 	}
 	return pos;
+}
+
+/*
+ * ModRM.reg (and mod) values that are undefined for one-byte group
+ * opcodes: rejecting them helps callers notice data in code sections.
+ */
+static int invalid_group(uint8_t op, uint8_t modrm)
+{
+	unsigned int reg = (modrm >> 3) & 7, mod = modrm >> 6;
+
+	switch (op) {
+	case 0x8d:		/* lea needs a memory operand */
+		return mod == 3;
+	case 0x8f:		/* pop Ev; /1-7 is AMD XOP (unsupported) */
+		return reg != 0;
+	case 0xc6:		/* mov Eb,Ib; xabort = c6 f8 ib */
+	case 0xc7:		/* mov Ev,Iz; xbegin = c7 f8 rel */
+		return reg != 0 && modrm != 0xf8;
+	case 0xfe:		/* inc/dec Eb */
+		return reg > 1;
+	case 0xff:		/* /3 /5 far call/jmp need memory; /7 undefined */
+		return reg == 7 || ((reg == 3 || reg == 5) && mod == 3);
+	default:
+		return 0;
+	}
 }
 
 /* VEX/EVEX map 1 (0f) immediate: imm8 for 70-73 and c2, c4-c6 */
@@ -394,8 +419,7 @@ opcode:
 		break;
 	}
 
-	/* 8f /1-7 is AMD XOP, not supported */
-	if (map == 0 && op == 0x8f && (buf[insn->modrm_offset] & 0x38))
+	if (map == 0 && invalid_group(op, buf[insn->modrm_offset]))
 		return -1;
 
 	if (imm) {
