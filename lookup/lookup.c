@@ -1097,8 +1097,10 @@ int lookup_match_file(struct lookup_table *table, const char *file,
 	uint64_t signature;
 	int result = -1;
 
-	if (!names) {
-		set_error(err, errlen, "%s: out of memory", table->path);
+	if (!names || !file) {
+		set_error(err, errlen, "%s: %s", table->path,
+			  names ? "no file name to match" : "out of memory");
+		free(names);
 		return -1;
 	}
 	for (i = 0; i < nlocals; i++)
