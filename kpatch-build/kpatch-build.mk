@@ -1,2 +1,29 @@
-# kpatch-build/kpatch-build.mk: filled in by its owner
+# kpatch-build/kpatch-build.mk: the kpatch-build driver, its helpers, its
+# unit tests and `make install` for the whole tool.
 include kpatch-build/module.mk
+
+KPB_CDO     := $(BUILD)/create-diff-object/create-diff-object
+KPB_HELPERS := kpatch-build/kpatch-cc
+KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
+	       kpatch-build/lib-patch.sh kpatch-build/lib-kernel.sh \
+	       kpatch-build/lib-objects.sh
+
+TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
+	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \
+	 test/unit/kpatch-build-install.sh
+
+# The driver finds everything relative to itself: ../libexec/kpatch-build
+# for programs and helpers, ../share/kpatch-build for the module template
+# and the headers patches may include.
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(DATADIR)/module $(DESTDIR)$(DATADIR)/include \
+		$(DESTDIR)$(MANDIR)
+	sed 's/@VERSION@/$(VERSION)/' kpatch-build/kpatch-build >$(DESTDIR)$(BINDIR)/.kpatch-build.tmp
+	chmod 755 $(DESTDIR)$(BINDIR)/.kpatch-build.tmp
+	mv -f $(DESTDIR)$(BINDIR)/.kpatch-build.tmp $(DESTDIR)$(BINDIR)/kpatch-build
+	install -m 755 $(KPB_CDO) $(MODULE_LIBEXEC) $(KPB_HELPERS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 $(KPB_LIBS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 $(MODULE_TEMPLATE) $(DESTDIR)$(DATADIR)/module/
+	install -m 644 $(MODULE_HEADERS) $(DESTDIR)$(DATADIR)/include/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/

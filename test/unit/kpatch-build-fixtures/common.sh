@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# common.sh: shared helpers of the kpatch-build unit tests. Each test works
+# in its own temporary directory, on a copy of the toy kernel tree in
+# tree/, with the stand-ins for create-diff-object and build-module.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+FIXTURES=$REPO/test/unit/kpatch-build-fixtures
+KPATCH_BUILD=$REPO/kpatch-build/kpatch-build
+CONTRACT_KCFLAGS="-ffunction-sections -fdata-sections"
+PASSED=0
+FAILED=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kpatch-build-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+export KPATCH_BUILD_CACHE=$WORK/cache
+export KPATCH_CDO=$FIXTURES/fake-create-diff-object
+export KPATCH_BUILD_MODULE=$FIXTURES/fake-build-module
+export FAKE_CDO_LOG=$WORK/cdo.log
+export FAKE_BM_LOG=$WORK/bm.log
+unset KCFLAGS KCPPFLAGS LLVM CROSS_COMPILE KBUILD_OUTPUT MAKEFLAGS MAKELEVEL FAKE_CDO_MODE FAKE_BM_MODE FAKE_SLOW
+
+pass() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $1"
+}
+
+fail_test() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL - $1"
+	if [[ -s $WORK/out ]]; then
+		sed 's/^/    | /' "$WORK/out" | tail -n 25
+	fi
+}
+
+# check DESCRIPTION COMMAND...: pass if the command succeeds.
+check() {
+	local description=$1
+	shift
+	if "$@"; then pass "$description"; else fail_test "$description"; fi
+}
+
+# run_kpb ARGS...: run kpatch-build, output in $WORK/out, status in $STATUS.
+run_kpb() {
+	STATUS=0
+	"$KPATCH_BUILD" "$@" >"$WORK/out" 2>&1 || STATUS=$?
+}
+
+# expect_status N DESCRIPTION ARGS...
+expect_status() {
+	local want=$1 description=$2
+	shift 2
+	run_kpb "$@"
+	if [[ $STATUS == "$want" ]]; then
+		pass "$description (exit $want)"
+	else
+		fail_test "$description: exit $STATUS, expected $want"
+	fi
+}
+
+output_has() {
+	grep -q -E -- "$1" "$WORK/out"
+}
+
+# make_tree DIR: a configured toy kernel tree, built like the integration
+# harness builds real ones (default CC, exactly the contract KCFLAGS).
+make_tree() {
+	local dir=$1
+	cp -a "$FIXTURES/tree" "$dir"
+	cat >"$dir/.config" <<CONFIG
+CONFIG_MODULES=y
+CONFIG_LIVEPATCH=y
+CONFIG_KALLSYMS_ALL=y
+CONFIG_DEBUG_INFO=y
+CONFIG_DEBUG_INFO_DWARF5=y
+CONFIG_CC_VERSION_TEXT="$(gcc --version | head -n 1)"
+CONFIG
+	make -s -C "$dir" KCFLAGS="$CONTRACT_KCFLAGS" vmlinux modules >/dev/null 2>&1 ||
+		{ echo "cannot build the toy tree in $dir" >&2; exit 1; }
+}
+
+# snapshot DIR: every file with its mtime and content hash.
+snapshot() {
+	(cd "$1" && find . -type f -printf '%P %T@ ' -exec sha256sum {} \; | sort)
+}
+
+# same_tree DIR SNAPSHOT-FILE: unchanged since the snapshot?
+same_tree() {
+	if snapshot "$1" | diff -u "$2" - >"$WORK/tree.diff"; then
+		return 0
+	fi
+	sed 's/^/    tree| /' "$WORK/tree.diff" | head -n 20
+	return 1
+}
+
+# make_patch TREE FILE SED-SCRIPT OUT: a -p1 patch editing FILE.
+make_patch() {
+	local tree=$1 file=$2 script=$3 out=$4
+	local new=$WORK/patch-new
+	if [[ -e $tree/$file ]]; then
+		sed -e "$script" "$tree/$file" >"$new"
+		diff -u --label "a/$file" --label "b/$file" "$tree/$file" "$new" >"$out"
+	else
+		sed -e "$script" /dev/null >"$new"
+		diff -u --label /dev/null --label "b/$file" /dev/null "$new" >"$out"
+	fi
+	rm -f "$new"
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	((FAILED == 0))
+}

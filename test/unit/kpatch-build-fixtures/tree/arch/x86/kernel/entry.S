@@ -1,0 +1,5 @@
+	.text
+	.globl entry_stub
+entry_stub:
+	ret
+	.section .note.GNU-stack,"",@progbits
