@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Unpack, configure and build the test kernel once per (package version,
+# config), in the cache.  Sourced after common.sh.
+#
+# Layout of one cache entry, $CACHE/kernels/<version>-<hash>/:
+#   linux/            the kernel tree (source and build output together,
+#                     as kpatch-build -s expects)
+#   manifest.sha256   sha256 of every file as unpacked (plus prep patch)
+#   unpacked.stamp    mtime reference: tracked files newer than it are
+#                     re-hashed by kernel_verify_tree
+#   built.stamp       written only after a complete, verified build
+#   build.log, build.seconds
+
+KERNEL_FRAGMENT=$SUITE_DIR/config.fragment
+KERNEL_PREP_PATCH=$SUITE_DIR/prep-function-sections.patch
+
+kernel_pkg_version() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' "$KERNEL_PKG" 2>/dev/null) ||
+		die "package $KERNEL_PKG is not installed"
+	printf '%s\n' "$v"
+}
+
+# The prep patch changes the vmlinux link, so it is part of the key too.
+kernel_key() {
+	local ver hash
+	ver=$(kernel_pkg_version)
+	hash=$(cat "$KERNEL_FRAGMENT" "$KERNEL_PREP_PATCH" | sha256sum | cut -c1-16)
+	printf '%s-%s\n' "${ver//[^A-Za-z0-9.+-]/_}" "$hash"
+}
+
+kernel_entry() { printf '%s/kernels/%s\n' "$CACHE" "$(kernel_key)"; }
+
+kernel_make() {
+	local tree=$1
+	shift
+	make -C "$tree" -s "$@"
+}
+
+# Unpack into a temporary name and rename, so a killed unpack never
+# leaves a tree that looks complete.
+kernel_unpack() {
+	local entry=$1 tmp
+	[[ -f $KERNEL_TARBALL ]] || die "kernel tarball $KERNEL_TARBALL not found"
+	mkdir -p "$(dirname "$entry")"
+	tmp=$(mktemp -d "$(dirname "$entry")/.unpack.XXXXXX")
+	log "unpacking $KERNEL_TARBALL"
+	tar -xJf "$KERNEL_TARBALL" -C "$tmp"
+	mv "$tmp/$KERNEL_PKG" "$tmp/linux"
+	patch -s -p1 -d "$tmp/linux" <"$KERNEL_PREP_PATCH"
+	log "recording source checksums"
+	(cd "$tmp/linux" && find . -type f -print0 | sort -z |
+		xargs -0 -P "$JOBS" -n 2000 sha256sum | sort -k2) >"$tmp/manifest.sha256"
+	touch "$tmp/unpacked.stamp"
+	mv "$tmp" "$entry"
+}
+
+# Fail naming every fragment option whose final value differs.
+kernel_check_config() {
+	local tree=$1 line opt want got bad=()
+	while IFS= read -r line; do
+		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+			opt=${BASH_REMATCH[1]} want=${BASH_REMATCH[2]}
+		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+			opt=${BASH_REMATCH[1]} want=n
+		else
+			continue
+		fi
+		got=$(sed -n "s/^$opt=//p" "$tree/.config")
+		[[ -n $got ]] || got=n
+		[[ $got == "$want" ]] || bad+=("$opt (want $want, got $got)")
+	done <"$KERNEL_FRAGMENT"
+	if ((${#bad[@]})); then
+		printf '[integration] config option not as required: %s\n' "${bad[@]}" >&2
+		die "kernel config check failed (${#bad[@]} options, see above)"
+	fi
+}
+
+kernel_configure() {
+	local tree=$1
+	log "configuring: tinyconfig + $(basename "$KERNEL_FRAGMENT")"
+	kernel_make "$tree" tinyconfig >/dev/null
+	(cd "$tree" && scripts/kconfig/merge_config.sh -m .config "$KERNEL_FRAGMENT") >/dev/null
+	kernel_make "$tree" olddefconfig >/dev/null
+	kernel_check_config "$tree"
+}
+
+# The exact command kpatch-build uses for the original tree, plus bzImage.
+kernel_build_cmd() {
+	local tree=$1
+	shift
+	make -C "$tree" -j"$JOBS" KCFLAGS="$KPATCH_KCFLAGS" "$@"
+}
+
+kernel_build() {
+	local entry=$1 tree=$1/linux t0 t1 orphans
+	log "building kernel in $tree (-j$JOBS, log: $entry/build.log)"
+	t0=$(now_s)
+	if ! kernel_build_cmd "$tree" bzImage vmlinux modules >"$entry/build.log" 2>&1; then
+		tail -n 40 "$entry/build.log" >&2
+		die "kernel build failed (full log: $entry/build.log)"
+	fi
+	t1=$(now_s)
+	echo $((t1 - t0)) >"$entry/build.seconds"
+	orphans=$(grep -c 'orphan section' "$entry/build.log" || true)
+	((orphans == 0)) || warn "$orphans orphan-section warnings in $entry/build.log"
+	kernel_check_uptodate "$entry"
+	touch "$entry/built.stamp"
+	log "kernel built in $((t1 - t0)) s"
+}
+
+# kpatch-build -s reruns `make vmlinux modules` with the same KCFLAGS; prove
+# here that this relinks nothing, so the driver reuses our objects.
+kernel_check_uptodate() {
+	local entry=$1 tree=$1/linux before after
+	before=$(stat -c %Y.%y "$tree/vmlinux")
+	kernel_build_cmd "$tree" vmlinux modules >"$entry/rebuild.log" 2>&1 ||
+		die "no-op rebuild failed (see $entry/rebuild.log)"
+	after=$(stat -c %Y.%y "$tree/vmlinux")
+	[[ $before == "$after" ]] ||
+		die "a second 'make vmlinux modules' relinked vmlinux: the tree is not reusable"
+}
+
+# Prints the tree path; builds whatever is missing.
+kernel_prepare() {
+	local entry
+	entry=$(kernel_entry)
+	need_cmd make gcc tar xz patch sha256sum dpkg-query
+	[[ -d $entry ]] || kernel_unpack "$entry"
+	if [[ ! -f $entry/built.stamp ]]; then
+		# A missing stamp means an earlier build stopped part way: redo the
+		# config (idempotent) and let make finish the job.
+		kernel_configure "$entry/linux"
+		kernel_build "$entry"
+	else
+		log "reusing kernel $entry/linux (built $(cat "$entry/build.seconds" 2>/dev/null || echo '?') s)"
+	fi
+	printf '%s\n' "$entry/linux"
+}
+
+# Was any unpacked file changed, removed, or left behind as .orig/.rej?
+kernel_verify_tree() {
+	local entry=$1 tree=$1/linux tracked touched rc=0 f
+	tracked=$(mktemp)
+	touched=$(mktemp)
+	cut -c67- "$entry/manifest.sha256" >"$tracked"
+	# Only files newer than the unpack are re-hashed: fast on a built tree.
+	(cd "$tree" && find . -type f -newer "$entry/unpacked.stamp" | sort |
+		comm -12 - "$tracked") >"$touched"
+	if [[ -s $touched ]]; then
+		# shellcheck disable=SC2094 # reads the manifest, writes nothing
+		if ! (cd "$tree" && grep -F -f <(sed 's/^/  /' "$touched") "$entry/manifest.sha256" |
+			sha256sum --quiet -c - >&2); then
+			rc=1
+		fi
+	fi
+	while IFS= read -r f; do
+		printf '[integration] source file removed: %s\n' "$f" >&2
+		rc=1
+	done < <(cd "$tree" && find . -type f | sort | comm -13 - "$tracked")
+	while IFS= read -r f; do
+		printf '[integration] stray file in source tree: %s\n' "$f" >&2
+		rc=1
+	done < <(cd "$tree" && find . -type f \( -name '*.orig' -o -name '*.rej' \) | sort | comm -23 - "$tracked")
+	rm -f "$tracked" "$touched"
+	return "$rc"
+}
