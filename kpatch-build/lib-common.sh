@@ -128,7 +128,10 @@ show_log_excerpt() {
 	[[ -s $file ]] || return 0
 	relevant=$(grep -E -i -e 'error|\*\*\*|undefined|fatal|failed|No rule to make' -- "$file" | tail -n 20) || true
 	[[ -n $relevant ]] || relevant=$(tail -n 20 -- "$file")
-	close_stage_line
+	if ((STAGE_LINE_OPEN)); then
+		printf ' FAILED\n'
+		STAGE_LINE_OPEN=0
+	fi
 	printf '%s\n' "--- from ${file}:" >&2
 	printf '%s\n' "$relevant" | sed 's/^/  | /' >&2
 	printf '%s\n' "---" >&2

@@ -97,13 +97,8 @@ same_tree() {
 make_patch() {
 	local tree=$1 file=$2 script=$3 out=$4
 	local new=$WORK/patch-new
-	if [[ -e $tree/$file ]]; then
-		sed -e "$script" "$tree/$file" >"$new"
-		diff -u --label "a/$file" --label "b/$file" "$tree/$file" "$new" >"$out"
-	else
-		sed -e "$script" /dev/null >"$new"
-		diff -u --label /dev/null --label "b/$file" /dev/null "$new" >"$out"
-	fi
+	sed -e "$script" "$tree/$file" >"$new"
+	diff -u --label "a/$file" --label "b/$file" "$tree/$file" "$new" >"$out"
 	rm -f "$new"
 }
 

@@ -1,0 +1,143 @@
+#!/bin/bash
+# kpatch-build end to end on the toy tree, with stand-ins for the differ and
+# build-module: success, object selection (also through headers), parents,
+# exit codes of every failure, module naming, and that the tree is byte- and
+# mtime-identical afterwards every time.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=kpatch-build-fixtures/common.sh
+source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
+
+make_tree "$WORK/tree"
+TREE=$WORK/tree
+OUT=$WORK/out-dir
+mkdir -p "$OUT"
+snapshot "$TREE" >"$WORK/snap"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$WORK/fix-core.patch"
+make_patch "$TREE" include/linux/shared.h 's/SHARED_FACTOR 3/SHARED_FACTOR 4/' "$WORK/factor.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$WORK/demo.patch"
+
+cdo_called_with() {
+	grep -q -E -- "$1" "$FAKE_CDO_LOG"
+}
+
+# --- success, twice on the same tree
+expect_status 0 "simple patch builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "module written" test -s "$OUT/livepatch-fix-core.ko"
+check "SUCCESS line names the module" output_has "^SUCCESS: $OUT/livepatch-fix-core.ko$"
+check "changed function shown" output_has "core.o: changed function: core_other"
+check "summary lists it" output_has "vmlinux: core_other \(changed\)"
+check "stage lines with times" output_has '^Building original kernel \(make vmlinux modules\) \.\.\. done \([0-9]+s, vmlinux was up to date\)$'
+check "tree identical after success" same_tree "$TREE" "$WORK/snap"
+check "parent vmlinux, symtab, struct sizes, symvers, name" cdo_called_with \
+	"--struct-sizes-from $TREE/vmlinux .*/orig/kernel/core.o .*/patched/kernel/core.o vmlinux $TREE/vmlinux $TREE/Module.symvers livepatch-fix-core .*/output/kernel/core.o$"
+check "per-object report" cdo_called_with "--report .*/reports/kernel/core.o.json "
+check "no --debug by default" sh -c "! grep -q -- --debug '$FAKE_CDO_LOG'"
+check "build-module: tree, name, replace mode" grep -q -E -- "--kernel-tree $TREE --name livepatch-fix-core --object .*/output.o .*-j [0-9]+" "$FAKE_BM_LOG"
+check "replace is the default" sh -c "! grep -q -- --no-replace '$FAKE_BM_LOG'"
+check "log kept as last-build.log" test -s "$KPATCH_BUILD_CACHE/last-build.log"
+check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth 1 ! -name lock ! -name owner)"
+expect_status 0 "second run on the same tree" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "second run reuses the original build" output_has 'vmlinux was up to date'
+check "tree identical after the second run" same_tree "$TREE" "$WORK/snap"
+
+# --- header change: every object using it; lib.a and unrelated ones not
+: >"$FAKE_CDO_LOG"
+expect_status 0 "header change" -s "$TREE" -o "$OUT" "$WORK/factor.patch"
+check "header: core.o diffed" cdo_called_with "orig/kernel/core.o"
+check "header: module object diffed with module parent" cdo_called_with \
+	"orig/drivers/demo/demo.o .* demo $TREE/drivers/demo/demo.ko "
+check "header: fs/file.o not rebuilt" sh -c "! grep -q 'fs/file.o' '$FAKE_CDO_LOG'"
+check "header: lib.a object skipped with a note" output_has "lib/util.o is only linked from a lib.a"
+check "header: summary has both parents" sh -c "grep -q 'vmlinux: core_value' '$WORK/out' && grep -q 'demo: demo_probe' '$WORK/out'"
+check "tree identical after header change" same_tree "$TREE" "$WORK/snap"
+
+make_patch "$TREE" include/linux/shared.h 's/#endif/\/* only a comment *\/\n#endif/' "$WORK/comment.patch"
+expect_status 3 "comment-only header change: no functional change" -s "$TREE" -o "$OUT" "$WORK/comment.patch"
+check "no change: says so" output_has "no functional changes found"
+make_patch "$TREE" Makefile 's/^KCFLAGS ?=/KCFLAGS ?=\n# x/' "$WORK/makefile.patch"
+expect_status 3 "patch touching no compiled file" -s "$TREE" -o "$OUT" "$WORK/makefile.patch"
+check "tree identical after no-change runs" same_tree "$TREE" "$WORK/snap"
+
+# --- module-only patch
+: >"$FAKE_CDO_LOG"
+expect_status 0 "module patch" -s "$TREE" -o "$OUT" -R "$WORK/demo.patch"
+check "module patch: parent is the module" cdo_called_with " demo $TREE/drivers/demo/demo.ko "
+check "-R passes --no-replace" grep -q -- --no-replace "$FAKE_BM_LOG"
+
+# --- differ results
+for mode in refuse:2 error:1 nochange:3 crash:1; do
+	rm -f "$OUT/livepatch-fix-core.ko"
+	FAKE_CDO_MODE=${mode%:*} expect_status "${mode#*:}" "differ mode ${mode%:*}" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+	check "differ ${mode%:*}: no module" test ! -e "$OUT/livepatch-fix-core.ko"
+	check "differ ${mode%:*}: tree identical" same_tree "$TREE" "$WORK/snap"
+done
+check "refusal reason shown" sh -c "FAKE_CDO_MODE=refuse '$KPATCH_BUILD' -s '$TREE' -o '$OUT' '$WORK/fix-core.patch' 2>&1 | grep -q 'fake unsupported change'"
+
+# --- build-module failure leaves no module behind
+FAKE_BM_MODE=fail expect_status 1 "build-module failure" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "build-module failure: message shown" output_has "building the module failed"
+check "build-module failure: no (partial) module" test -z "$(find "$OUT" -name '*fix-core*')"
+
+# --- patched source does not compile
+make_patch "$TREE" kernel/core.c 's/x - 7/x - undeclared_thing/' "$WORK/broken.patch"
+expect_status 1 "patch that does not compile" -s "$TREE" -o "$OUT" "$WORK/broken.patch"
+check "compile error: says the patch does not compile" output_has "patched source does not compile"
+check "compile error: shows the compiler message" output_has "undeclared_thing"
+check "compile error: tree identical" same_tree "$TREE" "$WORK/snap"
+
+# --- names
+cp "$WORK/fix-core.patch" "$WORK/fix core (v2)!.diff"
+expect_status 0 "default name from an odd file name" -s "$TREE" -o "$OUT" "$WORK/fix core (v2)!.diff"
+check "odd name sanitized" test -f "$OUT/livepatch-fix-core--v2--.ko"
+expect_status 0 "-n with a space" -s "$TREE" -o "$OUT" -n "my patch" "$WORK/fix-core.patch"
+check "-n sanitized" test -f "$OUT/my-patch.ko"
+long=$(printf 'x%.0s' {1..70})
+expect_status 0 "-n too long" -s "$TREE" -o "$OUT" -n "$long" "$WORK/fix-core.patch"
+check "-n truncated to 55 characters" test -f "$OUT/${long:0:55}.ko"
+(cd "$OUT" && "$KPATCH_BUILD" -s "$TREE" -n in-cwd "$WORK/fix-core.patch" >/dev/null 2>&1)
+check "default output directory is the current one" test -f "$OUT/in-cwd.ko"
+
+# --- -c: used for the build, the tree's own .config put back
+snapshot "$TREE" >"$WORK/snap"
+cp "$TREE/.config" "$WORK/other.config"
+echo "CONFIG_SOMETHING_ELSE=y" >>"$WORK/other.config"
+expect_status 0 "-c with another config" -s "$TREE" -o "$OUT" -c "$WORK/other.config" "$WORK/fix-core.patch"
+check "-c: tree .config restored" same_tree "$TREE" "$WORK/snap"
+expect_status 0 "-c naming the tree's own .config" -s "$TREE" -o "$OUT" -c "$TREE/.config" "$WORK/fix-core.patch"
+sed 's/^CONFIG_LIVEPATCH=y/# CONFIG_LIVEPATCH is not set/; s/^CONFIG_DEBUG_INFO_DWARF5=y//' "$TREE/.config" >"$WORK/bad.config"
+echo "CONFIG_GCC_PLUGIN_RANDSTRUCT=y" >>"$WORK/bad.config"
+echo "CONFIG_X86_KERNEL_IBT=y" >>"$WORK/bad.config"
+expect_status 1 "unusable config" -s "$TREE" -o "$OUT" -c "$WORK/bad.config" "$WORK/fix-core.patch"
+check "config: every problem listed with its reason" sh -c "grep -q 'CONFIG_LIVEPATCH must be y: ' '$WORK/out' &&
+	grep -q 'CONFIG_DEBUG_INFO' '$WORK/out' && grep -q 'CONFIG_GCC_PLUGIN_RANDSTRUCT is not supported' '$WORK/out'"
+check "config: IBT is not refused" sh -c "! grep -q IBT '$WORK/out'"
+check "config: tree untouched" same_tree "$TREE" "$WORK/snap"
+
+# --- compiler checks
+sed 's/^CONFIG_CC_VERSION_TEXT=.*/CONFIG_CC_VERSION_TEXT="gcc (Other) 1.0"/' "$TREE/.config" >"$WORK/othercc.config"
+expect_status 1 "compiler differs from .config's" -s "$TREE" -o "$OUT" -c "$WORK/othercc.config" "$WORK/fix-core.patch"
+check "compiler mismatch explains --skip-compiler-check" output_has "skip-compiler-check"
+check "compiler mismatch before any build" sh -c "! grep -q 'Building original' '$WORK/out'"
+expect_status 0 "--skip-compiler-check" -s "$TREE" -o "$OUT" -c "$WORK/othercc.config" --skip-compiler-check "$WORK/fix-core.patch"
+printf 'int x;\n' | gcc -x c -c -o "$WORK/other-vmlinux" -
+printf 'GCC: (Other) 1.0\0' >"$WORK/comment"
+objcopy --remove-section .comment --add-section .comment="$WORK/comment" "$WORK/other-vmlinux"
+expect_status 1 "vmlinux built by another gcc (-v)" -s "$TREE" -o "$OUT" -v "$WORK/other-vmlinux" "$WORK/fix-core.patch"
+check "vmlinux mismatch names both compilers" output_has "GCC: \(Other\) 1.0"
+check "tree identical after -c and compiler runs" same_tree "$TREE" "$WORK/snap"
+
+# --- debug keeps scratch and asks the differ for details
+: >"$FAKE_CDO_LOG"
+expect_status 0 "-d" -s "$TREE" -o "$OUT" -d "$WORK/fix-core.patch"
+check "-d passes --debug to the differ" cdo_called_with "^--debug "
+check "-d keeps the scratch directory" output_has "Scratch directory kept: .*/run$"
+check "-d: tree identical" same_tree "$TREE" "$WORK/snap"
+
+# --- a tree that was never built: full build, compiler checked afterwards
+cp -a "$FIXTURES/tree" "$WORK/fresh"
+cp "$TREE/.config" "$WORK/fresh/.config"
+expect_status 0 "unbuilt tree" -s "$WORK/fresh" -o "$OUT" "$WORK/fix-core.patch"
+check "unbuilt tree: compiler checked after the build" output_has "Checking compiler against .*/fresh/vmlinux \.\.\. done"
+check "unbuilt tree: built with exactly the contract KCFLAGS" grep -q -x -F \
+	"savedcmd_kernel/core.o := gcc -O2 -Iinclude  $CONTRACT_KCFLAGS -c -o kernel/core.o kernel/core.c" "$WORK/fresh/kernel/.core.o.cmd"
+finish
