@@ -304,6 +304,7 @@ static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 static int read_symbols(struct elf *elf, char *err, size_t errlen)
 {
 	struct section *symtab = elf->symtab, *shndx_sec = NULL;
+	struct symbol *current_file = NULL;
 	size_t count;
 
 	if (!symtab) {
@@ -364,6 +365,10 @@ static int read_symbols(struct elf *elf, char *err, size_t errlen)
 			}
 			sym->sec = elf->sections[shndx];
 		}
+		if (sym->type == STT_FILE)
+			current_file = sym;
+		else if (sym->bind == STB_LOCAL)
+			sym->file = current_file;
 		if (sym->type == STT_SECTION && sym->sec) {
 			sym->name = xstrdup(sym->sec->name);
 			if (!sym->sec->secsym)
@@ -477,8 +482,6 @@ void elf_index_symbols(struct elf *elf)
 {
 	size_t *counts = xcalloc(elf->nr_sections, sizeof(*counts));
 
-	for (size_t i = 1; i < elf->nr_sections; i++)
-		elf->sections[i]->priv = NULL;
 	for (size_t i = 0; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
 
@@ -691,6 +694,7 @@ void elf_free(struct elf *elf)
 		free(sec->data);
 		free(sec->relas);
 		free(sec->syms);
+		free(sec->priv);
 		free(sec);
 	}
 	for (size_t i = 0; i < elf->nr_symbols; i++) {
@@ -700,6 +704,7 @@ void elf_free(struct elf *elf)
 			continue;
 		free(sym->name);
 		free(sym->children);
+		free(sym->priv);
 		free(sym);
 	}
 	free(elf->sections);
@@ -711,6 +716,36 @@ void elf_free(struct elf *elf)
 }
 
 /* ---- mutation --------------------------------------------------------- */
+
+void elf_rename_section(struct elf *elf, struct section *sec, const char *name)
+{
+	struct section **pp = &elf->sec_hash[name_hash(sec->name) & (elf->sec_hash_size - 1)];
+
+	while (*pp && *pp != sec)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = sec->hash_next;
+	free(sec->name);
+	sec->name = xstrdup(name);
+	sec_hash_insert(elf, sec);
+	if (sec->secsym && sec->secsym->type == STT_SECTION)
+		elf_rename_symbol(elf, sec->secsym, name);
+}
+
+void elf_rename_symbol(struct elf *elf, struct symbol *sym, const char *name)
+{
+	struct symbol **pp = &elf->sym_hash[name_hash(sym->name) & (elf->sym_hash_size - 1)];
+
+	if (!strcmp(sym->name, name))
+		return;
+	while (*pp && *pp != sym)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = sym->hash_next;
+	free(sym->name);
+	sym->name = xstrdup(name);
+	sym_hash_insert(elf, sym);
+}
 
 struct section *elf_add_section(struct elf *elf, const char *name,
 				GElf_Word type, GElf_Xword flags,

@@ -46,7 +46,7 @@ struct section {
 	bool ignore;
 	bool grouped;
 	bool deleted;			/* dropped from the model; skipped by the writer */
-	void *priv;
+	void *priv;			/* user data: one malloc'd block, freed with the model */
 
 	struct section *hash_next;	/* name hash chain */
 };
@@ -57,6 +57,7 @@ struct symbol {
 	GElf_Sym sym;			/* st_shndx is recomputed on write from sec */
 	unsigned char bind, type;
 	struct section *sec;		/* NULL for UNDEF/ABS/COMMON/special */
+	struct symbol *file;		/* local: the STT_FILE symbol before it */
 
 	/* differ state */
 	struct symbol *twin;
@@ -70,7 +71,7 @@ struct symbol {
 	bool include;
 	bool strip;
 	bool deleted;
-	void *priv;
+	void *priv;			/* user data: one malloc'd block, freed with the model */
 
 	struct symbol *hash_next;	/* name hash chain (all same-named symbols
 					   are reachable through it, in index order) */
@@ -136,6 +137,9 @@ struct symbol *elf_add_symbol(struct elf *elf, const char *name,
 			      GElf_Xword size);
 struct rela *elf_add_rela(struct section *relasec, struct symbol *sym,
 			  uint64_t offset, int64_t addend, unsigned int type);
+/* Rename keeping the name index right. */
+void elf_rename_section(struct elf *elf, struct section *sec, const char *name);
+void elf_rename_symbol(struct elf *elf, struct symbol *sym, const char *name);
 /* Re-sort a rela section's entries by offset after edits. */
 void elf_sort_relas(struct section *relasec);
 /* Rebuild every section's sorted symbol list after edits. */

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86-64 specifics: ftrace call sites, where a PC-relative reference
+ * really points, and the __LINE__ heuristic.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch-x86-insn.h"
+#include "cdo.h"
+#include "util.h"
+
+#define R_X86_64_NONE	0
+#define R_X86_64_64	1
+#define R_X86_64_PC32	2
+#define R_X86_64_PLT32	4
+#define R_X86_64_32	10
+#define R_X86_64_32S	11
+#define R_X86_64_PC64	24
+
+/* Instruction boundaries of one text section, decoded once. */
+struct insn_map {
+	size_t n;
+	uint32_t starts[];	/* one block, so the model can free it */
+};
+
+static struct insn_map *insn_map(struct section *sec)
+{
+	struct insn_map *map = sec->priv;
+	size_t cap = 64;
+	uint64_t off = 0;
+
+	if (map)
+		return map;
+	map = xcalloc(1, sizeof(*map) + cap * sizeof(map->starts[0]));
+	while (off < sec->size) {
+		struct x86_insn insn;
+
+		if (map->n == cap) {
+			cap *= 2;
+			map = xrealloc(map, sizeof(*map) + cap * sizeof(map->starts[0]));
+		}
+		map->starts[map->n++] = (uint32_t)off;
+		if (x86_decode(sec->data + off, sec->size - off, &insn) || !insn.length)
+			break;	/* data or padding: stop mapping here */
+		off += insn.length;
+	}
+	sec->priv = map;
+	return map;
+}
+
+/* The instruction containing offset, or false if it can't be decoded. */
+static bool insn_at(struct section *sec, uint64_t offset, uint64_t *start,
+		    struct x86_insn *insn)
+{
+	struct insn_map *map;
+	size_t lo = 0, hi;
+
+	if (!sec->data || offset >= sec->size)
+		return false;
+	map = insn_map(sec);
+	hi = map->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (map->starts[mid] <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return false;
+	*start = map->starts[lo - 1];
+	if (x86_decode(sec->data + *start, sec->size - *start, insn))
+		return false;
+	return offset < *start + insn->length;
+}
+
+static bool x86_find_fentry(struct section *sec, struct symbol *func,
+			    uint64_t *site, struct rela **relap)
+{
+	uint64_t start = func->sym.st_value;
+	/* endbr64 may come first; nothing else may */
+	struct rela *rela = elf_rela_at_or_after(sec, start);
+
+	if (!rela || rela->offset > start + 4 + 1)
+		return false;
+	if (!rela->sym || strcmp(rela->sym->name, "__fentry__"))
+		return false;
+	if (rela->type != R_X86_64_NONE && rela->type != R_X86_64_PC32 &&
+	    rela->type != R_X86_64_PLT32)
+		return false;
+	*site = rela->offset - 1;
+	*relap = rela;
+	return true;
+}
+
+static bool is_pcrel(unsigned int type)
+{
+	return type == R_X86_64_PC32 || type == R_X86_64_PLT32;
+}
+
+static int64_t x86_rela_target_offset(struct rela *rela)
+{
+	struct section *base = rela->sec->base;
+	struct x86_insn insn;
+	uint64_t start;
+
+	if (!is_pcrel(rela->type))
+		return rela->addend;
+	if (!is_text_section(base))
+		return rela->addend + 4;	/* data: target is P + value */
+	if (!insn_at(base, rela->offset, &start, &insn))
+		return rela->addend + 4;
+	return rela->addend + (int64_t)x86_insn_pcrel_bias(&insn, (unsigned int)(rela->offset - start));
+}
+
+/* Does this relocation load an address rather than branch to it? */
+static bool x86_rela_is_address(struct rela *rela)
+{
+	struct section *base = rela->sec->base;
+	struct x86_insn insn;
+	uint64_t start;
+
+	switch (rela->type) {
+	case R_X86_64_64:
+	case R_X86_64_32:
+	case R_X86_64_32S:
+		return true;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+		if (!is_text_section(base))
+			return true;
+		if (!insn_at(base, rela->offset, &start, &insn))
+			return false;
+		/* call, jmp and jcc take the branch; anything else (lea, mov) an address */
+		if (insn.opcode_len == 1 && (insn.opcode[0] == 0xe8 || insn.opcode[0] == 0xe9))
+			return false;
+		if (insn.opcode_len == 2 && insn.opcode[0] == 0x0f &&
+		    (insn.opcode[1] & 0xf0) == 0x80)
+			return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *const line_macro_callees[] = {
+	"__warn_printk", "warn_slowpath_fmt", "warn_slowpath_null",
+	"__might_sleep", "___might_sleep", "__might_fault", "__might_resched",
+	"printk", "_printk", "lockdep_rcu_suspicious", "__btrfs_abort_transaction",
+	"__btrfs_handle_fs_error", "__btrfs_panic", "__WARN_printf", NULL
+};
+
+static bool rela_is_incidental(const struct rela *rela)
+{
+	const struct symbol *sym = rela->sym;
+
+	if (!sym)
+		return true;
+	if (sym->sec && is_string_section(sym->sec))
+		return true;
+	return !strncmp(sym->name, "__warned", 8) || !strncmp(sym->name, "__already_done", 14) ||
+	       !strncmp(sym->name, "__func__", 8) || !strncmp(sym->name, ".rodata", 7) ||
+	       !strncmp(sym->name, "__UNIQUE_ID_", 12);
+}
+
+static bool followed_by_line_macro_call(struct section *sec, uint64_t after)
+{
+	for (struct rela *rela = elf_rela_at_or_after(sec, after);
+	     rela && rela < sec->rela->relas + sec->rela->nr_relas; rela++) {
+		if (rela_is_incidental(rela))
+			continue;
+		for (const char *const *c = line_macro_callees; *c; c++)
+			if (!strcmp(rela->sym->name, *c))
+				return true;
+		return false;
+	}
+	return false;
+}
+
+/*
+ * WARN(), might_sleep(), printk-with-__LINE__ and friends pass the line
+ * number as an immediate in %esi or %edx: if those immediates are the only
+ * difference, moving code up or down a file is not a change.
+ */
+static bool x86_line_macro_change_only(struct section *orig, struct section *patched,
+				       uint64_t *first_diff)
+{
+	uint64_t off = 0;
+	bool any = false;
+
+	*first_diff = 0;
+	if (orig->size != patched->size || !patched->rela)
+		goto real_change;
+	while (off < patched->size) {
+		struct x86_insn a, b;
+
+		if (x86_decode(orig->data + off, orig->size - off, &a) ||
+		    x86_decode(patched->data + off, patched->size - off, &b))
+			goto real_change;
+		if (a.length != b.length)
+			goto real_change;
+		if (memcmp(orig->data + off, patched->data + off, a.length)) {
+			const uint8_t *ob = orig->data + off, *pb = patched->data + off;
+
+			*first_diff = off;
+			if (!((x86_insn_is_mov_imm32(ob, &a, 6) && x86_insn_is_mov_imm32(pb, &b, 6)) ||
+			      (x86_insn_is_mov_imm32(ob, &a, 2) && x86_insn_is_mov_imm32(pb, &b, 2))))
+				goto real_change;
+			if (!followed_by_line_macro_call(patched, off + b.length))
+				goto real_change;
+			any = true;
+		}
+		off += a.length;
+	}
+	return any;
+
+real_change:
+	if (!*first_diff) {
+		while (*first_diff < orig->size && *first_diff < patched->size &&
+		       orig->data[*first_diff] == patched->data[*first_diff])
+			(*first_diff)++;
+	}
+	return false;
+}
+
+static void x86_fixup_fentry_site(struct section *sec, struct rela *rela)
+{
+	/* -mrecord-mcount -mnop-mcount leaves a 5-byte nop; ftrace wants a call */
+	if (rela->type != R_X86_64_NONE || rela->offset < 1 || rela->offset + 4 > sec->size)
+		return;
+	sec->data[rela->offset - 1] = 0xe8;
+	memset(sec->data + rela->offset, 0, 4);
+	rela->type = R_X86_64_PC32;
+	rela->addend = -4;
+}
+
+static bool x86_is_prefix_symbol(const char *name)
+{
+	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
+}
+
+static const struct cdo_arch x86_64_arch = {
+	.name = "x86_64",
+	.machine = EM_X86_64,
+	.abs64 = R_X86_64_64,
+	.pc32 = R_X86_64_PC32,
+	.find_fentry = x86_find_fentry,
+	.rela_target_offset = x86_rela_target_offset,
+	.rela_is_address = x86_rela_is_address,
+	.line_macro_change_only = x86_line_macro_change_only,
+	.fixup_fentry_site = x86_fixup_fentry_site,
+	.is_prefix_symbol = x86_is_prefix_symbol,
+};
+
+const struct cdo_arch *arch_for_machine(unsigned int machine)
+{
+	if (machine == EM_X86_64)
+		return &x86_64_arch;
+	return NULL;
+}

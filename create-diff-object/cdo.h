@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * create-diff-object internals: the diff context shared by the phases
+ * (correlate, compare, include, special sections, klp relocations, output)
+ * and the structured result they fill, which report.c renders as text or
+ * JSON.
+ */
+#ifndef KPATCH_CDO_H
+#define KPATCH_CDO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kelf.h"
+#include "lookup.h"
+
+/* Exit statuses (stable; documented in create-diff-object(1)). */
+enum cdo_exit {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,		/* bad input or internal error */
+	EXIT_REFUSED = 2,	/* the change cannot be livepatched */
+	EXIT_NO_CHANGE = 3,	/* no functional change */
+};
+
+/* ---- architecture hooks (arch-<name>.c) ---- */
+
+struct cdo_arch {
+	const char *name;
+	unsigned int machine;		/* e_machine */
+	unsigned int abs64;		/* 64-bit absolute relocation type */
+	unsigned int pc32;		/* 32-bit PC-relative relocation type */
+	/* Does func start with an ftrace call site? Sets *site to its offset
+	 * within the section and *rela to the relocation, if any. */
+	bool (*find_fentry)(struct section *sec, struct symbol *func,
+			    uint64_t *site, struct rela **rela);
+	/* The offset within rela's target that the reference really means. */
+	int64_t (*rela_target_offset)(struct rela *rela);
+	/* A relocation that holds the address of its target (not a branch). */
+	bool (*rela_is_address)(struct rela *rela);
+	/* Both text sections differ only in __LINE__-style immediates passed
+	 * to WARN/printk/might_sleep helpers; *why names the first real
+	 * difference otherwise. */
+	bool (*line_macro_change_only)(struct section *orig, struct section *patched,
+				       uint64_t *first_diff);
+	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
+	 * finds what it expects when the module loads. */
+	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
+	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. */
+	bool (*is_prefix_symbol)(const char *name);
+};
+
+const struct cdo_arch *arch_for_machine(unsigned int machine);
+
+/* ---- special-section entry sizes ---- */
+
+enum struct_size_id {
+	SZ_ALT, SZ_BUG, SZ_EX, SZ_JUMP, SZ_ORC, SZ_PARA, SZ_STATIC_CALL,
+	SZ_PRINTK_INDEX, SZ_FIXUP, SZ_COUNT
+};
+extern const char *const struct_size_env[SZ_COUNT];	/* ALT_STRUCT_SIZE ... */
+extern const char *const struct_size_type[SZ_COUNT];	/* alt_instr ... */
+
+/* ---- the structured result ---- */
+
+/* Stable refusal codes; messages may be reworded, codes may not. */
+enum refusal_code {
+	R_INIT_CHANGED,
+	R_DATA_CHANGED,
+	R_DATA_INCLUDED,
+	R_SECTION_NOT_INCLUDED,
+	R_NO_FENTRY,
+	R_STATIC_LOCAL_REMOVED,
+	R_OBJECT_SIZE_CHANGED,
+	R_SYMBOL_MOVED,
+	R_SYMBOL_INFO_CHANGED,
+	R_SECTION_HEADER_CHANGED,
+	R_GROUP_CHANGED,
+	R_JUMP_LABEL_MODULE_KEY,
+	R_STATIC_CALL_MODULE_KEY,
+	R_KLP_IN_MODULE_SPECIAL,
+	R_ELF_HEADER_MISMATCH,
+	R_SYMBOL_NOT_FOUND,
+	R_COUNT
+};
+extern const char *const refusal_code_name[R_COUNT];
+
+struct refusal {
+	enum refusal_code code;
+	char *message;
+};
+
+enum func_status { FUNC_CHANGED, FUNC_NEW };
+
+struct func_result {
+	char *name;			/* name in ORIG (for new: in PATCHED) */
+	enum func_status status;
+	char **reasons;			/* why it is changed */
+	size_t nr_reasons;
+	char *objname;
+	unsigned long sympos;
+	bool patched;			/* gets a klp_func entry */
+};
+
+struct klp_reloc_result {
+	char *section;
+	uint64_t offset;
+	unsigned int type;
+	int64_t addend;
+	char *symbol;
+	char *objname;
+	unsigned long sympos;
+};
+
+struct timing {
+	const char *phase;
+	double ms;
+};
+
+struct cdo_result {
+	struct func_result *funcs;
+	size_t nr_funcs;
+	struct refusal *refusals;
+	size_t nr_refusals;
+	char **included;		/* symbols copied into the output */
+	size_t nr_included;
+	struct klp_reloc_result *klp_relocs;
+	size_t nr_klp_relocs;
+	char **warnings;
+	size_t nr_warnings;
+	char **notes;			/* ignored sections/functions, callbacks */
+	size_t nr_notes;
+	struct timing timings[16];
+	size_t nr_timings;
+	char *error;			/* set when the run failed (exit 1) */
+	int exit_status;
+};
+
+/* ---- the context ---- */
+
+struct cdo_ctx {
+	const char *orig_path, *patched_path, *output_path;
+	const char *objname;		/* parent: "vmlinux" or module name */
+	const char *childobj;		/* how this object is named in messages */
+	bool debug;
+
+	struct elf *orig, *patched, *out;
+	const struct cdo_arch *arch;
+	struct lookup_table *lookup;
+	unsigned long struct_size[SZ_COUNT];
+
+	char **modinfo_ns;		/* import_ns= strings to carry over */
+	size_t nr_modinfo_ns;
+
+	struct cdo_result result;
+};
+
+/* ---- phases ---- */
+
+/* correlate.c */
+int analyze_symbols(struct cdo_ctx *ctx, struct elf *elf);
+int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf);
+int correlate(struct cdo_ctx *ctx);
+bool is_special_static(const struct symbol *sym);
+bool never_correlate_section(const struct section *sec);
+char *canonical_name(const char *name);
+bool names_equivalent(const char *a, const char *b);
+
+/* compare.c */
+int compare(struct cdo_ctx *ctx);
+bool symbols_equivalent(const struct symbol *patched, const struct symbol *orig);
+
+/* include.c */
+int apply_markers(struct cdo_ctx *ctx);
+int check_fentry(struct cdo_ctx *ctx);
+int include_changes(struct cdo_ctx *ctx);
+void include_symbol(struct cdo_ctx *ctx, struct symbol *sym);
+void include_section(struct cdo_ctx *ctx, struct section *sec);
+int verify_patchability(struct cdo_ctx *ctx);
+bool is_special_section_name(const char *name);
+
+/* special.c */
+int process_special_sections(struct cdo_ctx *ctx);
+bool is_special_section(const struct section *sec);
+
+/* klp.c */
+int create_klp_relocations(struct cdo_ctx *ctx);
+
+/* output.c */
+int write_output(struct cdo_ctx *ctx);
+
+/* report.c */
+void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code,
+			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
+				    enum func_status status);
+void func_add_reason(struct func_result *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct func_result *result_find_func(struct cdo_ctx *ctx, const char *name);
+void report_text(const struct cdo_ctx *ctx);
+int report_json(const struct cdo_ctx *ctx, const char *path);
+void result_free(struct cdo_result *result);
+
+/* Failure of the run: message to stderr and into the result. */
+void cdo_error(struct cdo_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cdo_debug(const struct cdo_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Small predicates shared by phases. */
+static inline bool is_func(const struct symbol *sym)
+{
+	return sym->type == STT_FUNC;
+}
+
+static inline bool is_local(const struct symbol *sym)
+{
+	return sym->bind == STB_LOCAL;
+}
+
+bool is_string_section(const struct section *sec);
+bool is_data_section_name(const char *name);
+bool is_ubsan_section(const struct section *sec);
+/* Symbol that stands for the function a text section holds, if any. */
+struct symbol *section_function(struct section *sec);
+
+#endif

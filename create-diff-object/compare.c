@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Change detection: every correlated pair of sections is compared byte by
+ * byte and relocation by relocation (by what a relocation refers to, not
+ * by symbol index), every correlated pair of symbols by kind and size.
+ * The outcome is a status per section and symbol, and for each changed
+ * function the reasons it changed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdo.h"
+#include "util.h"
+
+static struct symbol *bundle_of(struct symbol *sym)
+{
+	if (sym && sym->type == STT_SECTION && sym->sec && sym->sec->bundled)
+		return sym->sec->bundled;
+	return sym;
+}
+
+bool symbols_equivalent(const struct symbol *p, const struct symbol *o)
+{
+	if (!p || !o)
+		return p == o;
+	if (p->twin || o->twin)
+		return p->twin == o;
+	if (p->type != o->type)
+		return false;
+	if (p->type == STT_SECTION && p->sec && o->sec)
+		return names_equivalent(p->sec->name, o->sec->name);
+	/* uncorrelated: undefined globals, fresh per-call-site statics */
+	return names_equivalent(p->name, o->name);
+}
+
+static const char *string_at(const struct section *sec, int64_t offset)
+{
+	if (!sec->data || offset < 0 || (uint64_t)offset >= sec->size)
+		return NULL;
+	if (!memchr(sec->data + offset, 0, sec->size - (uint64_t)offset))
+		return NULL;
+	return (const char *)sec->data + offset;
+}
+
+static bool relas_equal(struct cdo_ctx *ctx, struct rela *p, struct rela *o)
+{
+	struct symbol *ps = p->sym, *os = o->sym;
+
+	if (p->type != o->type || p->offset != o->offset)
+		return false;
+	if (ps && os && ps->sec && os->sec && is_string_section(ps->sec) &&
+	    is_string_section(os->sec)) {
+		/* a literal moved inside its section is still the same literal */
+		int64_t po = ctx->arch->rela_target_offset(p) + (int64_t)ps->sym.st_value;
+		int64_t oo = ctx->arch->rela_target_offset(o) + (int64_t)os->sym.st_value;
+		const char *a = string_at(ps->sec, po), *b = string_at(os->sec, oo);
+
+		if (a && b)
+			return !strcmp(a, b) && (p->addend - po) == (o->addend - oo);
+	}
+	/* objtool's .altinstr_aux targets move with unrelated code */
+	if (ps && os && ps->sec && os->sec && !strcmp(ps->sec->name, ".altinstr_aux") &&
+	    !strcmp(os->sec->name, ".altinstr_aux"))
+		return true;
+	if (p->addend != o->addend)
+		return false;
+	return symbols_equivalent(bundle_of(ps), bundle_of(os));
+}
+
+static void add_reason(struct cdo_ctx *ctx, struct section *sec, const char *fmt,
+		       const char *detail)
+{
+	struct symbol *func = section_function(sec);
+	struct func_result *f;
+
+	if (!func)
+		return;
+	f = result_find_func(ctx, func->name);
+	if (!f)
+		f = result_add_func(ctx, func->name, FUNC_CHANGED);
+	func_add_reason(f, fmt, detail);
+}
+
+static bool compare_relas(struct cdo_ctx *ctx, struct section *p, struct section *o,
+			  char *why, size_t whylen)
+{
+	size_t n = p->nr_relas < o->nr_relas ? p->nr_relas : o->nr_relas;
+
+	for (size_t i = 0; i < n; i++) {
+		struct rela *pr = &p->relas[i], *or = &o->relas[i];
+
+		if (!relas_equal(ctx, pr, or)) {
+			snprintf(why, whylen, "relocation at +0x%lx refers to %s%+ld (was %s%+ld)",
+				 (unsigned long)pr->offset, pr->sym ? pr->sym->name : "?",
+				 (long)pr->addend, or->sym ? or->sym->name : "?", (long)or->addend);
+			return false;
+		}
+	}
+	if (p->nr_relas != o->nr_relas) {
+		snprintf(why, whylen, "%zu relocations (was %zu)", p->nr_relas, o->nr_relas);
+		return false;
+	}
+	return true;
+}
+
+static bool regenerated_section(const struct section *sec)
+{
+	return !strcmp(sec->name, "__mcount_loc") ||
+	       !strcmp(sec->name, "__patchable_function_entries") ||
+	       !strcmp(sec->name, ".sframe");
+}
+
+static void compare_section(struct cdo_ctx *ctx, struct section *p, struct section *o)
+{
+	char why[512] = "";
+	bool data_same, relas_same = true;
+
+	if (p->sh.sh_type != o->sh.sh_type ||
+	    (p->sh.sh_flags & ~(GElf_Xword)SHF_GROUP) != (o->sh.sh_flags & ~(GElf_Xword)SHF_GROUP) ||
+	    p->sh.sh_entsize != o->sh.sh_entsize ||
+	    (!is_text_section(p) && p->sh.sh_addralign != o->sh.sh_addralign)) {
+		result_add_refusal(ctx, R_SECTION_HEADER_CHANGED,
+				   "section %s: its type, flags, entry size or alignment changed",
+				   p->name);
+		p->status = STATUS_CHANGED;
+		return;
+	}
+	if (regenerated_section(p)) {
+		p->status = STATUS_SAME;
+		if (p->rela)
+			p->rela->status = STATUS_SAME;
+		return;
+	}
+	if (p->sh.sh_type == SHT_NOBITS)
+		data_same = p->size == o->size;
+	else
+		data_same = p->size == o->size && (!p->size || !memcmp(p->data, o->data, p->size));
+	if (!data_same) {
+		if (p->size != o->size) {
+			snprintf(why, sizeof(why), "size 0x%lx (was 0x%lx)",
+				 (unsigned long)p->size, (unsigned long)o->size);
+		} else {
+			uint64_t at = 0;
+
+			while (at < p->size && p->data[at] == o->data[at])
+				at++;
+			snprintf(why, sizeof(why), "bytes differ at +0x%lx", (unsigned long)at);
+		}
+	}
+	if (!p->rela != !o->rela) {
+		relas_same = false;
+		if (data_same)
+			snprintf(why, sizeof(why), "relocations %s", p->rela ? "added" : "removed");
+	} else if (p->rela) {
+		char rwhy[512];
+
+		relas_same = compare_relas(ctx, p->rela, o->rela, rwhy, sizeof(rwhy));
+		if (!relas_same && data_same)
+			snprintf(why, sizeof(why), "%s", rwhy);
+	}
+	if (!data_same && relas_same && p->size == o->size && is_text_section(p) &&
+	    ctx->arch->line_macro_change_only) {
+		uint64_t first = 0;
+
+		if (ctx->arch->line_macro_change_only(o, p, &first)) {
+			cdo_debug(ctx, "%s: only __LINE__ immediates changed", p->name);
+			data_same = true;
+		} else {
+			snprintf(why, sizeof(why), "instructions differ at +0x%lx", (unsigned long)first);
+		}
+	}
+	p->status = data_same && relas_same ? STATUS_SAME : STATUS_CHANGED;
+	if (p->rela)
+		p->rela->status = relas_same ? STATUS_SAME : STATUS_CHANGED;
+	if (p->status == STATUS_CHANGED)
+		add_reason(ctx, p, "%s", why);
+}
+
+static bool moved_within_function_family(const struct section *p, const struct section *o)
+{
+	/* .text.foo -> .text.unlikely.foo (or .hot.): same function, new home */
+	static const char *const homes[] = { ".text.unlikely.", ".text.hot.", ".text.", NULL };
+	const char *pn = p->name, *on = o->name;
+
+	for (const char *const *h = homes; *h; h++)
+		if (!strncmp(pn, *h, strlen(*h))) {
+			pn += strlen(*h);
+			break;
+		}
+	for (const char *const *h = homes; *h; h++)
+		if (!strncmp(on, *h, strlen(*h))) {
+			on += strlen(*h);
+			break;
+		}
+	return pn != p->name && on != o->name && names_equivalent(pn, on);
+}
+
+static void compare_symbol(struct cdo_ctx *ctx, struct symbol *p)
+{
+	struct symbol *o = p->twin;
+
+	if (!o) {
+		p->status = STATUS_NEW;
+		return;
+	}
+	if (p->type == STT_FILE || p->type == STT_SECTION) {
+		p->status = p->sec ? p->sec->status : STATUS_SAME;
+		return;
+	}
+	if (p->sym.st_info != o->sym.st_info || !p->sec != !o->sec) {
+		result_add_refusal(ctx, R_SYMBOL_INFO_CHANGED,
+				   "symbol %s changed its binding, type or definedness", o->name);
+		p->status = STATUS_CHANGED;
+		return;
+	}
+	if (!p->sec) {
+		p->status = STATUS_SAME;	/* undefined or absolute */
+		return;
+	}
+	if (p->sec->twin != o->sec) {
+		if (p->sec->ignore || o->sec->ignore ||
+		    (!p->sec->twin && moved_within_function_family(p->sec, o->sec))) {
+			p->status = STATUS_CHANGED;
+			add_reason(ctx, p->sec, "moved to section %s", p->sec->name);
+			return;
+		}
+		result_add_refusal(ctx, R_SYMBOL_MOVED, "symbol %s moved from section %s to %s",
+				   o->name, o->sec->name, p->sec->name);
+		p->status = STATUS_CHANGED;
+		return;
+	}
+	if (p->type == STT_OBJECT && p->sym.st_size != o->sym.st_size) {
+		result_add_refusal(ctx, R_OBJECT_SIZE_CHANGED,
+				   "object size mismatch: %s is %lu bytes, was %lu; livepatches cannot change data layout (use a shadow variable)",
+				   o->name, (unsigned long)p->sym.st_size, (unsigned long)o->sym.st_size);
+	}
+	if (p->sec->bundled == p || p->type == STT_FUNC) {
+		p->status = p->sec->status;
+		if (p->sec->rela && p->sec->rela->status == STATUS_CHANGED)
+			p->status = STATUS_CHANGED;
+	} else {
+		p->status = STATUS_SAME;
+	}
+}
+
+/* A part without its own ftrace call site can only change with its parent. */
+static void propagate_children(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *child = elf->symbols[i], *parent = child->parent;
+
+		if (!parent || child->status == STATUS_SAME || child->has_fentry)
+			continue;
+		while (parent->parent && !parent->has_fentry)
+			parent = parent->parent;
+		if (parent->status == STATUS_SAME) {
+			struct func_result *f;
+
+			parent->status = STATUS_CHANGED;
+			if (parent->sec)
+				parent->sec->status = STATUS_CHANGED;
+			f = result_find_func(ctx, parent->name);
+			if (!f)
+				f = result_add_func(ctx, parent->name, FUNC_CHANGED);
+			func_add_reason(f, "its part %s changed", child->name);
+		}
+	}
+}
+
+int compare(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *p = elf->sections[i];
+
+		if (is_rela_section(p) || p->deleted)
+			continue;
+		if (p->sh.sh_type == SHT_SYMTAB || p->sh.sh_type == SHT_STRTAB ||
+		    p->sh.sh_type == SHT_SYMTAB_SHNDX) {
+			p->status = STATUS_SAME;	/* regenerated on output */
+			continue;
+		}
+		if (p->twin)
+			compare_section(ctx, p, p->twin);
+		else
+			p->status = STATUS_NEW;
+		if (p->rela && !p->twin)
+			p->rela->status = STATUS_NEW;
+	}
+	for (size_t i = 1; i < elf->nr_symbols; i++)
+		compare_symbol(ctx, elf->symbols[i]);
+	propagate_children(ctx);
+	return 0;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What goes into the output: patch-author markers are applied, changed
+ * functions are checked for an ftrace call site, then the changed and new
+ * functions and everything they reference are selected. Referenced
+ * unchanged symbols are selected too, but only as names: the output refers
+ * to the running kernel's copies. Finally every change that did not make
+ * it into the output is a refusal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdo.h"
+#include "kpatch-format.h"
+#include "util.h"
+
+static bool is_marker_section(const struct section *sec)
+{
+	const char *name = is_rela_section(sec) && sec->base ? sec->base->name : sec->name;
+
+	return !strcmp(name, KPATCH_IGNORE_SECTIONS_SECTION) ||
+	       !strcmp(name, KPATCH_IGNORE_FUNCTIONS_SECTION) ||
+	       !strcmp(name, KPATCH_FORCE_SECTION);
+}
+
+static bool is_callback_section(const struct section *sec)
+{
+	return !strncmp(sec->name, ".kpatch.callbacks.", 18);
+}
+
+static void mark_same(struct symbol *func)
+{
+	func->status = STATUS_SAME;
+	if (func->sec) {
+		func->sec->status = STATUS_SAME;
+		func->sec->ignore = true;
+		if (func->sec->rela)
+			func->sec->rela->status = STATUS_SAME;
+	}
+	for (size_t i = 0; i < func->nr_children; i++)
+		mark_same(func->children[i]);
+}
+
+static struct section *find_section_equivalent(struct elf *elf, const char *name)
+{
+	struct section *sec = elf_find_section(elf, name);
+
+	if (sec)
+		return sec;
+	for (size_t i = 1; i < elf->nr_sections; i++)
+		if (names_equivalent(elf->sections[i]->name, name))
+			return elf->sections[i];
+	return NULL;
+}
+
+int apply_markers(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	struct section *sec;
+	int errors = 0;
+
+	sec = elf_find_section(elf, KPATCH_IGNORE_SECTIONS_SECTION);
+	for (size_t i = 0; sec && sec->rela && i < sec->rela->nr_relas; i++) {
+		struct rela *rela = &sec->rela->relas[i];
+		const char *name = NULL;
+		struct section *target;
+
+		if (rela->sym && rela->sym->sec && rela->sym->sec->data) {
+			int64_t off = rela->addend + (int64_t)rela->sym->sym.st_value;
+
+			if (off >= 0 && (uint64_t)off < rela->sym->sec->size)
+				name = (const char *)rela->sym->sec->data + off;
+		}
+		if (!name || !memchr(name, 0, rela->sym->sec->size - (uint64_t)(name - (const char *)rela->sym->sec->data))) {
+			cdo_error(ctx, "KPATCH_IGNORE_SECTION entry %zu does not point at a section name", i);
+			errors++;
+			continue;
+		}
+		target = find_section_equivalent(elf, name);
+		if (!target) {
+			cdo_error(ctx, "KPATCH_IGNORE_SECTION(\"%s\"): no such section in %s", name,
+				  ctx->childobj);
+			errors++;
+			continue;
+		}
+		target->ignore = true;
+		target->status = STATUS_SAME;
+		if (target->rela) {
+			target->rela->ignore = true;
+			target->rela->status = STATUS_SAME;
+		}
+		for (size_t s = 0; s < target->nr_syms; s++)
+			target->syms[s]->status = STATUS_SAME;
+		result_add_note(ctx, "ignoring section %s (KPATCH_IGNORE_SECTION)", target->name);
+	}
+
+	sec = elf_find_section(elf, KPATCH_IGNORE_FUNCTIONS_SECTION);
+	for (size_t i = 0; sec && sec->rela && i < sec->rela->nr_relas; i++) {
+		struct symbol *func = sec->rela->relas[i].sym;
+
+		if (func && func->type == STT_SECTION && func->sec && func->sec->bundled)
+			func = func->sec->bundled;
+		if (!func || func->type != STT_FUNC || !func->sec) {
+			cdo_error(ctx, "KPATCH_IGNORE_FUNCTION entry %zu does not name a function of %s",
+				  i, ctx->childobj);
+			errors++;
+			continue;
+		}
+		if (func->status == STATUS_SAME)
+			result_add_note(ctx, "KPATCH_IGNORE_FUNCTION(%s): the function did not change; the marker is not needed",
+					func->name);
+		else
+			result_add_note(ctx, "ignoring function %s (KPATCH_IGNORE_FUNCTION)", func->name);
+		mark_same(func);
+		for (size_t f = 0; f < ctx->result.nr_funcs; f++)
+			if (!strcmp(ctx->result.funcs[f].name, func->name))
+				ctx->result.funcs[f].patched = false;
+	}
+
+	sec = elf_find_section(elf, KPATCH_FORCE_SECTION);
+	for (size_t i = 0; sec && sec->rela && i < sec->rela->nr_relas; i++) {
+		struct symbol *func = sec->rela->relas[i].sym;
+
+		result_add_warning(ctx, "KPATCH_FORCE_UNSAFE(%s) has no effect: the kernel's livepatch consistency model cannot be bypassed per function",
+				   func ? func->name : "?");
+	}
+
+	/* The markers themselves never go into the output. */
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *s = elf->sections[i];
+
+		if (is_marker_section(s)) {
+			s->ignore = true;
+			s->status = STATUS_SAME;
+			for (size_t k = 0; k < s->nr_syms; k++)
+				s->syms[k]->status = STATUS_SAME;
+		}
+	}
+	return errors ? -1 : 0;
+}
+
+static bool is_init_section(const char *name)
+{
+	return !strncmp(name, ".init.", 6) || !strncmp(name, ".exit.", 6) ||
+	       strstr(name, ".init.text") || !strncmp(name, ".initcall", 9) ||
+	       !strcmp(name, ".head.text");
+}
+
+/* Functions that get a klp_func entry: changed, and able to be entered. */
+static bool is_patched_function(const struct symbol *sym)
+{
+	if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || sym->status != STATUS_CHANGED)
+		return false;
+	if (sym->sec->ignore)
+		return false;
+	/* parts without an ftrace site are patched through their parent */
+	return !sym->parent || sym->has_fentry;
+}
+
+int check_fentry(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	int missing = 0;
+
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+
+		if (!is_patched_function(sym))
+			continue;
+		if (sym->has_fentry && sym->twin && sym->twin->has_fentry)
+			continue;
+		result_add_refusal(ctx, R_NO_FENTRY,
+				   "function %s has no ftrace call site (__fentry__), so it cannot be patched: it is notrace, or inline code the compiler chose not to inline; make it __always_inline or noinline, or patch its callers",
+				   sym->twin ? sym->twin->name : sym->name);
+		missing++;
+	}
+	return missing ? -1 : 0;
+}
+
+void include_section(struct cdo_ctx *ctx, struct section *sec)
+{
+	if (sec->include)
+		return;
+	sec->include = true;
+	if (sec->secsym)
+		sec->secsym->include = true;
+	if (sec->bundled)
+		include_symbol(ctx, sec->bundled);
+	for (size_t s = 0; s < sec->nr_syms; s++)
+		if (sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT)
+			sec->syms[s]->include = true;
+	if (!sec->rela || is_debug_section(sec))
+		return;
+	sec->rela->include = true;
+	for (size_t i = 0; i < sec->rela->nr_relas; i++)
+		if (sec->rela->relas[i].sym)
+			include_symbol(ctx, sec->rela->relas[i].sym);
+}
+
+void include_symbol(struct cdo_ctx *ctx, struct symbol *sym)
+{
+	if (sym->include && (!sym->sec || sym->sec->include || sym->status == STATUS_SAME))
+		return;
+	sym->include = true;
+	if (!sym->sec)
+		return;
+	/* unchanged symbols are referenced, not copied */
+	if (sym->type != STT_SECTION && sym->status == STATUS_SAME)
+		return;
+	include_section(ctx, sym->sec);
+	if (sym->type == STT_FUNC) {
+		if (sym->pfx)
+			include_symbol(ctx, sym->pfx);
+		/* a function and its .cold/.part pieces travel together */
+		for (size_t i = 0; i < sym->nr_children; i++) {
+			struct symbol *child = sym->children[i];
+
+			if (child->status == STATUS_SAME)
+				child->status = STATUS_CHANGED;
+			include_symbol(ctx, child);
+		}
+	}
+}
+
+int include_changes(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+
+	elf->symbols[0]->include = true;
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+
+		if (sym->type == STT_FILE)
+			sym->include = true;
+		else if (sym->type == STT_FUNC && sym->sec && !sym->sec->ignore &&
+			 sym->status == STATUS_CHANGED && !sym->is_pfx &&
+			 !is_init_section(sym->sec->name))
+			include_symbol(ctx, sym);
+		else if (sym->status == STATUS_NEW && sym->bind != STB_LOCAL && sym->sec &&
+			 !sym->sec->ignore && !is_marker_section(sym->sec) &&
+			 (sym->type == STT_FUNC || sym->type == STT_OBJECT))
+			include_symbol(ctx, sym);
+	}
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		if (is_callback_section(sec)) {
+			include_section(ctx, sec);
+			for (size_t k = 0; sec->rela && k < sec->rela->nr_relas; k += 2) {
+				struct symbol *fn = sec->rela->relas[k].sym;
+
+				if (fn)
+					result_add_note(ctx, "found callback %s (%s)", fn->name,
+							sec->name + 18);
+			}
+		}
+	}
+	return 0;
+}
+
+static bool harmless_unincluded(const struct section *sec)
+{
+	const char *n = sec->name;
+
+	return is_special_section(sec) || is_debug_section(sec) || is_string_section(sec) ||
+	       is_marker_section(sec) || sec->ignore || sec->sh.sh_type == SHT_GROUP ||
+	       !strncmp(n, ".discard", 8) || !strncmp(n, ".note", 5) ||
+	       !strcmp(n, ".comment") || !strcmp(n, ".modinfo") ||
+	       !strncmp(n, ".llvm", 5) || !strcmp(n, "__mcount_loc") ||
+	       !strcmp(n, "__patchable_function_entries") || !strcmp(n, ".sframe") ||
+	       !strncmp(n, ".orc_", 5) || !strcmp(n, ".altinstr_replacement") ||
+	       !strcmp(n, ".altinstr_aux") || !strcmp(n, ".ibt_endbr_seal") ||
+	       !strncmp(n, "__ksymtab", 9) || !strncmp(n, "__kcrctab", 9) ||
+	       !strncmp(n, ".kpatch.", 8) ||
+	       /* per-call-site descriptors: a changed user brings fresh ones */
+	       !strcmp(n, "__verbose") || !strcmp(n, "__dyndbg") ||
+	       !strcmp(n, "__dyndbg_classes");
+}
+
+
+static const char *describe(const struct section *sec)
+{
+	if (sec->bundled)
+		return sec->bundled->name;
+	if (sec->nr_syms)
+		return sec->syms[0]->name;
+	return NULL;
+}
+
+int verify_patchability(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	size_t before = ctx->result.nr_refusals;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		const char *what;
+
+		if (is_rela_section(sec) || sec->deleted)
+			continue;
+		what = describe(sec);
+		if (sec->status == STATUS_CHANGED && !sec->include && !harmless_unincluded(sec)) {
+			if (is_init_section(sec->name))
+				result_add_refusal(ctx, R_INIT_CHANGED,
+					"changed section %s%s%s%s is init code or data: it has already run and been freed, so a livepatch cannot change it; leave it unchanged or use a callback",
+					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+			else if (is_data_section_name(sec->name) || !strncmp(sec->name, ".rodata", 7))
+				result_add_refusal(ctx, R_DATA_CHANGED,
+					"changed data %s%s%s%s: a livepatch replaces functions, not data; change the code that uses it, use a shadow variable or a callback",
+					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+			else
+				result_add_refusal(ctx, R_SECTION_NOT_INCLUDED,
+					"changed section %s%s%s%s not selected for inclusion: no changed function uses it",
+					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+		}
+		if (sec->include && sec->status != STATUS_NEW && !is_special_section(sec) &&
+		    is_data_section_name(sec->name) &&
+		    strcmp(sec->name, ".data.once") && strcmp(sec->name, ".data..once") &&
+		    strcmp(sec->name, ".data.unlikely") && strcmp(sec->name, ".data..unlikely"))
+			result_add_refusal(ctx, R_DATA_INCLUDED,
+				"data section %s%s%s%s selected for inclusion: the patched code would use a fresh copy instead of the kernel's data; reference the data by symbol (e.g. avoid macros that put statics in %s)",
+				sec->name, what ? " (" : "", what ? what : "", what ? ")" : "", sec->name);
+		if (sec->grouped && (sec->status != STATUS_SAME) && sec->include)
+			result_add_refusal(ctx, R_GROUP_CHANGED,
+				"section %s is part of a section group (COMDAT) and changed; that is not supported",
+				sec->name);
+	}
+	return ctx->result.nr_refusals > before ? -1 : 0;
+}
+
+/* Record every changed and new function in the result, in symbol order. */
+void collect_functions(struct cdo_ctx *ctx);
+void collect_functions(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+		struct func_result *f;
+
+		if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || !sym->include)
+			continue;
+		if (sym->status == STATUS_NEW) {
+			if (sym->parent)
+				continue;
+			f = result_find_func(ctx, sym->name);
+			if (!f)
+				f = result_add_func(ctx, sym->name, FUNC_NEW);
+			f->status = FUNC_NEW;
+			f->patched = false;
+		} else if (is_patched_function(sym)) {
+			f = result_find_func(ctx, sym->name);
+			if (!f)
+				f = result_add_func(ctx, sym->name, FUNC_CHANGED);
+			f->status = FUNC_CHANGED;
+			f->patched = true;
+		}
+	}
+	/* reasons recorded for functions that turned out unchanged or parts */
+	for (size_t i = 0; i < ctx->result.nr_funcs;) {
+		struct func_result *f = &ctx->result.funcs[i];
+		struct symbol *sym = elf_find_symbol(elf, f->name);
+
+		while (sym && sym->type != STT_FUNC)
+			sym = elf_find_symbol_next(elf, sym);
+		if (sym && (f->status == FUNC_NEW || is_patched_function(sym)) && sym->include) {
+			i++;
+			continue;
+		}
+		/* drop it: fold its reasons into nothing */
+		for (size_t r = 0; r < f->nr_reasons; r++)
+			free(f->reasons[r]);
+		free(f->reasons);
+		free(f->name);
+		free(f->objname);
+		memmove(f, f + 1, (ctx->result.nr_funcs - i - 1) * sizeof(*f));
+		ctx->result.nr_funcs--;
+	}
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The output object: the included sections and symbols of the patched
+ * object, plus the records the livepatch module needs (.kpatch.funcs,
+ * .kpatch.strings, callback object names), fresh ftrace call-site records
+ * and the carried-over namespace imports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdo.h"
+#include "kpatch-format.h"
+#include "util.h"
+
+int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result *res,
+		   char *why, size_t whylen);
+
+struct output {
+	struct cdo_ctx *ctx;
+	struct elf *out;
+	struct section **secmap;	/* patched section index -> output section */
+	struct symbol **symmap;		/* patched symbol index -> output symbol */
+	struct section *strings;
+};
+
+static bool dropped_section(const struct section *sec)
+{
+	/* regenerated here, or meaningless in a livepatch module */
+	return !strcmp(sec->name, "__mcount_loc") ||
+	       !strcmp(sec->name, "__patchable_function_entries") ||
+	       !strcmp(sec->name, ".modinfo") || !strncmp(sec->name, ".discard", 8) ||
+	       !strncmp(sec->name, ".note", 5) || !strcmp(sec->name, ".comment") ||
+	       sec->sh.sh_type == SHT_GROUP || is_debug_section(sec);
+}
+
+static uint64_t add_string(struct output *o, const char *s)
+{
+	struct section *sec = o->strings;
+
+	/* de-duplicate: the table is small, a scan is cheap next to the rest */
+	for (uint64_t off = 0; off < sec->size;) {
+		const char *have = (const char *)sec->data + off;
+
+		if (!strcmp(have, s))
+			return off;
+		off += strlen(have) + 1;
+	}
+	return elf_append_data(sec, s, strlen(s) + 1, 1);
+}
+
+static void copy_sections(struct output *o)
+{
+	struct elf *p = o->ctx->patched;
+
+	for (size_t i = 1; i < p->nr_sections; i++) {
+		struct section *s = p->sections[i], *n;
+
+		if (is_rela_section(s) || !s->include || s->deleted || dropped_section(s))
+			continue;
+		n = elf_add_section(o->out, s->name, s->sh.sh_type,
+				    s->sh.sh_flags & ~(GElf_Xword)SHF_GROUP,
+				    s->sh.sh_addralign, s->sh.sh_entsize,
+				    s->sh.sh_type == SHT_NOBITS ? NULL : s->data, s->size);
+		n->status = s->status;
+		o->secmap[i] = n;
+	}
+	for (size_t i = 1; i < p->nr_sections; i++) {
+		struct section *s = p->sections[i];
+
+		if (o->secmap[i] && s->link && o->secmap[s->link->index])
+			o->secmap[i]->link = o->secmap[s->link->index];
+	}
+}
+
+static bool converts_to_local(const struct symbol *sym)
+{
+	/*
+	 * A changed global keeps its name; made local, it cannot capture
+	 * references from other objects of the patch module, which must go
+	 * to the kernel's copy (redirected by livepatch) instead.
+	 */
+	return sym->type == STT_FUNC && sym->bind != STB_LOCAL && sym->status == STATUS_CHANGED;
+}
+
+static void copy_symbols(struct output *o)
+{
+	struct elf *p = o->ctx->patched;
+
+	o->symmap[0] = o->out->symbols[0];
+	for (size_t i = 1; i < p->nr_symbols; i++) {
+		struct symbol *s = p->symbols[i], *n;
+		struct section *sec = s->sec ? o->secmap[s->sec->index] : NULL;
+		unsigned char bind = s->bind;
+
+		if (!s->include || s->deleted)
+			continue;
+		if (s->type == STT_SECTION) {
+			if (!sec)
+				continue;
+			n = sec->secsym ? sec->secsym :
+			    elf_add_symbol(o->out, sec->name, STB_LOCAL, STT_SECTION, sec, 0, 0);
+		} else if (s->type == STT_FILE) {
+			n = elf_add_symbol(o->out, s->name, STB_LOCAL, STT_FILE, NULL, 0, 0);
+			n->sym.st_shndx = SHN_ABS;
+		} else if (sec) {
+			if (converts_to_local(s))
+				bind = STB_LOCAL;
+			n = elf_add_symbol(o->out, s->name, bind, s->type, sec,
+					   s->sym.st_value, s->sym.st_size);
+			n->sym.st_other = s->sym.st_other;
+			n->has_fentry = s->has_fentry;
+			n->is_pfx = s->is_pfx;
+			n->status = s->status;
+		} else {
+			/* referenced, not carried: an undefined global */
+			if (bind == STB_LOCAL)
+				bind = STB_GLOBAL;
+			n = elf_add_symbol(o->out, s->name, bind,
+					   s->type == STT_SECTION ? STT_NOTYPE : s->type,
+					   NULL, 0, 0);
+			if (s->sym.st_shndx == SHN_ABS) {
+				n->sym.st_shndx = SHN_ABS;
+				n->sym.st_value = s->sym.st_value;
+			}
+		}
+		o->symmap[i] = n;
+	}
+}
+
+static int copy_relocations(struct output *o)
+{
+	struct elf *p = o->ctx->patched;
+
+	for (size_t i = 1; i < p->nr_sections; i++) {
+		struct section *rs = p->sections[i], *base, *nrs;
+
+		if (!is_rela_section(rs) || !rs->base || !o->secmap[rs->base->index])
+			continue;
+		base = o->secmap[rs->base->index];
+		nrs = elf_rela_section_for(o->out, base);
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			struct rela *r = &rs->relas[j];
+			struct symbol *sym = r->sym ? o->symmap[r->sym->index] : o->out->symbols[0];
+
+			if (!sym) {
+				/* a section symbol of a section left behind */
+				cdo_error(o->ctx, "%s: %s+0x%lx refers to %s, which was not carried into the output",
+					  o->ctx->childobj, rs->base->name, (unsigned long)r->offset,
+					  r->sym->name);
+				return -1;
+			}
+			elf_add_rela(nrs, sym, r->offset, r->addend, r->type);
+		}
+	}
+	return 0;
+}
+
+static struct symbol *section_symbol(struct output *o, struct section *sec)
+{
+	if (!sec->secsym)
+		elf_add_symbol(o->out, sec->name, STB_LOCAL, STT_SECTION, sec, 0, 0);
+	return sec->secsym;
+}
+
+static int add_func_records(struct output *o)
+{
+	struct cdo_ctx *ctx = o->ctx;
+	struct section *funcs = NULL, *rs = NULL;
+	struct symbol *strsym = section_symbol(o, o->strings);
+	uint64_t objname = add_string(o, ctx->objname);
+
+	for (size_t i = 0; i < ctx->result.nr_funcs; i++) {
+		struct func_result *f = &ctx->result.funcs[i];
+		struct kpatch_func_record rec = { 0 };
+		struct symbol *func = NULL, *p;
+		struct lookup_result res;
+		char why[1024];
+		uint64_t off;
+
+		if (!f->patched)
+			continue;
+		for (p = elf_find_symbol(ctx->patched, f->name); p;
+		     p = elf_find_symbol_next(ctx->patched, p))
+			if (p->type == STT_FUNC && p->sec && p->include)
+				break;
+		if (p)
+			func = o->symmap[p->index];
+		if (!p || !func) {
+			cdo_error(ctx, "%s: changed function %s is missing from the output",
+				  ctx->childobj, f->name);
+			return -1;
+		}
+		if (resolve_symbol(ctx, p, &res, why, sizeof(why)) || strcmp(res.objname, ctx->objname)) {
+			result_add_refusal(ctx, R_SYMBOL_NOT_FOUND,
+				"changed function %s was not found in %s's symbol table, so livepatch could not find it to replace; was the target kernel built from this source and configuration?",
+				f->name, ctx->objname);
+			continue;
+		}
+		f->objname = xstrdup(ctx->objname);
+		f->sympos = res.sympos;
+		if (!funcs) {
+			funcs = elf_add_section(o->out, KPATCH_FUNCS_SECTION, SHT_PROGBITS,
+						SHF_ALLOC, 8, sizeof(rec), NULL, 0);
+			rs = elf_rela_section_for(o->out, funcs);
+			section_symbol(o, funcs);
+		}
+		rec.sympos = res.sympos;
+		off = elf_append_data(funcs, &rec, sizeof(rec), 8);
+		elf_add_rela(rs, func, off + offsetof(struct kpatch_func_record, new_func), 0,
+			     ctx->arch->abs64);
+		elf_add_rela(rs, strsym, off + offsetof(struct kpatch_func_record, old_name),
+			     (int64_t)add_string(o, f->name), ctx->arch->abs64);
+		elf_add_rela(rs, strsym, off + offsetof(struct kpatch_func_record, objname),
+			     (int64_t)objname, ctx->arch->abs64);
+	}
+	return ctx->result.nr_refusals ? -1 : 0;
+}
+
+/* Callback records leave the patch source with objname NULL: fill it. */
+static void fill_callback_objnames(struct output *o)
+{
+	struct symbol *strsym = section_symbol(o, o->strings);
+	uint64_t objname = add_string(o, o->ctx->objname);
+
+	for (size_t i = 1; i < o->out->nr_sections; i++) {
+		struct section *sec = o->out->sections[i], *rs;
+
+		if (strncmp(sec->name, ".kpatch.callbacks.", 18) || is_rela_section(sec))
+			continue;
+		rs = elf_rela_section_for(o->out, sec);
+		for (uint64_t off = 0; off + sizeof(struct kpatch_callback_record) <= sec->size;
+		     off += sizeof(struct kpatch_callback_record))
+			elf_add_rela(rs, strsym,
+				     off + offsetof(struct kpatch_callback_record, objname),
+				     (int64_t)objname, o->ctx->arch->abs64);
+		elf_sort_relas(rs);
+	}
+}
+
+static void add_mcount_records(struct output *o)
+{
+	struct elf *out = o->out;
+	struct section *mcount = NULL, *rs = NULL;
+	size_t n = out->nr_symbols;
+
+	for (size_t i = 1; i < n; i++) {
+		struct symbol *sym = out->symbols[i];
+		struct rela *site;
+		uint64_t at, off;
+
+		if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || !sym->has_fentry)
+			continue;
+		if (!o->ctx->arch->find_fentry(sym->sec, sym, &at, &site))
+			continue;
+		o->ctx->arch->fixup_fentry_site(sym->sec, site);
+		if (!mcount) {
+			mcount = elf_add_section(out, "__mcount_loc", SHT_PROGBITS, SHF_ALLOC, 8, 8,
+						 NULL, 0);
+			rs = elf_rela_section_for(out, mcount);
+		}
+		off = elf_append_data(mcount, NULL, 8, 8);
+		elf_add_rela(rs, sym, off, (int64_t)(at - sym->sym.st_value), o->ctx->arch->abs64);
+	}
+}
+
+static void add_modinfo(struct output *o)
+{
+	struct section *mi;
+
+	if (!o->ctx->nr_modinfo_ns)
+		return;
+	mi = elf_add_section(o->out, ".modinfo", SHT_PROGBITS, SHF_ALLOC, 1, 0, NULL, 0);
+	for (size_t i = 0; i < o->ctx->nr_modinfo_ns; i++)
+		elf_append_data(mi, o->ctx->modinfo_ns[i], strlen(o->ctx->modinfo_ns[i]) + 1, 1);
+}
+
+int write_output(struct cdo_ctx *ctx)
+{
+	struct output o = { .ctx = ctx };
+	char err[1024];
+	int ret = -1;
+
+	o.out = elf_create_like(ctx->patched, ctx->output_path);
+	o.secmap = xcalloc(ctx->patched->nr_sections, sizeof(*o.secmap));
+	o.symmap = xcalloc(ctx->patched->nr_symbols, sizeof(*o.symmap));
+	copy_sections(&o);
+	copy_symbols(&o);
+	if (copy_relocations(&o))
+		goto out;
+	o.strings = elf_add_section(o.out, KPATCH_STRINGS_SECTION, SHT_PROGBITS, SHF_ALLOC,
+				    1, 0, NULL, 0);
+	if (add_func_records(&o))
+		goto out;
+	fill_callback_objnames(&o);
+	elf_index_symbols(o.out);
+	add_mcount_records(&o);
+	add_modinfo(&o);
+	/* no executable stack: say so, or the linker warns */
+	elf_add_section(o.out, ".note.GNU-stack", SHT_PROGBITS, 0, 1, 0, NULL, 0);
+	for (size_t i = 1; i < o.out->nr_sections; i++)
+		if (is_rela_section(o.out->sections[i]))
+			elf_sort_relas(o.out->sections[i]);
+	if (elf_write(o.out, ctx->output_path, err, sizeof(err))) {
+		cdo_error(ctx, "%s", err);
+		goto out;
+	}
+	for (size_t i = 1; i < o.out->nr_symbols; i++) {
+		struct symbol *s = o.out->symbols[i];
+
+		if (s->sec && (s->type == STT_FUNC || s->type == STT_OBJECT)) {
+			ctx->result.included = xrealloc(ctx->result.included,
+				(ctx->result.nr_included + 1) * sizeof(char *));
+			ctx->result.included[ctx->result.nr_included++] = xstrdup(s->name);
+		}
+	}
+	ret = 0;
+out:
+	elf_free(o.out);
+	free(o.secmap);
+	free(o.symmap);
+	return ret;
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The result of a run and its two renderings: the text users and scripts
+ * read (kpatch-compatible lines), and the JSON report.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cdo.h"
+#include "util.h"
+
+const char *const refusal_code_name[R_COUNT] = {
+	[R_INIT_CHANGED] = "init-changed",
+	[R_DATA_CHANGED] = "data-changed",
+	[R_DATA_INCLUDED] = "data-included",
+	[R_SECTION_NOT_INCLUDED] = "section-not-included",
+	[R_NO_FENTRY] = "no-fentry",
+	[R_STATIC_LOCAL_REMOVED] = "static-local-removed",
+	[R_OBJECT_SIZE_CHANGED] = "object-size-changed",
+	[R_SYMBOL_MOVED] = "symbol-moved",
+	[R_SYMBOL_INFO_CHANGED] = "symbol-info-changed",
+	[R_SECTION_HEADER_CHANGED] = "section-header-changed",
+	[R_GROUP_CHANGED] = "group-changed",
+	[R_JUMP_LABEL_MODULE_KEY] = "jump-label-module-key",
+	[R_STATIC_CALL_MODULE_KEY] = "static-call-module-key",
+	[R_KLP_IN_MODULE_SPECIAL] = "klp-reloc-in-module-special-section",
+	[R_ELF_HEADER_MISMATCH] = "elf-header-mismatch",
+	[R_SYMBOL_NOT_FOUND] = "symbol-not-found",
+};
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0) {
+		fputs("create-diff-object: ERROR: out of memory\n", stderr);
+		exit(EXIT_ERROR);
+	}
+	return s;
+}
+
+static void push_string(char ***arr, size_t *n, char *s)
+{
+	*arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
+	(*arr)[(*n)++] = s;
+}
+
+void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *fmt, ...)
+{
+	struct cdo_result *r = &ctx->result;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	/* the same problem reached twice is reported once */
+	for (size_t i = 0; i < r->nr_refusals; i++)
+		if (r->refusals[i].code == code && !strcmp(r->refusals[i].message, msg)) {
+			free(msg);
+			return;
+		}
+	r->refusals = xrealloc(r->refusals, (r->nr_refusals + 1) * sizeof(*r->refusals));
+	r->refusals[r->nr_refusals].code = code;
+	r->refusals[r->nr_refusals].message = msg;
+	r->nr_refusals++;
+}
+
+void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	push_string(&ctx->result.warnings, &ctx->result.nr_warnings, vformat(fmt, ap));
+	va_end(ap);
+}
+
+void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	push_string(&ctx->result.notes, &ctx->result.nr_notes, vformat(fmt, ap));
+	va_end(ap);
+}
+
+struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
+				    enum func_status status)
+{
+	struct cdo_result *r = &ctx->result;
+	struct func_result *f;
+
+	r->funcs = xrealloc(r->funcs, (r->nr_funcs + 1) * sizeof(*r->funcs));
+	f = &r->funcs[r->nr_funcs++];
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	f->status = status;
+	return f;
+}
+
+struct func_result *result_find_func(struct cdo_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->result.nr_funcs; i++)
+		if (!strcmp(ctx->result.funcs[i].name, name))
+			return &ctx->result.funcs[i];
+	return NULL;
+}
+
+void func_add_reason(struct func_result *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	push_string(&f->reasons, &f->nr_reasons, vformat(fmt, ap));
+	va_end(ap);
+}
+
+void cdo_error(struct cdo_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "create-diff-object: ERROR: %s\n", msg);
+	if (!ctx->result.error)
+		ctx->result.error = msg;
+	else
+		free(msg);
+}
+
+void cdo_debug(const struct cdo_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->debug)
+		return;
+	fputs("DEBUG: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void report_text(const struct cdo_ctx *ctx)
+{
+	const struct cdo_result *r = &ctx->result;
+
+	for (size_t i = 0; i < r->nr_notes; i++)
+		printf("%s: %s\n", ctx->childobj, r->notes[i]);
+	for (size_t i = 0; i < r->nr_warnings; i++)
+		fprintf(stderr, "%s: WARNING: %s\n", ctx->childobj, r->warnings[i]);
+	for (size_t i = 0; i < r->nr_funcs; i++) {
+		const struct func_result *f = &r->funcs[i];
+
+		printf("%s: %s function: %s\n", ctx->childobj,
+		       f->status == FUNC_NEW ? "new" : "changed", f->name);
+		if (ctx->debug)
+			for (size_t k = 0; k < f->nr_reasons; k++)
+				printf("%s:   because %s\n", ctx->childobj, f->reasons[k]);
+	}
+	for (size_t i = 0; i < r->nr_refusals; i++)
+		fprintf(stderr, "ERROR: %s: %s [%s]\n", ctx->childobj, r->refusals[i].message,
+			refusal_code_name[r->refusals[i].code]);
+	if (r->nr_refusals)
+		fprintf(stderr, "create-diff-object: %s: %zu unsupported change%s; this patch cannot be livepatched as it is\n",
+			ctx->childobj, r->nr_refusals, r->nr_refusals == 1 ? "" : "s");
+	else if (r->exit_status == EXIT_NO_CHANGE)
+		printf("%s: no functional changes\n", ctx->childobj);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_string_array(FILE *f, char *const *arr, size_t n)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		json_string(f, arr[i]);
+	}
+	fputc(']', f);
+}
+
+static const char *verdict(int status)
+{
+	switch (status) {
+	case EXIT_OK: return "ok";
+	case EXIT_REFUSED: return "refused";
+	case EXIT_NO_CHANGE: return "no-change";
+	default: return "error";
+	}
+}
+
+int report_json(const struct cdo_ctx *ctx, const char *path)
+{
+	const struct cdo_result *r = &ctx->result;
+	char *tmp = xasprintf("%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *f;
+
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "create-diff-object: ERROR: %s: cannot write the report: %s\n",
+			path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		return -1;
+	}
+	fputs("{\n  \"format\": \"kpatch-build-diff-report\",\n  \"version\": 1,\n", f);
+	fputs("  \"object\": ", f);
+	json_string(f, ctx->childobj);
+	fputs(",\n  \"parent\": ", f);
+	json_string(f, ctx->objname);
+	fprintf(f, ",\n  \"verdict\": \"%s\",\n  \"exit_status\": %d,\n", verdict(r->exit_status),
+		r->exit_status);
+	if (r->error) {
+		fputs("  \"error\": ", f);
+		json_string(f, r->error);
+		fputs(",\n", f);
+	}
+	fputs("  \"functions\": [", f);
+	for (size_t i = 0; i < r->nr_funcs; i++) {
+		const struct func_result *fn = &r->funcs[i];
+
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs("\"name\": ", f);
+		json_string(f, fn->name);
+		fprintf(f, ", \"status\": \"%s\", \"patched\": %s",
+			fn->status == FUNC_NEW ? "new" : "changed", fn->patched ? "true" : "false");
+		if (fn->patched && fn->objname) {
+			fputs(", \"objname\": ", f);
+			json_string(f, fn->objname);
+			fprintf(f, ", \"sympos\": %lu", fn->sympos);
+		}
+		fputs(", \"reasons\": ", f);
+		json_string_array(f, fn->reasons, fn->nr_reasons);
+		fputc('}', f);
+	}
+	fputs(r->nr_funcs ? "\n  ],\n" : "],\n", f);
+	fputs("  \"refusals\": [", f);
+	for (size_t i = 0; i < r->nr_refusals; i++) {
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fprintf(f, "\"code\": \"%s\", \"message\": ", refusal_code_name[r->refusals[i].code]);
+		json_string(f, r->refusals[i].message);
+		fputc('}', f);
+	}
+	fputs(r->nr_refusals ? "\n  ],\n" : "],\n", f);
+	fputs("  \"included_symbols\": ", f);
+	json_string_array(f, r->included, r->nr_included);
+	fputs(",\n  \"klp_relocations\": [", f);
+	for (size_t i = 0; i < r->nr_klp_relocs; i++) {
+		const struct klp_reloc_result *k = &r->klp_relocs[i];
+
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs("\"section\": ", f);
+		json_string(f, k->section);
+		fprintf(f, ", \"offset\": %lu, \"type\": %u, \"addend\": %ld, \"symbol\": ",
+			(unsigned long)k->offset, k->type, (long)k->addend);
+		json_string(f, k->symbol);
+		fputs(", \"objname\": ", f);
+		json_string(f, k->objname);
+		fprintf(f, ", \"sympos\": %lu}", k->sympos);
+	}
+	fputs(r->nr_klp_relocs ? "\n  ],\n" : "],\n", f);
+	fputs("  \"warnings\": ", f);
+	json_string_array(f, r->warnings, r->nr_warnings);
+	fputs(",\n  \"notes\": ", f);
+	json_string_array(f, r->notes, r->nr_notes);
+	fputs(",\n  \"timings_ms\": {", f);
+	for (size_t i = 0; i < r->nr_timings; i++)
+		fprintf(f, "%s\"%s\": %.3f", i ? ", " : "", r->timings[i].phase, r->timings[i].ms);
+	fputs("}\n}\n", f);
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "create-diff-object: ERROR: %s: cannot write the report: %s\n",
+			path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+void result_free(struct cdo_result *r)
+{
+	for (size_t i = 0; i < r->nr_funcs; i++) {
+		for (size_t k = 0; k < r->funcs[i].nr_reasons; k++)
+			free(r->funcs[i].reasons[k]);
+		free(r->funcs[i].reasons);
+		free(r->funcs[i].name);
+		free(r->funcs[i].objname);
+	}
+	free(r->funcs);
+	for (size_t i = 0; i < r->nr_refusals; i++)
+		free(r->refusals[i].message);
+	free(r->refusals);
+	for (size_t i = 0; i < r->nr_included; i++)
+		free(r->included[i]);
+	free(r->included);
+	for (size_t i = 0; i < r->nr_klp_relocs; i++) {
+		free(r->klp_relocs[i].section);
+		free(r->klp_relocs[i].symbol);
+		free(r->klp_relocs[i].objname);
+	}
+	free(r->klp_relocs);
+	for (size_t i = 0; i < r->nr_warnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	for (size_t i = 0; i < r->nr_notes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	free(r->error);
+}

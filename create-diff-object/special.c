@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Special sections are arrays of fixed-size entries that describe code
+ * (exception fixups, alternatives, jump labels, static calls, ORC unwind
+ * data, ...). The output keeps exactly the entries that describe the code
+ * it carries: each table below names a section and its entry size, and
+ * the generic pass rebuilds the section from the kept entries.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdo.h"
+#include "util.h"
+
+enum keep_verdict { KEEP, DROP, REFUSE };
+
+struct special_section {
+	const char *name;
+	enum struct_size_id size_id;	/* SZ_COUNT: fixed_size applies */
+	unsigned int fixed_size;
+	enum keep_verdict (*filter)(struct cdo_ctx *ctx, struct section *sec,
+				    struct rela *first, struct rela *end);
+};
+
+static enum keep_verdict jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
+					   struct rela *first, struct rela *end);
+static enum keep_verdict static_call_filter(struct cdo_ctx *ctx, struct section *sec,
+					    struct rela *first, struct rela *end);
+
+static const struct special_section x86_special[] = {
+	{ "__bug_table", SZ_BUG, 0, NULL },
+	{ "__ex_table", SZ_EX, 0, NULL },
+	{ "__jump_table", SZ_JUMP, 0, jump_label_filter },
+	{ ".altinstructions", SZ_ALT, 0, NULL },
+	{ ".parainstructions", SZ_PARA, 0, NULL },
+	{ ".static_call_sites", SZ_STATIC_CALL, 0, static_call_filter },
+	{ ".smp_locks", SZ_COUNT, 4, NULL },
+	{ ".call_sites", SZ_COUNT, 4, NULL },
+	{ ".retpoline_sites", SZ_COUNT, 4, NULL },
+	{ ".return_sites", SZ_COUNT, 4, NULL },
+	{ ".ibt_endbr_seal", SZ_COUNT, 4, NULL },
+	{ ".printk_index", SZ_COUNT, 8, NULL },
+	{ ".kcfi_traps", SZ_COUNT, 4, NULL },
+	{ NULL, SZ_COUNT, 0, NULL }
+};
+
+const char *const struct_size_env[SZ_COUNT] = {
+	[SZ_ALT] = "ALT_STRUCT_SIZE", [SZ_BUG] = "BUG_STRUCT_SIZE",
+	[SZ_EX] = "EX_STRUCT_SIZE", [SZ_JUMP] = "JUMP_STRUCT_SIZE",
+	[SZ_ORC] = "ORC_STRUCT_SIZE", [SZ_PARA] = "PARA_STRUCT_SIZE",
+	[SZ_STATIC_CALL] = "STATIC_CALL_STRUCT_SIZE",
+	[SZ_PRINTK_INDEX] = "PRINTK_INDEX_STRUCT_SIZE", [SZ_FIXUP] = "FIXUP_STRUCT_SIZE",
+};
+
+const char *const struct_size_type[SZ_COUNT] = {
+	[SZ_ALT] = "alt_instr", [SZ_BUG] = "bug_entry",
+	[SZ_EX] = "exception_table_entry", [SZ_JUMP] = "jump_entry",
+	[SZ_ORC] = "orc_entry", [SZ_PARA] = "paravirt_patch_site",
+	[SZ_STATIC_CALL] = "static_call_site", [SZ_PRINTK_INDEX] = "pi_entry",
+	[SZ_FIXUP] = "fixup_entry",
+};
+
+static const struct special_section *find_special(const char *name)
+{
+	for (const struct special_section *s = x86_special; s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+bool is_special_section_name(const char *name)
+{
+	return find_special(name) || !strcmp(name, ".orc_unwind") ||
+	       !strcmp(name, ".orc_unwind_ip") || !strcmp(name, ".altinstr_replacement") ||
+	       !strcmp(name, ".fixup") || !strcmp(name, "__mcount_loc") ||
+	       !strcmp(name, ".orc_header");
+}
+
+bool is_special_section(const struct section *sec)
+{
+	const char *name = sec->name;
+
+	if (is_rela_section(sec) && sec->base)
+		name = sec->base->name;
+	return is_special_section_name(name);
+}
+
+/* Does the entry describe code that the output carries? */
+static bool describes_included_code(struct rela *first, struct rela *end)
+{
+	for (struct rela *r = first; r < end; r++) {
+		struct section *t = r->sym ? r->sym->sec : NULL;
+
+		if (!t || !t->include || !is_text_section(t))
+			continue;
+		if (!strcmp(t->name, ".altinstr_replacement") || !strcmp(t->name, ".altinstr_aux"))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Would this key be reached through a klp relocation into a module? The
+ * loader processes jump tables and static call sites before livepatch
+ * resolves such relocations, so the entry would point at nothing.
+ */
+static const char *module_of_key(struct cdo_ctx *ctx, struct symbol *key)
+{
+	struct lookup_result res;
+
+	if (!key || (key->sec && (key->sec->include || key->status != STATUS_SAME)))
+		return NULL;	/* the key travels with the patch */
+	if (key->sec || is_local(key)) {
+		/* defined in this object: it lives wherever the parent lives */
+		return strcmp(ctx->objname, "vmlinux") ? ctx->objname : NULL;
+	}
+	if (lookup_global(ctx->lookup, key->name, &res))
+		return strcmp(res.objname, "vmlinux") ? res.objname : NULL;
+	return NULL;
+}
+
+static struct symbol *func_at(struct rela *code)
+{
+	struct symbol *sym = code->sym;
+
+	if (sym && sym->type == STT_SECTION && sym->sec)
+		return elf_symbol_containing(sym->sec, (uint64_t)code->addend);
+	return sym;
+}
+
+static enum keep_verdict jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
+					   struct rela *first, struct rela *end)
+{
+	struct rela *key = end - first >= 3 ? first + 2 : NULL;
+	const char *mod;
+	struct symbol *func;
+
+	if (!key)
+		return KEEP;
+	mod = module_of_key(ctx, key->sym);
+	if (!mod)
+		return KEEP;
+	if (!strncmp(key->sym->name, "__tracepoint_", 13) ||
+	    strstr(key->sym->name, "__UNIQUE_ID_ddebug"))
+		return DROP;	/* inert until enabled; losing the entry is harmless */
+	func = func_at(first);
+	result_add_refusal(ctx, R_JUMP_LABEL_MODULE_KEY,
+		"found a jump label in %s using key %s, which is defined in module %s; a livepatch cannot use static keys of modules: use static_key_enabled() instead",
+		func ? func->name : first->sym->name, key->sym->name, mod);
+	return REFUSE;
+}
+
+static enum keep_verdict static_call_filter(struct cdo_ctx *ctx, struct section *sec,
+					    struct rela *first, struct rela *end)
+{
+	struct rela *key = end - first >= 2 ? first + 1 : NULL;
+	const char *mod;
+	struct symbol *func;
+
+	if (!key)
+		return KEEP;
+	mod = module_of_key(ctx, key->sym);
+	if (!mod)
+		return KEEP;
+	if (!strncmp(key->sym->name, "__SCK__tp_func_", 15))
+		return DROP;
+	func = func_at(first);
+	result_add_refusal(ctx, R_STATIC_CALL_MODULE_KEY,
+		"found a static call in %s using key %s, which is defined in module %s: use KPATCH_STATIC_CALL() instead",
+		func ? func->name : first->sym->name, key->sym->name, mod);
+	return REFUSE;
+}
+
+/*
+ * Rebuild sec from the entries whose relocations describe included code.
+ * Returns the number kept.
+ */
+static size_t regenerate(struct cdo_ctx *ctx, struct section *sec, uint64_t entsize,
+			 const struct special_section *desc, bool *keep_map)
+{
+	struct section *rs = sec->rela;
+	unsigned char *data;
+	struct rela *relas;
+	size_t nr = 0, kept = 0, idx = 0;
+	uint64_t out = 0;
+
+	data = xmalloc(sec->size ? sec->size : 1);
+	relas = xcalloc(rs->nr_relas ? rs->nr_relas : 1, sizeof(*relas));
+	for (uint64_t off = 0; off < sec->size; off += entsize, idx++) {
+		uint64_t len = sec->size - off < entsize ? sec->size - off : entsize;
+		struct rela *first = elf_rela_at_or_after(sec, off), *end = first;
+		enum keep_verdict v = DROP;
+
+		while (end && end < rs->relas + rs->nr_relas && end->offset < off + len)
+			end++;
+		if (first && first < end && describes_included_code(first, end))
+			v = desc && desc->filter ? desc->filter(ctx, sec, first, end) : KEEP;
+		if (keep_map)
+			keep_map[idx] = v == KEEP;
+		if (v != KEEP)
+			continue;
+		memcpy(data + out, sec->data + off, len);
+		for (struct rela *r = first; r < end; r++) {
+			relas[nr] = *r;
+			relas[nr].offset = r->offset - off + out;
+			nr++;
+		}
+		out += len;
+		kept++;
+	}
+	free(sec->data);
+	sec->data = data;
+	sec->size = sec->sh.sh_size = out;
+	free(rs->relas);
+	rs->relas = relas;
+	rs->nr_relas = rs->cap_relas = nr;
+	if (!rs->cap_relas)
+		rs->cap_relas = 1;
+	return kept;
+}
+
+static void set_included(struct cdo_ctx *ctx, struct section *sec, bool include)
+{
+	if (!include) {
+		sec->include = false;
+		sec->status = STATUS_SAME;
+		if (sec->rela) {
+			sec->rela->include = false;
+			sec->rela->status = STATUS_SAME;
+		}
+		return;
+	}
+	sec->include = true;
+	if (sec->secsym)
+		sec->secsym->include = true;
+	if (sec->rela) {
+		sec->rela->include = true;
+		for (size_t i = 0; i < sec->rela->nr_relas; i++)
+			include_symbol(ctx, sec->rela->relas[i].sym);
+	}
+}
+
+static uint64_t entry_size(struct cdo_ctx *ctx, const struct special_section *desc,
+			   struct section *sec)
+{
+	if (desc->size_id == SZ_COUNT)
+		return desc->fixed_size;
+	if (ctx->struct_size[desc->size_id])
+		return ctx->struct_size[desc->size_id];
+	return sec->sh.sh_entsize;
+}
+
+static int regenerate_orc(struct cdo_ctx *ctx)
+{
+	struct section *ip = elf_find_section(ctx->patched, ".orc_unwind_ip");
+	struct section *orc = elf_find_section(ctx->patched, ".orc_unwind");
+	uint64_t orc_size = ctx->struct_size[SZ_ORC] ? ctx->struct_size[SZ_ORC] : 6;
+	size_t n, kept;
+	bool *keep;
+	unsigned char *data;
+	uint64_t out = 0;
+
+	if (!ip || !orc)
+		return 0;
+	if (!ip->rela || ip->size % 4 || orc->size % orc_size || ip->size / 4 != orc->size / orc_size) {
+		cdo_error(ctx, "%s: .orc_unwind (%lu bytes) and .orc_unwind_ip (%lu bytes) do not match for %lu-byte ORC entries",
+			  ctx->childobj, (unsigned long)orc->size, (unsigned long)ip->size,
+			  (unsigned long)orc_size);
+		return -1;
+	}
+	n = ip->size / 4;
+	keep = xcalloc(n ? n : 1, sizeof(*keep));
+	kept = regenerate(ctx, ip, 4, NULL, keep);
+	data = xmalloc(orc->size ? orc->size : 1);
+	for (size_t i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		memcpy(data + out, orc->data + i * orc_size, orc_size);
+		out += orc_size;
+	}
+	free(orc->data);
+	orc->data = data;
+	orc->size = orc->sh.sh_size = out;
+	free(keep);
+	set_included(ctx, ip, kept > 0);
+	set_included(ctx, orc, kept > 0);
+	return 0;
+}
+
+int process_special_sections(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	size_t before = ctx->result.nr_refusals;
+	bool alternatives = false, fixups = false;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		const struct special_section *desc = find_special(sec->name);
+		uint64_t entsize;
+		size_t kept;
+
+		if (!desc || is_rela_section(sec))
+			continue;
+		if (!sec->rela) {
+			set_included(ctx, sec, false);
+			continue;
+		}
+		entsize = entry_size(ctx, desc, sec);
+		if (!entsize) {
+			cdo_error(ctx, "%s: the entry size of %s is unknown: pass the target kernel's vmlinux (--struct-sizes-from) or set %s",
+				  ctx->childobj, sec->name, struct_size_env[desc->size_id]);
+			return -1;
+		}
+		if (sec->size % entsize)
+			result_add_warning(ctx, "%s is %lu bytes, not a multiple of its %lu-byte entries; is %s right?",
+					   sec->name, (unsigned long)sec->size, (unsigned long)entsize,
+					   desc->size_id == SZ_COUNT ? "the kernel version" :
+					   struct_size_env[desc->size_id]);
+		/* objtool seals ENDBRs it thinks unused; the patched copies must keep theirs */
+		if (!strcmp(sec->name, ".ibt_endbr_seal")) {
+			set_included(ctx, sec, false);
+			continue;
+		}
+		kept = regenerate(ctx, sec, entsize, desc, NULL);
+		set_included(ctx, sec, kept > 0);
+		if (kept && !strcmp(sec->name, ".altinstructions"))
+			alternatives = true;
+		if (kept && !strcmp(sec->name, "__ex_table"))
+			fixups = true;
+	}
+	/* Replacement code and old-style fixups have no symbols: carry them whole. */
+	if (alternatives) {
+		struct section *repl = elf_find_section(elf, ".altinstr_replacement");
+
+		if (repl)
+			include_section(ctx, repl);
+	}
+	if (fixups) {
+		struct section *fixup = elf_find_section(elf, ".fixup");
+
+		if (fixup)
+			include_section(ctx, fixup);
+	}
+	if (regenerate_orc(ctx))
+		return -1;
+	return ctx->result.nr_refusals > before ? -1 : 0;
+}
