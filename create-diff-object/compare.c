@@ -91,6 +91,19 @@ static bool compare_relas(struct cdo_ctx *ctx, struct section *p, struct section
 		struct rela *pr = &p->relas[i], *or = &o->relas[i];
 
 		if (!relas_equal(ctx, pr, or)) {
+			const struct symbol *ps = pr->sym, *os = or->sym;
+
+			if (ps && os && ps->sec && os->sec && is_string_section(ps->sec) &&
+			    is_string_section(os->sec)) {
+				const char *a = string_at(ps->sec, ctx->arch->rela_target_offset(pr) +
+							  (int64_t)ps->sym.st_value);
+				const char *b = string_at(os->sec, ctx->arch->rela_target_offset(or) +
+							  (int64_t)os->sym.st_value);
+
+				snprintf(why, whylen, "string used at +0x%lx changed: \"%.60s\" (was \"%.60s\")",
+					 (unsigned long)pr->offset, a ? a : "?", b ? b : "?");
+				return false;
+			}
 			snprintf(why, whylen, "relocation at +0x%lx refers to %s%+ld (was %s%+ld)",
 				 (unsigned long)pr->offset, pr->sym ? pr->sym->name : "?",
 				 (long)pr->addend, or->sym ? or->sym->name : "?", (long)or->addend);

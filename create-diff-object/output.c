@@ -113,19 +113,32 @@ static void copy_symbols(struct output *o)
 			n->is_pfx = s->is_pfx;
 			n->status = s->status;
 		} else {
-			/* referenced, not carried: an undefined global */
-			if (bind == STB_LOCAL)
-				bind = STB_GLOBAL;
-			n = elf_add_symbol(o->out, s->name, bind,
-					   s->type == STT_SECTION ? STT_NOTYPE : s->type,
-					   NULL, 0, 0);
-			if (s->sym.st_shndx == SHN_ABS) {
-				n->sym.st_shndx = SHN_ABS;
-				n->sym.st_value = s->sym.st_value;
-			}
+			continue;	/* undefined: created when a relocation uses it */
 		}
 		o->symmap[i] = n;
 	}
+}
+
+/*
+ * Referenced, not carried: an undefined global. Created on first use so a
+ * symbol whose references all became klp relocations does not linger as
+ * an unresolvable import of the module.
+ */
+static struct symbol *undefined_symbol(struct output *o, struct symbol *s)
+{
+	struct symbol *n = o->symmap[s->index];
+	unsigned char bind = s->bind == STB_LOCAL ? STB_GLOBAL : s->bind;
+
+	if (n)
+		return n;
+	n = elf_add_symbol(o->out, s->name, bind, s->type == STT_SECTION ? STT_NOTYPE : s->type,
+			   NULL, 0, 0);
+	if (s->sym.st_shndx == SHN_ABS) {
+		n->sym.st_shndx = SHN_ABS;
+		n->sym.st_value = s->sym.st_value;
+	}
+	o->symmap[s->index] = n;
+	return n;
 }
 
 static int copy_relocations(struct output *o)
@@ -143,6 +156,8 @@ static int copy_relocations(struct output *o)
 			struct rela *r = &rs->relas[j];
 			struct symbol *sym = r->sym ? o->symmap[r->sym->index] : o->out->symbols[0];
 
+			if (!sym && r->sym->type != STT_SECTION && (!r->sym->sec || !r->sym->sec->include))
+				sym = undefined_symbol(o, r->sym);
 			if (!sym) {
 				/* a section symbol of a section left behind */
 				cdo_error(o->ctx, "%s: %s+0x%lx refers to %s, which was not carried into the output",
