@@ -34,6 +34,7 @@ include lookup/lookup.mk
 include create-diff-object/cdo.mk
 include kpatch-build/kpatch-build.mk
 include test/test.mk
+include test/check.mk
 
 all: $(PROGRAMS)
 

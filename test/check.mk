@@ -1,0 +1,21 @@
+# test/check.mk: `make check` runs every unit test program and script in
+# $(TESTS) plus the corpus harness, and sums their results; `make
+# check-asan` does the same on an AddressSanitizer+UBSan build.
+
+KPATCH_CORPUS ?= $(abspath ../shared/corpus/kpatch-unit)
+export KPATCH_CORPUS
+
+TESTS += test/corpus/corpus-test.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh
+
+.PHONY: check check-asan bench
+check: all $(filter $(BUILD)/%,$(TESTS))
+	test/run-tests $(TESTS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check-asan:
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS='$(SAN_FLAGS) -O1' LDFLAGS='$(SAN_FLAGS)' all \
+		build-asan/test/unit/kelf-test build-asan/test/unit/lookup-test \
+		build-asan/test/unit/x86-insn-test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan \
+		test/run-tests build-asan/test/unit/kelf-test build-asan/test/unit/lookup-test \
+		test/corpus/corpus-test.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh
