@@ -235,7 +235,11 @@ static void check_bad_inputs(const char *tmpdir)
 	expect_refused(path, "missing file", "cannot open");
 
 	snprintf(path, sizeof(path), "%s/text.o", tmpdir);
-	write_bytes(path, "this is not an object file at all, just some text\n", 52);
+	{
+		static const char text[] = "this is not an object file at all, just some text\n";
+
+		write_bytes(path, text, sizeof(text) - 1);
+	}
 	expect_refused(path, "text file", "not an ELF file");
 
 	snprintf(src, sizeof(src), "%s/x86_64/meminfo-string.ORIG.o", corpus_dir());
