@@ -3,11 +3,8 @@
 # for kpatch-build. Sourced by kpatch-build; not a program of its own.
 
 # Exit codes, documented in kpatch-build(1) and --help.
-readonly EXIT_SUCCESS=0
-readonly EXIT_ERROR=1
-readonly EXIT_UNSUPPORTED=2
-readonly EXIT_NO_CHANGE=3
-readonly EXIT_USAGE=4
+# shellcheck disable=SC2034 # used by the scripts that source this file
+readonly EXIT_SUCCESS=0 EXIT_ERROR=1 EXIT_UNSUPPORTED=2 EXIT_NO_CHANGE=3 EXIT_USAGE=4
 
 LOG_FILE=""		# per-run log; empty until the scratch directory exists
 DEBUG=0

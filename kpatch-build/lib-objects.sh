@@ -3,6 +3,7 @@
 # belongs to, and running the differ on them.
 
 SELECTED_OBJECTS=()	# objects handed to make for the patched build
+# shellcheck disable=SC2034 # filled by kpatch-build's patched build
 CHANGED_OBJECTS=()	# objects the patched build actually recompiled
 
 # kbuild names an object's command file dir/.name.o.cmd.
@@ -53,7 +54,9 @@ select_objects() {
 		case $file in
 		*.c)
 			object=${file%.c}.o
-			if [[ -e $TREE/$object ]]; then
+			if ! is_patchable_object "$object"; then
+				note "$file is not part of the running kernel (boot or host code); skipped"
+			elif [[ -e $TREE/$object ]]; then
 				selected[$object]=1
 			else
 				warn "$file: $object does not exist in the tree, so this configuration does not build it; its changes are skipped"
@@ -62,14 +65,12 @@ select_objects() {
 		*.h)
 			deps+=("$file") ;;
 		*)
-			note "$file is neither C source nor a header; it does not select any object to rebuild" ;;
+			log "$file is neither C source nor a header; it selects no object" ;;
 		esac
 	done
 	if ((${#deps[@]})); then
 		while IFS= read -r object; do
-			case $object in
-			*.mod.o | vmlinux.o | .tmp_* | */.tmp_*) continue ;;
-			esac
+			is_patchable_object "$object" || continue
 			[[ -e $TREE/$object ]] && selected[$object]=1
 		done < <(objects_depending_on "${deps[@]}")
 	fi

@@ -65,6 +65,11 @@ refusal_reason() {
 		echo "lib/: these objects can be built without ftrace entries (-pg is off for some of them) or pulled from lib.a only on demand, so livepatch cannot redirect them reliably" ;;
 	arch/x86/entry/vdso/* | */vdso/* | vdso/*)
 		echo "vDSO: this code is mapped into user processes, which livepatch cannot reach" ;;
+	scripts/* | tools/* | usr/*)
+		echo "host programs and build tools, not code of the running kernel" ;;
+	*.c | *.h | Documentation/* | *.rst | *.txt | *.md) ;;
+	*)
+		echo "not C source or a header: a livepatch can only carry changed C functions, and changed build files (Makefile, Kconfig, ...) would make kbuild regenerate files that kpatch-build could not restore" ;;
 	esac
 }
 

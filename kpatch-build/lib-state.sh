@@ -16,8 +16,9 @@
 #   new-dir REL      directory REL did not exist; remove it if empty
 #   config           .config was saved to run/config.orig
 #   new-config       .config did not exist; delete it
-# Objects rebuilt by the patched build are journaled by kpatch-cc in
-# run/changed_objs, their originals kept under run/orig/.
+# Files gcc writes during the patched build (objects, and host programs if
+# kbuild rebuilds any) are journaled by kpatch-cc in run/changed_outputs,
+# their originals kept under run/orig/.
 
 TREE=""
 STATE_DIR=""
@@ -79,6 +80,7 @@ new_run_dir() {
 	rm -rf "$RUN_DIR"
 	mkdir -p "$RUN_DIR"/{orig,patched,output,reports,backup,module,shim}
 	: >"$RUN_DIR/changed_objs"
+	: >"$RUN_DIR/changed_outputs"
 	LOG_FILE=$RUN_DIR/build.log
 	: >"$LOG_FILE"
 }
@@ -121,7 +123,8 @@ install_config() {
 	cp -- "$config" "$TREE/.config"
 }
 
-restore_one_object() {
+# restore_one_output REL: the file and its kbuild .cmd file as they were.
+restore_one_output() {
 	local rel=$1 dir base status=0
 	dir=$(dirname "$rel")
 	base=$(basename "$rel")
@@ -143,7 +146,7 @@ restore_one_object() {
 	return "$status"
 }
 
-# restore_tree: undo everything the journal and changed_objs list. Must
+# restore_tree: undo everything the journal and changed_outputs list. Must
 # finish even if the user keeps pressing Ctrl-C, so signals are ignored
 # here; a crash midway is handled by running it again (it is idempotent).
 # Returns non-zero if some file could not be restored.
@@ -152,11 +155,11 @@ restore_tree() {
 	[[ -e $JOURNAL ]] || return 0
 	trap '' INT TERM HUP
 	set +e
-	if [[ -s $RUN_DIR/changed_objs ]]; then
+	if [[ -s $RUN_DIR/changed_outputs ]]; then
 		while IFS= read -r rel; do
 			[[ -n $rel ]] || continue
-			restore_one_object "$rel" || status=1
-		done < <(sort -u "$RUN_DIR/changed_objs")
+			restore_one_output "$rel" || status=1
+		done < <(sort -u "$RUN_DIR/changed_outputs")
 	fi
 	while read -r kind rel; do
 		case $kind in

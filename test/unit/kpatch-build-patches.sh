@@ -24,6 +24,8 @@ refused() {	# refused FILE SED DESCRIPTION REASON-REGEX
 refused arch/x86/kernel/entry.S 's/ret/nop; ret/' "assembly patch" "assembly"
 refused lib/util.c 's/\* 2/* 4/' "lib/ patch" "lib/"
 refused arch/x86/entry/vdso/vclock.c 's/return 0/return 1/' "vdso patch" "vDSO"
+refused Makefile 's/^KCFLAGS ?=/KCFLAGS ?= -O1/' "Makefile patch" "build files"
+refused scripts/fixdep.sh 's/rm -f/rm -fv/' "scripts/ patch" "host programs"
 
 # Several refusals are reported together, with the builtin diff parser too.
 make_patch "$TREE" lib/util.c 's/\* 2/* 4/' "$WORK/a.patch"

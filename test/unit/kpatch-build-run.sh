@@ -50,13 +50,14 @@ check "header: module object diffed with module parent" cdo_called_with \
 check "header: fs/file.o not rebuilt" sh -c "! grep -q 'fs/file.o' '$FAKE_CDO_LOG'"
 check "header: lib.a object skipped with a note" output_has "lib/util.o is only linked from a lib.a"
 check "header: summary has both parents" sh -c "grep -q 'vmlinux: core_value' '$WORK/out' && grep -q 'demo: demo_probe' '$WORK/out'"
-check "tree identical after header change" same_tree "$TREE" "$WORK/snap"
+check "header: side-effect rebuild of a host tool seen (test sanity)" grep -q 'scripts/hosttool' "$KPATCH_BUILD_CACHE/last-build.log"
+check "tree identical after header change (host tool restored too)" same_tree "$TREE" "$WORK/snap"
 
 make_patch "$TREE" include/linux/shared.h 's/#endif/\/* only a comment *\/\n#endif/' "$WORK/comment.patch"
 expect_status 3 "comment-only header change: no functional change" -s "$TREE" -o "$OUT" "$WORK/comment.patch"
 check "no change: says so" output_has "no functional changes found"
-make_patch "$TREE" Makefile 's/^KCFLAGS ?=/KCFLAGS ?=\n# x/' "$WORK/makefile.patch"
-expect_status 3 "patch touching no compiled file" -s "$TREE" -o "$OUT" "$WORK/makefile.patch"
+make_patch "$TREE" Documentation/notes.rst 's/Nothing yet/Something/' "$WORK/doc.patch"
+expect_status 3 "documentation-only patch" -s "$TREE" -o "$OUT" "$WORK/doc.patch"
 check "tree identical after no-change runs" same_tree "$TREE" "$WORK/snap"
 
 # --- module-only patch

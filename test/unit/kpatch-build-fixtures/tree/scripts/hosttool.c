@@ -1,0 +1,6 @@
+#include <linux/shared.h>
+
+int main(void)
+{
+	return shared_scale(0);
+}
