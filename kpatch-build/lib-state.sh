@@ -40,13 +40,16 @@ setup_state_dir() {
 # The lock lives in the cache, never in the tree. Children inherit the
 # descriptor, so a make orphaned by a killed run still holds it.
 acquire_tree_lock() {
-	local owner=""
 	exec {LOCK_FD}>>"$STATE_DIR/lock"
 	if ! flock -n "$LOCK_FD"; then
-		owner=$(cat "$STATE_DIR/owner" 2>/dev/null) || true
-		die "another kpatch-build is working on $TREE${owner:+ (pid/started: $owner)}
-Two runs on one tree would overwrite each other's objects. Wait for it to
-finish, or use a separate copy of the tree. Lock file: $STATE_DIR/lock"
+		local pid="" started="" hint="Wait for it to finish, or use a separate copy of the tree."
+		read -r pid started <"$STATE_DIR/owner" 2>/dev/null || true
+		if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+			hint="Its process $pid is gone, but a build it started still holds the lock
+(see 'fuser -v $STATE_DIR/lock'); wait for it or stop it, then run again."
+		fi
+		die "another kpatch-build is working on $TREE${pid:+ (pid $pid, started $started)}.
+Two runs on one tree would overwrite each other's objects. $hint"
 	fi
 	printf '%s %s\n' "$$" "$(date '+%F %T')" >"$STATE_DIR/owner"
 }
@@ -151,9 +154,10 @@ restore_one_output() {
 # here; a crash midway is handled by running it again (it is idempotent).
 # Returns non-zero if some file could not be restored.
 restore_tree() {
-	local kind rel status=0 dirs=()
+	local kind rel status=0 dirs=() errexit=0
 	[[ -e $JOURNAL ]] || return 0
 	trap '' INT TERM HUP
+	[[ $- != *e* ]] || errexit=1
 	set +e
 	if [[ -s $RUN_DIR/changed_outputs ]]; then
 		while IFS= read -r rel; do
@@ -182,6 +186,6 @@ restore_tree() {
 		rm -f -- "$JOURNAL"
 		sync -f "$TREE" 2>/dev/null
 	fi
-	set -e
+	((errexit == 0)) || set -e
 	return "$status"
 }

@@ -96,6 +96,8 @@ wait_for_log 'CC +kernel/core.o'
 make_pgid=$(pgrep -P "$BG_PID" | head -n 1)
 kill -KILL "$BG_PID"
 wait "$BG_PID" 2>/dev/null
+expect_status 1 "the orphaned make still holds the lock" -s "$TREE" -o "$OUT" "$WORK/fix.patch"
+check "lock message: the run's process is gone, its build is not" output_has "Its process $BG_PID is gone"
 [[ -n $make_pgid ]] && kill -KILL -- "-$make_pgid" 2>/dev/null
 sleep 0.3
 check "after kill -9 the tree is still patched (test sanity)" grep -q SLOW_MARKER "$TREE/kernel/core.c"
