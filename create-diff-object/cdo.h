@@ -160,6 +160,7 @@ struct cdo_ctx {
 int analyze_symbols(struct cdo_ctx *ctx, struct elf *elf);
 int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf);
 int correlate(struct cdo_ctx *ctx);
+int check_static_locals(struct cdo_ctx *ctx);
 bool is_special_static(const struct symbol *sym);
 bool never_correlate_section(const struct section *sec);
 char *canonical_name(const char *name);

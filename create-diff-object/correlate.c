@@ -672,33 +672,68 @@ static struct section *twin_or_parent(struct section *o)
 	return NULL;
 }
 
-static struct symbol *find_static_in(struct section *base, struct symbol *o_var)
+/*
+ * The distinct static locals a function (and its .cold/.part pieces)
+ * references whose canonical name is want, in order of first reference.
+ */
+static size_t statics_named(struct section *base, const char *want,
+			    struct symbol ***list, size_t n)
 {
-	char *want = canonical_name(o_var->name);
-	struct symbol *found = NULL;
+	struct symbol *func;
 
-	if (!base || !base->rela)
-		goto out;
-	for (size_t i = 0; i < base->rela->nr_relas && !found; i++) {
+	if (!base)
+		return n;
+	for (size_t i = 0; base->rela && i < base->rela->nr_relas; i++) {
 		struct symbol *s = resolve_bundle(base->rela->relas[i].sym);
+		bool seen = false;
 		char *have;
 
-		if (!is_normal_static_local(s) || s->type != o_var->type)
+		if (!is_normal_static_local(s))
 			continue;
-		if (s->twin && s->twin != o_var)
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = (*list)[k] == s;
+		if (seen)
 			continue;
 		have = canonical_name(s->name);
-		if (!strcmp(have, want))
-			found = s;
+		if (!strcmp(have, want)) {
+			*list = xrealloc(*list, (n + 1) * sizeof(**list));
+			(*list)[n++] = s;
+		}
 		free(have);
 	}
-	if (!found) {
-		struct symbol *func = section_function(base);
+	func = section_function(base);
+	for (size_t c = 0; func && c < func->nr_children; c++)
+		n = statics_named(func->children[c]->sec, want, list, n);
+	return n;
+}
 
-		for (size_t c = 0; func && c < func->nr_children && !found; c++)
-			found = find_static_in(func->children[c]->sec, o_var);
-	}
-out:
+/*
+ * The patched twin of o_var among the statics p_base uses. Inlining can
+ * give one function several statics of the same name ("calls" of three
+ * inlined helpers); they are paired by position, which the compiler keeps
+ * stable for unchanged code.
+ */
+static struct symbol *find_static_twin(struct section *o_base, struct section *p_base,
+				       struct symbol *o_var)
+{
+	char *want = canonical_name(o_var->name);
+	struct symbol **olist = NULL, **plist = NULL, *found = NULL;
+	size_t on = statics_named(o_base, want, &olist, 0);
+	size_t pn = statics_named(p_base, want, &plist, 0);
+	size_t pos = 0;
+
+	while (pos < on && olist[pos] != o_var)
+		pos++;
+	for (size_t k = 0; k < pn && !found; k++)
+		if (plist[k]->twin == o_var)
+			found = plist[k];
+	if (!found && pos < pn && !plist[pos]->twin && plist[pos]->type == o_var->type)
+		found = plist[pos];
+	for (size_t k = 0; k < pn && !found; k++)
+		if (!plist[k]->twin && plist[k]->type == o_var->type)
+			found = plist[k];
+	free(olist);
+	free(plist);
 	free(want);
 	return found;
 }
@@ -711,7 +746,6 @@ out:
 static int correlate_static_locals(struct cdo_ctx *ctx)
 {
 	struct elf *orig = ctx->orig;
-	int removed = 0;
 
 	for (size_t i = 1; i < orig->nr_sections; i++) {
 		struct section *rs = orig->sections[i], *p_base;
@@ -730,57 +764,77 @@ static int correlate_static_locals(struct cdo_ctx *ctx)
 			p_base = twin_or_parent(rs->base);
 			if (!p_base)
 				continue;	/* the user is gone; nothing to keep */
-			p_var = find_static_in(p_base, o_var);
-			if (!p_var) {
-				struct symbol *user = section_function(rs->base);
-
-				result_add_refusal(ctx, R_STATIC_LOCAL_REMOVED,
-					"reference to static local variable %s in %s was removed; keep a reference to it (the running kernel's copy holds its state)",
-					o_var->name, user ? user->name : rs->base->name);
-				removed++;
-				continue;
-			}
-			if (!p_var->twin) {
-				set_symbol_twins(ctx, p_var, o_var);
-				if (p_var->sec && o_var->sec && p_var->sec->bundled == p_var &&
-				    o_var->sec->bundled == o_var)
-					set_section_twins(ctx, p_var->sec, o_var->sec);
-			}
+			if (o_var->twin)
+				continue;	/* matched through another user */
+			p_var = find_static_twin(rs->base, p_base, o_var);
+			if (!p_var)
+				continue;	/* maybe matched through another user later */
+			set_symbol_twins(ctx, p_var, o_var);
+			if (p_var->sec && o_var->sec && p_var->sec->bundled == p_var &&
+			    o_var->sec->bundled == o_var)
+				set_section_twins(ctx, p_var->sec, o_var->sec);
 		}
 	}
 	for (size_t i = 1; i < ctx->patched->nr_symbols; i++) {
 		struct symbol *p = ctx->patched->symbols[i];
 
 		if (is_normal_static_local(p) && !p->twin && p->sec)
-			result_add_warning(ctx, "static local variable %s is new in the patched object (no original uses it)",
-					   p->name);
+			cdo_debug(ctx, "static local %s has no original twin", p->name);
 	}
-	return removed ? -1 : 0;
-}
-
-static void mark_grouped(struct elf *elf)
-{
-	for (size_t i = 1; i < elf->nr_sections; i++) {
-		struct section *g = elf->sections[i];
-
-		if (g->sh.sh_type != SHT_GROUP)
-			continue;
-		for (size_t k = 1; k < g->size / 4; k++) {
-			uint32_t idx = ((uint32_t *)g->data)[k];
-
-			if (idx && idx < elf->nr_sections)
-				elf->sections[idx]->grouped = true;
-		}
-	}
-}
-
-int correlate(struct cdo_ctx *ctx)
-{
-	mark_grouped(ctx->orig);
-	mark_grouped(ctx->patched);
-	correlate_sections(ctx);
-	correlate_symbols(ctx);
-	/* refusals recorded; the run goes on so every problem is reported */
-	correlate_static_locals(ctx);
 	return 0;
+}
+
+/*
+ * A static local the output carries without an original twin gets a fresh
+ * copy. That is right for a variable the patch adds, and wrong when the
+ * original still has an unmatched variable of that name: then the patched
+ * code would silently lose the running kernel's state.
+ */
+static char *static_key(const struct symbol *sym)
+{
+	char *canon = canonical_name(sym->name);
+	char *key = xasprintf("%s/%s", sym->file ? sym->file->name : "", canon);
+
+	free(canon);
+	return key;
+}
+
+int check_static_locals(struct cdo_ctx *ctx)
+{
+	struct elf *patched = ctx->patched, *orig = ctx->orig;
+	size_t before = ctx->result.nr_refusals;
+	struct candidates unmatched;
+
+	/* the original's statics nobody matched, by file and canonical name */
+	cand_init(&unmatched, orig->nr_symbols);
+	for (size_t k = 1; k < orig->nr_symbols; k++) {
+		struct symbol *o = orig->symbols[k];
+		char *key;
+
+		if (!is_normal_static_local(o) || o->twin)
+			continue;
+		key = static_key(o);
+		cand_add(&unmatched, key, o);
+		free(key);
+	}
+	for (size_t i = 1; i < patched->nr_symbols; i++) {
+		struct symbol *p = patched->symbols[i];
+		char *key;
+		size_t n;
+
+		if (!is_normal_static_local(p) || p->twin || !p->sec || !p->sec->include)
+			continue;
+		key = static_key(p);
+		cand_get(&unmatched, key, &n);
+		if (n)
+			result_add_refusal(ctx, R_STATIC_LOCAL_REMOVED,
+				"static local variable %s of the patched code cannot be matched with the running kernel's copy (the functions using it changed too much); it would start from zero: keep a reference to it in its original function",
+				p->name);
+		else
+			result_add_warning(ctx, "static local variable %s is new: the patched code gets its own copy",
+					   p->name);
+		free(key);
+	}
+	cand_free(&unmatched);
+	return ctx->result.nr_refusals > before ? -1 : 0;
 }

@@ -297,6 +297,7 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 	if (process_special_sections(ctx) && ctx->result.error)
 		return EXIT_ERROR;
 	verify_patchability(ctx);
+	check_static_locals(ctx);
 	collect_functions(ctx);
 	timed(ctx, "include", t);
 

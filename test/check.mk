@@ -19,3 +19,6 @@ check-asan:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan \
 		test/run-tests build-asan/test/unit/kelf-test build-asan/test/unit/lookup-test \
 		test/corpus/corpus-test.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh
+
+bench: all
+	test/bench/run-bench.sh $(BUILD)
