@@ -838,3 +838,29 @@ int check_static_locals(struct cdo_ctx *ctx)
 	cand_free(&unmatched);
 	return ctx->result.nr_refusals > before ? -1 : 0;
 }
+
+static void mark_grouped(struct elf *elf)
+{
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *g = elf->sections[i];
+
+		if (g->sh.sh_type != SHT_GROUP)
+			continue;
+		for (size_t k = 1; k < g->size / 4; k++) {
+			uint32_t idx = ((uint32_t *)g->data)[k];
+
+			if (idx && idx < elf->nr_sections)
+				elf->sections[idx]->grouped = true;
+		}
+	}
+}
+
+int correlate(struct cdo_ctx *ctx)
+{
+	mark_grouped(ctx->orig);
+	mark_grouped(ctx->patched);
+	correlate_sections(ctx);
+	correlate_symbols(ctx);
+	correlate_static_locals(ctx);
+	return 0;
+}
