@@ -9,8 +9,10 @@ source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
 DEST=$WORK/dest
 PREFIX=/opt/kpatch-build-test
 ROOT=$DEST$PREFIX
-# A private object directory: do not disturb the checkout's build/.
-if ! make -C "$REPO" -s BUILD="$WORK/build" DESTDIR="$DEST" PREFIX="$PREFIX" install >"$WORK/out" 2>&1; then
+# The object directory `make check` passes (build/ by default): install
+# depends on `all`, which is then already up to date.
+build_dir=${1:-${BUILD:-build}}
+if ! make -C "$REPO" -s BUILD="$build_dir" DESTDIR="$DEST" PREFIX="$PREFIX" install >"$WORK/out" 2>&1; then
 	fail_test "make install"
 	finish
 	exit 1
