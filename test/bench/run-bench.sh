@@ -19,22 +19,31 @@ cflags=(-O2 -ffunction-sections -fdata-sections -pg -mfentry -fno-pie -mcmodel=k
 phase_medians() {
 	for f in "$@"; do
 		sed -n 's/.*"timings_ms": {\(.*\)}.*/\1/p' "$f" | tr ',' '\n' |
-			sed 's/^ *"\([a-z-]*\)": \(.*\)$/\1 \2/'
-	done | sort -k1,1 -k2,2n | awk '
-		{ v[$1] = v[$1] " " $2; c[$1]++; if (!($1 in order)) { order[$1] = ++k; names[k] = $1 } }
+			sed 's/^ *"\([a-z-]*\)": \(.*\)$/\1 \2/' | awk '{ print NR, $1, $2 }'
+	done | sort -k1,1n -k3,3n | awk '
+		{ v[$1] = v[$1] " " $3; c[$1]++; name[$1] = $2; if ($1 > k) k = $1 }
 		END {
 			for (i = 1; i <= k; i++) {
-				split(substr(v[names[i]], 2), a, " ")
-				printf "  %-16s %9.1f ms\n", names[i], a[int((c[names[i]] + 1) / 2)]
+				split(substr(v[i], 2), a, " ")
+				printf "  %-16s %9.1f ms\n", name[i], a[int((c[i] + 1) / 2)]
 			}
 		}'
 }
 
-echo "Generating a $nfuncs-function object pair"
-"$here/gen-source.sh" -n "$nfuncs" >"$work/bench.c"
-"$here/gen-source.sh" -n "$nfuncs" --patched >"$work/bench-patched.c"
-gcc "${cflags[@]}" -o "$work/orig.o" "$work/bench.c"
-gcc "${cflags[@]}" -o "$work/patched.o" "$work/bench-patched.c"
+# gcc needs most of a minute for each of these: keep them between runs
+cache=$build/bench/$nfuncs-$(cat "$here/gen-source.sh" | sha256sum | cut -c1-12)
+if [[ ! -e $cache/patched.o ]]; then
+	echo "Generating and compiling a $nfuncs-function object pair (cached in $cache)"
+	mkdir -p "$cache"
+	"$here/gen-source.sh" -n "$nfuncs" >"$work/bench.c"
+	"$here/gen-source.sh" -n "$nfuncs" --patched >"$work/bench-patched.c"
+	gcc "${cflags[@]}" -o "$work/orig.o" "$work/bench.c" &
+	gcc "${cflags[@]}" -o "$work/patched.o" "$work/bench-patched.c"
+	wait $!
+	mv "$work/orig.o" "$cache/orig.o"
+	mv "$work/patched.o" "$cache/patched.o"
+fi
+cp "$cache/orig.o" "$cache/patched.o" "$work/"
 readelf -s --wide "$work/orig.o" >"$work/symtab"
 : >"$work/symvers"
 printf '  ORIG %s bytes, %s sections\n' "$(stat -c %s "$work/orig.o")" \
