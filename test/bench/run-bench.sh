@@ -31,7 +31,7 @@ phase_medians() {
 }
 
 # gcc needs most of a minute for each of these: keep them between runs
-cache=$build/bench/$nfuncs-$(cat "$here/gen-source.sh" | sha256sum | cut -c1-12)
+cache=$build/bench/$nfuncs-$(sha256sum <"$here/gen-source.sh" | cut -c1-12)
 if [[ ! -e $cache/patched.o ]]; then
 	echo "Generating and compiling a $nfuncs-function object pair (cached in $cache)"
 	mkdir -p "$cache"
