@@ -1121,8 +1121,9 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 				d->d_type = ELF_T_WORD;
 				d->d_align = 4;
 			} else {
+				/* NOBITS: d_buf stays NULL; libelf takes sh_size from d_size */
 				d->d_buf = sec->data;
-				d->d_size = sec->sh.sh_type == SHT_NOBITS ? 0 : sec->size;
+				d->d_size = sec->size;
 				if (sec->link && !sec->link->deleted)
 					sh.sh_link = sec->link->index;
 				else if (sec->sh.sh_flags & SHF_LINK_ORDER)
