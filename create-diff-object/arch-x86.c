@@ -236,6 +236,18 @@ static void x86_fixup_fentry_site(struct section *sec, struct rela *rela)
 	rela->addend = -4;
 }
 
+static bool x86_is_padding(const struct section *sec, uint64_t len)
+{
+	/* -fpatchable-function-entry=N,N emits single-byte nops; objtool
+	 * may later turn them into int3 (0xcc) padding */
+	if (!sec->data || len > 64 || len > sec->size)
+		return false;
+	for (uint64_t i = 0; i < len; i++)
+		if (sec->data[i] != 0x90 && sec->data[i] != 0xcc)
+			return false;
+	return true;
+}
+
 static bool x86_is_prefix_symbol(const char *name)
 {
 	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
@@ -251,6 +263,7 @@ static const struct cdo_arch x86_64_arch = {
 	.rela_is_address = x86_rela_is_address,
 	.line_macro_change_only = x86_line_macro_change_only,
 	.fixup_fentry_site = x86_fixup_fentry_site,
+	.is_padding = x86_is_padding,
 	.is_prefix_symbol = x86_is_prefix_symbol,
 };
 

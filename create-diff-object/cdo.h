@@ -45,6 +45,8 @@ struct cdo_arch {
 	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
 	 * finds what it expects when the module loads. */
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
+	/* Are the first len bytes of sec function padding (nops)? */
+	bool (*is_padding)(const struct section *sec, uint64_t len);
 	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. */
 	bool (*is_prefix_symbol)(const char *name);
 };

@@ -218,12 +218,17 @@ static void find_bundles(struct cdo_ctx *ctx, struct elf *elf)
 		if (!sec || (sym->type != STT_FUNC && sym->type != STT_OBJECT) ||
 		    sec->bundled || !is_bundled_in(sym, sec))
 			continue;
-		/* a prefix symbol may sit in front of the function */
+		/*
+		 * Something may sit in front of the function: a prefix symbol
+		 * (__pfx_, __cfi_) or the bare padding -fpatchable-function-entry
+		 * leaves when objtool has not named it yet (CALL_PADDING).
+		 */
 		if (sym->sym.st_value && sec->nr_syms && sec->syms[0]->is_pfx)
 			expected = sec->syms[0]->sym.st_size;
-		if (sym->sym.st_value != expected &&
-		    !(sym->sym.st_value && ctx->arch->is_prefix_symbol &&
-		      sec->nr_syms && ctx->arch->is_prefix_symbol(sec->syms[0]->name))) {
+		else if (sym->sym.st_value && ctx->arch->is_padding &&
+			 ctx->arch->is_padding(sec, sym->sym.st_value))
+			expected = sym->sym.st_value;
+		if (sym->sym.st_value != expected) {
 			cdo_debug(ctx, "%s: %s at offset 0x%lx of %s is not bundled",
 				  elf->path, sym->name, (unsigned long)sym->sym.st_value, sec->name);
 			continue;

@@ -22,3 +22,8 @@ check-asan:
 
 bench: all
 	test/bench/run-bench.sh $(BUILD)
+
+# The README's test command: every suite CI runs, then a grand total.
+.PHONY: test
+test:
+	test/run-all
