@@ -6,9 +6,8 @@ $(BUILD)/kpatch-build/create-klp-module: $(BUILD)/kpatch-build/create-klp-module
 
 PROGRAMS += $(BUILD)/kpatch-build/create-klp-module
 
-# Run as `test/unit/create-klp-module-test.sh BUILD`; needs the program.
+# test/run-tests runs it as `create-klp-module-test.sh $(BUILD)`.
 TESTS += test/unit/create-klp-module-test.sh
-test/unit/create-klp-module-test.sh: $(BUILD)/kpatch-build/create-klp-module
 
 # What `make install` copies (the driver engineer's install rule uses these):
 # programs to $(LIBEXECDIR), the template to $(DATADIR)/module, headers to
