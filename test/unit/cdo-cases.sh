@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# create-diff-object on small C programs compiled here the way kbuild
+# compiles the kernel: each case is an original and a patched source and
+# what the differ must conclude.
+set -euo pipefail
+
+build=${1:-${BUILD:-build}}
+cdo=$(realpath "$build/create-diff-object/create-diff-object")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0
+failed=0
+cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount -fno-pie
+	-mcmodel=kernel -mno-red-zone -fno-asynchronous-unwind-tables -fno-stack-protector)
+ibt_flags=("-fpatchable-function-entry=16,16" -fcf-protection=branch
+	   -mindirect-branch=thunk-extern -mfunction-return=thunk-extern)
+
+fail() { echo "FAIL $case: $*"; failed=$((failed + 1)); }
+
+# run_case NAME EXPECTED-EXIT [extra gcc flags...]; sources in NAME.orig.c, NAME.patched.c
+run_case() {
+	case=$1
+	local want=$2 status=0
+	shift 2
+	gcc "${cflags[@]}" "$@" -o "$case.orig.o" "$case.orig.c"
+	gcc "${cflags[@]}" "$@" -o "$case.patched.o" "$case.patched.c"
+	readelf -s --wide "$case.orig.o" >"$case.symtab"
+	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
+	"$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" vmlinux "$case.symtab" \
+		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
+	if ((status != want)); then
+		fail "exit status $status, expected $want: $(cat "$case.stderr")"
+		return 1
+	fi
+	return 0
+}
+
+expect_funcs() {	# expect_funcs changed|new "a b"
+	local got
+	got=$(sed -n "s/^.*: $1 function: //p" "$case.stdout" | sort | tr '\n' ' ')
+	[[ $got == "$2 " || ( -z $2 && -z $got ) ]] || { fail "$1 functions {$got}, expected {$2}"; return 1; }
+}
+
+expect_json() {	# expect_json REGEX: the report has a line matching it
+	grep -Eq -- "$1" "$case.json" || { fail "report lacks /$1/"; return 1; }
+}
+
+pass() { passed=$((passed + 1)); }
+
+# 1. A string literal changes: one changed function, the unchanged local
+#    helper is reached through a klp relocation to the running kernel's copy.
+cat >string.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline)) int helper(int x) { return printk("helper %d\n", x); }
+int show(int x) { return helper(x) + printk("value: %d\n", x); }
+C
+sed 's/value: /VALUE: /' string.orig.c >string.patched.c
+run_case string 0 && expect_funcs changed "show" && expect_funcs new "" &&
+	expect_json '"symbol": "helper", "objname": "vmlinux", "sympos": 0' &&
+	expect_json 'string used at \+0x[0-9a-f]+ changed: \\"VALUE' && pass
+
+# 2. The same under IBT and CALL_PADDING (endbr64, 16 bytes of padding
+#    before each function, return thunks).
+cp string.orig.c ibt.orig.c
+cp string.patched.c ibt.patched.c
+if run_case ibt 0 "${ibt_flags[@]}" && expect_funcs changed "show"; then
+	if objdump -d ibt.out.o | grep -q 'endbr64' &&
+	   readelf -sW ibt.out.o | grep -Eq ' 0*10 +[0-9]+ FUNC +LOCAL +DEFAULT +[0-9]+ show$'; then
+		pass
+	else
+		fail "the output function lost its padding or ENDBR"
+	fi
+fi
+
+# 3. A new function called from a changed one; the printk export stays an
+#    ordinary relocation (no klp relocation for exported vmlinux symbols).
+cat >newfn.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+int work(int x) { return x * 3; }
+C
+cat >newfn.patched.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline)) int added(int x) { printk("added\n"); return x + 1; }
+int work(int x) { return added(x) * 3; }
+C
+if run_case newfn 0 && expect_funcs changed "work" && expect_funcs new "added"; then
+	if grep -q '"symbol": "printk"' newfn.json; then fail "exported printk became a klp relocation"; else pass; fi
+fi
+
+# 4. Static locals keep the running kernel's state: the patched code refers
+#    to the original variable through a klp relocation.
+cat >static.orig.c <<'C'
+int count_calls(void) { static int calls; return ++calls; }
+C
+sed 's/return ++calls;/calls += 2; return calls;/' static.orig.c >static.patched.c
+run_case static 0 && expect_funcs changed "count_calls" &&
+	expect_json '"symbol": "calls\.[0-9]+", "objname": "vmlinux"' && pass
+
+# 5. Moving code down a file changes only __LINE__ arguments: no change.
+cat >line.orig.c <<'C'
+extern void __might_sleep(const char *file, int line);
+void sleepy(void) { __might_sleep("line.c", __LINE__); }
+C
+{ printf '\n\n\n'; cat line.orig.c; } >line.patched.c
+run_case line 3 && expect_json '"verdict": "no-change"' && pass
+
+# 6. A change to initialized data only is refused.
+cat >data.orig.c <<'C'
+int limit = 5;
+int get_limit(void) { return limit; }
+C
+sed 's/limit = 5/limit = 6/' data.orig.c >data.patched.c
+run_case data 2 && expect_json '"code": "data-changed"' && [[ ! -e data.out.o ]] && pass
+
+# 7. A change to __init code is refused.
+cat >init.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+__attribute__((section(".init.text"))) int setup(void) { return printk("setup\n"); }
+C
+sed 's/setup\\n/setup!\\n/' init.orig.c >init.patched.c
+run_case init 2 && expect_json '"code": "init-changed"' && pass
+
+# 8. A function without an ftrace call site (notrace) cannot be patched.
+cat >notrace.orig.c <<'C'
+__attribute__((no_instrument_function)) int quiet(int x) { return x + 1; }
+C
+sed 's/x + 1/x + 2/' notrace.orig.c >notrace.patched.c
+run_case notrace 2 && expect_json '"code": "no-fentry"' && pass
+
+# 9. A changed global function becomes local in the output, and taking the
+#    address of an existing function points at the kernel's copy.
+cat >fptr.orig.c <<'C'
+extern void register_cb(int (*cb)(int));
+int cb(int x) { return x; }
+void setup_cb(void) { register_cb(0); }
+C
+sed 's/register_cb(0)/register_cb(cb)/' fptr.orig.c >fptr.patched.c
+if run_case fptr 0 && expect_funcs changed "setup_cb" &&
+   expect_json '"symbol": "cb", "objname": "vmlinux"'; then
+	pass
+fi
+sed 's/return x;/return x + 1;/' fptr.orig.c >fptr.patched.c
+if run_case fptr 0 && expect_funcs changed "cb"; then
+	if nm fptr.out.o | grep -q ' t cb$'; then pass; else fail "changed global cb is not local: $(nm fptr.out.o | grep cb)"; fi
+fi
+
+# 10. No change at all.
+cp string.orig.c same.orig.c
+cp string.orig.c same.patched.c
+run_case same 3 && [[ ! -e same.out.o ]] && pass
+
+# 11. Patch-author markers: KPATCH_IGNORE_FUNCTION and a callback record.
+cat >markers.orig.c <<'C'
+int noisy(int x) { return x + 1; }
+int stable(int x) { return x * 2; }
+C
+cat >markers.patched.c <<'C'
+struct cb { void *fn; const char *objname; };
+int noisy(int x) { return x + 100; }
+int stable(int x) { return x * 3; }
+static void *ignore_noisy __attribute__((used, section(".kpatch.ignore.functions"))) = noisy;
+static int pre(void *obj) { return 0; }
+static struct cb pre_rec __attribute__((used, section(".kpatch.callbacks.pre_patch"))) = { pre, 0 };
+C
+if run_case markers 0 && expect_funcs changed "stable" && expect_json 'ignoring function noisy'; then
+	if readelf -rW markers.out.o | grep -A3 'kpatch.callbacks.pre_patch' | grep -q 'kpatch.strings'; then
+		pass
+	else
+		fail "the callback record's object name was not filled in"
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))
