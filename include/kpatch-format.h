@@ -10,7 +10,15 @@
 #ifndef KPATCH_FORMAT_H
 #define KPATCH_FORMAT_H
 
-/* One patched function: the kernel's struct klp_func, flattened. */
+/*
+ * One patched function: the kernel's struct klp_func, flattened.
+ * .kpatch.funcs and .kpatch.callbacks.* must be SHF_ALLOC PROGBITS of
+ * whole, 8-aligned records: the module template's livepatch.lds brackets
+ * each section with __kpatch_<name> / __kpatch_<name>_end symbols and
+ * livepatch-main.c walks the records between them at module init.
+ * A record's objname is "vmlinux" or the module name as the kernel knows
+ * it ('_', not '-'); all records of one objname form one klp_object.
+ */
 #define KPATCH_FUNCS_SECTION	".kpatch.funcs"
 struct kpatch_func_record {
 	unsigned long new_func;		/* address of the replacement */
