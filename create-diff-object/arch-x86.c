@@ -106,12 +106,10 @@ static int64_t x86_rela_target_offset(struct rela *rela)
 	struct x86_insn insn;
 	uint64_t start;
 
-	if (!is_pcrel(rela->type))
-		return rela->addend;
-	if (!is_text_section(base))
-		return rela->addend + 4;	/* data: target is P + value */
+	if (!is_pcrel(rela->type) || !is_text_section(base))
+		return rela->addend;	/* data: the reader adds the entry's own address */
 	if (!insn_at(base, rela->offset, &start, &insn))
-		return rela->addend + 4;
+		return rela->addend + 4;	/* most often the last field of the instruction */
 	return rela->addend + (int64_t)x86_insn_pcrel_bias(&insn, (unsigned int)(rela->offset - start));
 }
 
