@@ -1,26 +1,51 @@
 # shellcheck shell=bash
-# Boot the test kernel with an initramfs under qemu.  Sourced after common.sh.
+# Boot the test kernel with an initramfs under qemu.  Sourced after
+# common.sh and initramfs.sh (the KVM probe builds an empty initramfs).
 
 QEMU=${KPATCH_TEST_QEMU:-qemu-system-x86_64}
 # auto: KVM when /dev/kvm is present and actually works, else TCG.
 QEMU_ACCEL=${KPATCH_TEST_ACCEL:-auto}
 QEMU_TIMEOUT=${KPATCH_TEST_BOOT_TIMEOUT:-300}
+KVM_PROBE_TIMEOUT=45
 # quiet keeps all but errors off the console so our KPTEST lines rarely
 # interleave with kernel output; the guest dumps the full dmesg at the end.
 QEMU_APPEND="console=ttyS0 panic=-1 quiet log_buf_len=1M"
 
-# Opening /dev/kvm is not enough (nested setups may refuse to create a VM):
-# ask qemu to set up a KVM machine and quit at once.
+# Opening /dev/kvm is not enough: on some hosts (nested virtualisation)
+# KVM creates the VM and then stops with "emulation failure" on the first
+# XSAVE instruction.  So boot the test kernel once under KVM with an empty
+# case list, and remember the verdict per (qemu, host kernel, bzImage).
 kvm_usable() {
+	local kernel=$1 key verdict dir tmp rc=0
 	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
-	echo quit | timeout 20 "$QEMU" -accel kvm -machine q35 -cpu max -display none \
-		-nodefaults -no-user-config -S -monitor stdio >/dev/null 2>&1
+	key=$({ "$QEMU" --version | head -n 1; uname -r; stat -c '%n %s %Y' "$kernel"; } | sha256sum | cut -c1-16)
+	dir=$CACHE/kvm-probe
+	if [[ ! -f $dir/$key ]]; then
+		log "probing KVM with one short boot"
+		mkdir -p "$dir"
+		tmp=$(mktemp -d "$dir/.probe.XXXXXX")
+		initramfs_init "$tmp/stage"
+		initramfs_pack "$tmp/stage" "$tmp/initrd"
+		timeout -k 5 "$KVM_PROBE_TIMEOUT" "$QEMU" -machine q35 -accel kvm -cpu max \
+			-smp 1 -m 512M -nographic -no-reboot -no-user-config \
+			-kernel "$kernel" -initrd "$tmp/initrd" -append "$QEMU_APPEND" \
+			</dev/null >"$tmp/log" 2>&1 || rc=$?
+		verdict=no
+		if ((rc == 0)) && tr -d '\r' <"$tmp/log" | grep -qx 'KPTEST - end ok'; then
+			verdict=yes
+		fi
+		echo "$verdict" >"$dir/$key"
+		rm -rf "$tmp"
+		[[ $verdict == yes ]] || log "KVM is present but does not boot the guest: using TCG"
+	fi
+	[[ $(cat "$dir/$key") == yes ]]
 }
 
+# qemu_accel BZIMAGE: the accelerator to use.
 qemu_accel() {
 	case $QEMU_ACCEL in
 	kvm | tcg) echo "$QEMU_ACCEL" ;;
-	auto) if kvm_usable; then echo kvm; else echo tcg; fi ;;
+	auto) if kvm_usable "$1"; then echo kvm; else echo tcg; fi ;;
 	*) die "KPATCH_TEST_ACCEL must be auto, kvm or tcg (is '$QEMU_ACCEL')" ;;
 	esac
 }
@@ -30,7 +55,7 @@ qemu_accel() {
 qemu_boot() {
 	local kernel=$1 initrd=$2 log=$3 accel rc=0
 	need_cmd "$QEMU" timeout
-	accel=$(qemu_accel)
+	accel=$(qemu_accel "$kernel")
 	log "booting guest ($accel, timeout ${QEMU_TIMEOUT}s, log: $log)"
 	timeout -k 10 "$QEMU_TIMEOUT" "$QEMU" \
 		-machine q35 -accel "$accel" -cpu max -smp 1 -m 512M \
