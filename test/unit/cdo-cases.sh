@@ -171,5 +171,21 @@ if run_case markers 0 && expect_funcs changed "stable" && expect_json 'ignoring 
 	fi
 fi
 
+# 12. Namespace imports of built-in code (tags prefixed with the would-be
+#     module name) are carried into the output as the module's own.
+cat >ns.orig.c <<'C'
+static const char tag[] __attribute__((used, section(".modinfo"), aligned(1))) = "proc.import_ns=KPATCH_NS";
+int ns_user(int x) { return x + 1; }
+C
+sed 's/x + 1/x + 2/' ns.orig.c >ns.patched.c
+if run_case ns 0 && expect_funcs changed "ns_user"; then
+	if [[ $(readelf -p .modinfo ns.out.o | grep -c 'import_ns=KPATCH_NS$') == 1 ]] &&
+	   ! readelf -p .modinfo ns.out.o | grep -q 'proc\.'; then
+		pass
+	else
+		fail "import_ns not carried: $(readelf -p .modinfo ns.out.o 2>&1)"
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
