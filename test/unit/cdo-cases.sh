@@ -33,6 +33,21 @@ run_case() {
 		fail "exit status $status, expected $want: $(cat "$case.stderr")"
 		return 1
 	fi
+	# the report is valid JSON and says what the text output says
+	local text json
+	text=$(sed -n 's/^.*: \(changed\|new\) function: \(.*\)$/\1 \2/p' "$case.stdout" | sort)
+	if ! json=$(jq -r '.functions[] | "\(.status) \(.name)"' "$case.json" 2>&1); then
+		fail "the report is not valid JSON: $json"
+		return 1
+	fi
+	if [[ $(sort <<<"$json") != "$text" ]]; then
+		fail "report functions {$json} differ from the text output {$text}"
+		return 1
+	fi
+	if [[ $(jq -r .exit_status "$case.json") != "$status" ]]; then
+		fail "report exit_status differs from the exit status $status"
+		return 1
+	fi
 	return 0
 }
 
