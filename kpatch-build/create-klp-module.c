@@ -286,8 +286,26 @@ int main(int argc, char **argv)
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *sec = elf->sections[i];
 
+		const char *obj;
+		size_t objlen;
+
 		if (!is_rela_section(sec) || !(sec->sh.sh_flags & KPATCH_SHF_RELA_LIVEPATCH))
 			continue;
+		/* What the kernel checks when it applies the section. */
+		obj = strncmp(sec->name, KLP_RELA_PREFIX, strlen(KLP_RELA_PREFIX)) ? NULL :
+		      sec->name + strlen(KLP_RELA_PREFIX);
+		if (!obj || !strchr(obj, '.') || !sec->base)
+			die(in, "livepatch relocation section %s: name is not .klp.rela.<objname>.<section>",
+			    sec->name);
+		objlen = (size_t)(strchr(obj, '.') - obj);
+		for (size_t j = 0; j < sec->nr_relas; j++) {
+			struct symbol *sym = sec->relas[j].sym;
+			const char *so = sym ? info[sym->index].objname : "";
+
+			if (!so[0] || strlen(so) != objlen || strncmp(so, obj, objlen))
+				die(in, "livepatch relocation section %s references '%s', which is not a livepatch symbol of that object",
+				    sec->name, sym ? sym->name : "(none)");
+		}
 		ksecs = xrealloc(ksecs, (nr_ksecs + 1) * sizeof(*ksecs));
 		ksecs[nr_ksecs].sec = sec;
 		ksecs[nr_ksecs].base = sec->base;

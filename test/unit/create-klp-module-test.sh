@@ -173,6 +173,12 @@ EOF
 	else
 		fail "running on its own output failed"
 	fi
+	# A .klp.rela section whose objname does not match its symbols.
+	if objcopy --rename-section .klp.rela.mymod..text.patched=.klp.rela.other..text.patched \
+		"$T/good.out.o" "$T/mismatch.o" 2>/dev/null; then
+		err=$("$CKM" "$T/mismatch.o" "$T/mismatch.out.o" 2>&1) && fail "mismatched .klp.rela objname accepted" ||
+			{ [[ $err == *'.klp.rela.other..text.patched'* ]] && pass || fail "mismatch message: $err"; }
+	fi
 fi
 
 # ---- refused inputs ------------------------------------------------------
