@@ -192,7 +192,7 @@ diff_object() {
 	: >"$err"
 	local args=()
 	((DEBUG)) && args+=(--debug)
-	args+=(--report "$report" --struct-sizes-from "$VMLINUX"
+	args+=(--report "$report" --struct-sizes-from "$VMLINUX" --object-name "$object"
 		"$orig" "$patched" "$parent_name" "$parent_symtab" "$SYMVERS" "$NAME" "$output")
 	log "$ $CDO ${args[*]}"
 	run_child "$out" "$err" "$CDO" "${args[@]}" || rc=$?
