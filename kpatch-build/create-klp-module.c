@@ -28,8 +28,11 @@
  *                              .altinstr_replacement code it copies),
  *                              .retpoline_sites, .return_sites, .call_sites,
  *                              .cfi_sites, .ibt_endbr_seal, .smp_locks,
- *                              .orc_unwind(_ip), __bug_table
+ *                              .orc_unwind(_ip)
  *     ftrace_module_init()     __mcount_loc / __patchable_function_entries
+ *     complete_formation()     __bug_table, .kcfi_traps; then .rodata and
+ *                              ro_after_init become read-only (later klp
+ *                              writes go through text_poke)
  *     prepare_coming_module()  COMING notifiers: __jump_table,
  *                              .static_call_sites, tracepoints, trace
  *                              events, kprobes blacklist, dyndbg, ...
