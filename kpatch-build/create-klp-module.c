@@ -138,6 +138,7 @@ static bool is_load_time_section(const char *name)
 struct klp_sym {
 	char objname[KLP_OBJNAME_MAX + 1];
 	bool vmlinux;
+	char *name;		/* the symbol's name in its object */
 };
 
 static bool is_klp_sym_name(const char *name)
@@ -193,7 +194,39 @@ static const char *parse_klp_sym(const char *full, struct klp_sym *out)
 	memcpy(out->objname, p, objlen);
 	out->objname[objlen] = '\0';
 	out->vmlinux = !strcmp(out->objname, "vmlinux");
+	out->name = xmalloc(namelen + 1);
+	memcpy(out->name, dot + 1, namelen);
+	out->name[namelen] = '\0';
 	return NULL;
+}
+
+/* Does the module itself define a function called name (a replacement)? */
+static bool module_defines_function(const struct elf *elf, const char *name)
+{
+	for (struct symbol *s = elf_find_symbol(elf, name); s;
+	     s = elf_find_symbol_next(elf, s))
+		if (s->type == STT_FUNC && s->sec)
+			return true;
+	return false;
+}
+
+/*
+ * A reference into the middle of a function of the running kernel, such as
+ * a jump table of a changed function that still points into the original
+ * instead of the replacement: jumping there runs old code with the new
+ * code's register and stack state. Code references to a function's start
+ * have addend 0 (absolute) or -4 give or take an immediate (PC-relative).
+ */
+static bool x86_points_inside(const struct rela *r)
+{
+	switch (r->type) {
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_PC64:
+		return r->addend > -4 || r->addend < -8;
+	default:
+		return r->addend != 0;
+	}
 }
 
 /* Size in bytes a relocation writes, or 0 if the x86 module loader can't do it. */
@@ -349,6 +382,15 @@ int main(int argc, char **argv)
 				    "the kernel uses %s while loading the patch module, before module "
 				    "symbols can be resolved (only vmlinux symbols are supported there)",
 				    base->name, r.sym->name, ks->objname, base->name);
+			if (elf->ehdr.e_machine == EM_X86_64 && x86_points_inside(&r) &&
+			    (r.sym->type == STT_FUNC || module_defines_function(elf, ks->name)))
+				die(in, "%s+0x%lx refers to %s%c0x%llx, inside the function %s of %s rather "
+				    "than at its start (a jump table or label of a changed function still "
+				    "pointing at the original instead of the replacement?)",
+				    base->name, (unsigned long)r.offset, r.sym->name,
+				    r.addend < 0 ? '-' : '+',
+				    r.addend < 0 ? -(unsigned long long)r.addend : (unsigned long long)r.addend,
+				    ks->name, ks->objname);
 			if (elf->ehdr.e_machine == EM_X86_64) {
 				unsigned int size = x86_reloc_size(r.type);
 
@@ -421,6 +463,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(ksecs);
+	for (size_t i = 0; i < elf->nr_symbols; i++)
+		free(info[i].name);
 	free(info);
 	elf_free(elf);
 	return 0;

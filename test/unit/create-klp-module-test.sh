@@ -245,6 +245,21 @@ check "module klp symbol in .altinstructions refused" bash -c "! '$CKM' '$T/alt-
 special jt-vmlinux '.klp.sym.vmlinux.key,0' __jump_table
 check "vmlinux klp symbol in __jump_table accepted" "$CKM" "$T/jt-vmlinux.o" "$T/jt-vmlinux.out.o"
 
+# A reference into the middle of the original of a function the module
+# replaces (a jump table still pointing at the old code) is refused; a
+# reference to its start is fine.
+for case in inside:0x10 start:0; do
+	{
+		klp_decl old_klp '.klp.sym.vmlinux.replaced,0'
+		echo 'int replaced(int x) { return x + 1; }'
+		printf 'void *table[] = { (char *)old_klp + %s };\n' "${case#*:}"
+	} >"$T/jt-${case%%:*}.c"
+	cc_obj "jt-${case%%:*}"
+done
+err=$("$CKM" "$T/jt-inside.o" "$T/jt-inside.out.o" 2>&1) && fail "reference into the original function accepted" ||
+	{ [[ $err == *'inside the function replaced'* ]] && pass || fail "inside-function message: $err"; }
+check "reference to the original function's start accepted" "$CKM" "$T/jt-start.o" "$T/jt-start.out.o"
+
 # Debug sections are left alone (the loader never applies them).
 {
 	klp_decl d_klp '.klp.sym.vmlinux.dbg,0' data
