@@ -6,7 +6,8 @@ KPB_CDO     := $(BUILD)/create-diff-object/create-diff-object
 KPB_HELPERS := kpatch-build/kpatch-cc
 KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-patch.sh kpatch-build/lib-kernel.sh \
-	       kpatch-build/lib-objects.sh kpatch-build/lib-patchable.sh
+	       kpatch-build/lib-objects.sh kpatch-build/lib-patchable.sh \
+	       kpatch-build/lib-partial.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \

@@ -68,7 +68,9 @@ check_compiler_against_config() {
 	configured=${configured%\"}
 	[[ -n $configured ]] || return 0
 	ours=$("$REAL_CC" --version 2>/dev/null | head -n 1) || true
-	if [[ $configured != "$ours" ]]; then
+	# Only the program name may differ: distributions configure with
+	# e.g. x86_64-linux-gnu-gcc-12, which is the same compiler as gcc.
+	if [[ ${configured#* } != "${ours#* }" ]]; then
 		compiler_mismatch "the configuration was made with '$configured', but $REAL_CC is '$ours'"
 	fi
 }

@@ -161,8 +161,17 @@ diff_object() {
 		note "$object: no original object (new in the patched build); skipped"
 		return
 	fi
-	read -r parent parent_symtab < <(parent_of "$object")
+	if ((PARTIAL)); then
+		read -r parent parent_name parent_symtab < <(parent_of_partial "$object")
+	else
+		read -r parent parent_symtab < <(parent_of "$object")
+	fi
 	case $parent in
+	modulefile) ;;	# partial builds: the running kernel's module file
+	nomodule)
+		info "ERROR: $object: belongs to module $parent_name, which is not in $MODULES_DIR; pass --modules-dir with the running kernel's modules"
+		((++DIFF_ERRORS))
+		return ;;
 	vmlinux)
 		parent_name=vmlinux
 		parent_symtab=$VMLINUX ;;

@@ -1,0 +1,325 @@
+# shellcheck shell=bash
+# lib-partial.sh: "partial" builds for kernels built elsewhere (distribution
+# kernels). Instead of building the whole kernel, kpatch-build prepares the
+# source tree once (the shipped config, modules_prepare, the shipped
+# Module.symvers, the shipped release string) and compiles only the
+# translation units the patches affect, before and after patching. The
+# running kernel's vmlinux (-v) and module files stand in for the build
+# products a full build would have made.
+#
+# The prepared state stays in the tree, like a full build's objects do, so
+# the next run on the same tree reuses it and the original objects: kbuild
+# sees them up to date. $STATE_DIR/prepared records what it was prepared
+# for (source version, config, release, Module.symvers, compiler); any
+# difference prepares again.
+
+PARTIAL=auto		# auto, 1 (--partial) or 0 (--full)
+KERNEL_RELEASE=""	# --kernel-release, or read from the -v vmlinux
+SYMVERS_OPTION=""	# --symvers
+MODULES_DIR=""		# --modules-dir
+# Header changes: candidate units are compiled to learn their real
+# dependencies; beyond this many, a full build is the better tool.
+readonly HEADER_CANDIDATE_LIMIT=${KPATCH_HEADER_CANDIDATE_LIMIT:-64}
+
+# decide_partial: partial when asked, or when the tree has no vmlinux but
+# the user gave the running kernel's one (nothing to build it for).
+decide_partial() {
+	if [[ $PARTIAL == auto ]]; then
+		if [[ -n $VMLINUX_OPTION && ! -f $TREE/vmlinux ]]; then
+			PARTIAL=1
+		else
+			PARTIAL=0
+		fi
+	fi
+	if ((PARTIAL)); then
+		[[ -n $VMLINUX_OPTION ]] || usage_error "--partial needs -v FILE: the running kernel's vmlinux with symbols and DWARF"
+	else
+		[[ -z $SYMVERS_OPTION && -z $MODULES_DIR && -z $KERNEL_RELEASE ]] ||
+			usage_error "--symvers, --modules-dir and --kernel-release are for partial builds (--partial, or -v FILE on a tree without vmlinux)"
+	fi
+}
+
+# release_of_vmlinux FILE: the release in its "Linux version ..." banner.
+release_of_vmlinux() {
+	LC_ALL=C grep -a -z -o -m 1 -E '^Linux version [^ ]+ \(' -- "$1" | tr '\0' '\n' |
+		sed -n 's/^Linux version \([^ ]*\) (.*/\1/p' | head -n 1 || true
+}
+
+# vermagic_of_vmlinux FILE RELEASE: the VERMAGIC_STRING compiled into it.
+# NUL-separated records: the string is a whole C string in .rodata.
+vermagic_of_vmlinux() {
+	LC_ALL=C grep -a -z -x -m 1 -E "$(ere_escape "$2") (SMP|preempt|mod_unload)[ -~]*" -- "$1" | tr -d '\0' || true
+}
+
+resolve_partial_inputs() {
+	if [[ -z $KERNEL_RELEASE ]]; then
+		KERNEL_RELEASE=$(release_of_vmlinux "$VMLINUX_OPTION")
+		[[ -n $KERNEL_RELEASE ]] || die "$VMLINUX_OPTION has no 'Linux version' banner to take the kernel release from; pass --kernel-release REL (the running kernel's uname -r)"
+	fi
+	[[ $KERNEL_RELEASE =~ ^[A-Za-z0-9._+~-]+$ ]] || die "kernel release '$KERNEL_RELEASE' has characters kbuild does not accept"
+	local candidate
+	if [[ -z $SYMVERS_OPTION ]]; then
+		for candidate in "/usr/src/linux-headers-$KERNEL_RELEASE/Module.symvers" \
+			"/lib/modules/$KERNEL_RELEASE/build/Module.symvers"; do
+			if [[ -f $candidate ]]; then
+				SYMVERS_OPTION=$candidate
+				break
+			fi
+		done
+		[[ -n $SYMVERS_OPTION ]] || die "no Module.symvers for $KERNEL_RELEASE (looked in /usr/src/linux-headers-$KERNEL_RELEASE and /lib/modules/$KERNEL_RELEASE/build).
+The livepatch module needs the running kernel's export CRCs to load. Install or
+unpack the kernel's headers package and pass --symvers FILE."
+	fi
+	[[ -f $SYMVERS_OPTION && -r $SYMVERS_OPTION ]] || die "Module.symvers '$SYMVERS_OPTION' does not exist or is not readable"
+	SYMVERS_OPTION=$(readlink -f -- "$SYMVERS_OPTION")
+	MODULES_DIR=${MODULES_DIR:-/lib/modules/$KERNEL_RELEASE}
+	if [[ -d $MODULES_DIR ]]; then
+		MODULES_DIR=$(readlink -f -- "$MODULES_DIR")
+	else
+		log "no modules directory $MODULES_DIR: patches to modules will fail"
+	fi
+}
+
+# The key of a prepared tree: everything that changes what kbuild generates.
+prepare_key() {
+	{
+		echo "release $KERNEL_RELEASE"
+		echo "kcflags $CONTRACT_KCFLAGS"
+		sed -n '1,6p' "$TREE/Makefile"
+		sha256sum <"${CONFIG_FILE:-$TREE/.config}"
+		sha256sum <"$SYMVERS_OPTION"
+		"$REAL_CC" --version | head -n 1
+	} | sha256sum | cut -c1-32
+}
+
+tree_is_prepared() {
+	[[ -f $STATE_DIR/prepared && $(<"$STATE_DIR/prepared") == "$1" &&
+		-f $TREE/.config && -f $TREE/include/config/auto.conf &&
+		-x $TREE/scripts/mod/modpost && -f $TREE/Module.symvers &&
+		$(<"$TREE/include/config/kernel.release") == "$KERNEL_RELEASE" ]]
+}
+
+# stage_prepare_tree: once per (source, config, release, symvers, gcc).
+stage_prepare_tree() {
+	local key
+	key=$(prepare_key)
+	stage_begin "Preparing kernel tree for $KERNEL_RELEASE"
+	if tree_is_prepared "$key"; then
+		stage_end "reused"
+		return 0
+	fi
+	rm -f -- "$STATE_DIR/prepared"
+	# The prepared state belongs to the tree from now on, like a full
+	# build's objects: the config is not put back afterwards.
+	[[ -z $CONFIG_FILE || $CONFIG_FILE == "$TREE/.config" ]] || cp -- "$CONFIG_FILE" "$TREE/.config"
+	if ! run_make -- olddefconfig; then
+		show_log_excerpt "$LOG_FILE"
+		die "make olddefconfig failed in $TREE; see the log"
+	fi
+	check_config_kept "${CONFIG_FILE:-$TREE/.config}"
+	if ! run_make -- modules_prepare; then
+		show_log_excerpt "$LOG_FILE"
+		die "make modules_prepare failed in $TREE (preparing the tree for $KERNEL_RELEASE); see the log"
+	fi
+	local release
+	release=$(<"$TREE/include/config/kernel.release")
+	[[ $release == "$KERNEL_RELEASE" ]] ||
+		die "the prepared tree's release is '$release', not '$KERNEL_RELEASE'"
+	cp -- "$SYMVERS_OPTION" "$TREE/Module.symvers.tmp"
+	mv -f -- "$TREE/Module.symvers.tmp" "$TREE/Module.symvers"
+	printf '%s\n' "$key" >"$STATE_DIR/prepared"
+	stage_end "prepared"
+}
+
+# check_config_kept CONFIG: olddefconfig drops options whose dependencies
+# this machine lacks (BTF needs pahole, for instance). Options that change
+# structure layouts or code would make the module not match the kernel.
+check_config_kept() {
+	local wanted=$1 lost
+	lost=$(LC_ALL=C comm -23 \
+		<(grep -E '^CONFIG_[A-Z0-9_]+=' "$wanted" | grep -v -E '^CONFIG_(CC_VERSION_TEXT|GCC_VERSION|AS_VERSION|LD_VERSION|RUSTC_[A-Z_]*VERSION|PAHOLE_VERSION|CLANG_VERSION|LLD_VERSION)=' | LC_ALL=C sort) \
+		<(LC_ALL=C sort "$TREE/.config") | sed 's/=.*//' | tr '\n' ' ')
+	[[ -z $lost ]] || die "make olddefconfig dropped or changed options of $wanted: ${lost% }.
+The tree would not match the kernel. Usually a tool the option depends on is
+missing on this machine (CONFIG_DEBUG_INFO_BTF needs pahole from 'dwarves',
+CONFIG_RUST needs rustc/bindgen) or the source is not the kernel's version."
+}
+
+# header_candidates HEADER...: .c files that may include one of the
+# headers, found by following #include lines backwards through headers.
+# No earlier build means no .cmd dependency files, so this stands in for
+# them; compiling the candidates then gives kbuild's exact dependencies.
+# Bounded: a widely included header is refused (a full build handles it).
+header_candidates() {
+	local -A seen=()
+	local frontier=("$@") next=() header base units=() depth=0 file
+	while ((${#frontier[@]})) && ((depth++ < 6)); do
+		local alternatives=""
+		for header in "${frontier[@]}"; do
+			[[ -z ${seen[$header]:-} ]] || continue
+			seen[$header]=1
+			base=$(basename "$header")
+			alternatives+="${alternatives:+|}$(ere_escape "$base")"
+		done
+		[[ -n $alternatives ]] || break
+		next=()
+		while IFS= read -r file; do
+			case $file in
+			*.c) units+=("$file") ;;
+			*.h) [[ -n ${seen[$file]:-} ]] || next+=("$file") ;;
+			esac
+		done < <(grep_includes "$alternatives")
+		if ((${#units[@]} > HEADER_CANDIDATE_LIMIT || ${#next[@]} > 4 * HEADER_CANDIDATE_LIMIT)); then
+			return 1
+		fi
+		frontier=("${next[@]}")
+	done
+	printf '%s\n' "${units[@]}" | LC_ALL=C sort -u | sed '/^$/d'
+}
+
+# grep_includes ALTERNATIVES: files with '#include ...<alt>' lines. Only the
+# parts of the tree an x86 kernel compiles are searched.
+grep_includes() {
+	local dirs=() d
+	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt; do
+		[[ -d $TREE/$d ]] && dirs+=("$d")
+	done
+	(cd "$TREE" && grep -r -l -E --include='*.c' --include='*.h' \
+		"^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]([^>\"]*/)?($1)[>\"]" -- "${dirs[@]}") 2>/dev/null || true
+}
+
+PARTIAL_ORIGINALS=()	# objects compiled as originals, for the parent checks
+
+# stage_build_original_partial: compile the objects the patches may affect
+# from the unpatched source; kbuild keeps those already up to date.
+stage_build_original_partial() {
+	local file object headers=() candidates
+	local -A objects=()
+	stage_begin "Building original objects"
+	for file in "${PATCHED_FILES[@]}"; do
+		case $file in
+		*.c) is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1 ;;
+		*.h) headers+=("$file") ;;
+		esac
+	done
+	if ((${#headers[@]})); then
+		candidates=$(header_candidates "${headers[@]}") ||
+			die "the patched header(s) ${headers[*]} are included, directly or through other headers,
+by more than $HEADER_CANDIDATE_LIMIT source files. A partial build compiles every
+candidate to learn its real dependencies; for a header this widely used,
+build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
+		while IFS= read -r file; do
+			[[ -n $file ]] || continue
+			is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1
+		done <<<"$candidates"
+	fi
+	mapfile -t PARTIAL_ORIGINALS < <(printf '%s\n' "${!objects[@]}" | LC_ALL=C sort | sed '/^$/d')
+	if ((${#PARTIAL_ORIGINALS[@]} == 0)); then
+		stage_end "nothing to compile"
+		return 0
+	fi
+	# -k: a candidate this configuration cannot compile (a driver for
+	# another architecture, say) must not stop the others.
+	if ! run_make -- -k "${PARTIAL_ORIGINALS[@]}"; then
+		for object in "${PARTIAL_ORIGINALS[@]}"; do
+			if [[ ! -e $TREE/$object && " ${PATCHED_FILES[*]} " == *" ${object%.o}.c "* ]]; then
+				show_log_excerpt "$LOG_FILE"
+				die "the unpatched $object does not compile in $TREE with this configuration; see the log"
+			fi
+		done
+		log "some header candidates do not compile in this configuration; they cannot be affected"
+	fi
+	stage_end "${#PARTIAL_ORIGINALS[@]} object(s)"
+}
+
+# modname_of_object OBJECT: "module NAME" or "builtin NAME", from kbuild's
+# own command line for it (-DMODULE, -DKBUILD_MODNAME).
+modname_of_object() {
+	local cmd name
+	cmd=$TREE/$(dirname "$1")/.$(basename "$1").cmd
+	[[ -f $cmd ]] || return 1
+	name=$(sed -n "s/.*-DKBUILD_MODNAME='\"\([^\"]*\)\"'.*/\1/p" "$cmd" | head -n 1)
+	if grep -q -E '(^|[[:space:]])-DMODULE([[:space:]]|$)' -- "$cmd"; then
+		echo "module $name"
+	else
+		echo "builtin $name"
+	fi
+}
+
+# module_file NAME: the kernel's file for module NAME, decompressed into the
+# scratch directory if needed. Module file names may use - where the
+# module name has _.
+module_file() {
+	local name=$1 found dest
+	[[ -d $MODULES_DIR ]] || return 1
+	found=$(find "$MODULES_DIR" -name '*.ko*' \( -name "$name.ko*" -o -name "${name//_/-}.ko*" \) -print -quit 2>/dev/null)
+	[[ -n $found ]] || return 1
+	case $found in
+	*.ko) printf '%s\n' "$found" ;;
+	*.ko.xz | *.ko.gz | *.ko.zst)
+		dest=$RUN_DIR/parents/$name.ko
+		if [[ ! -f $dest ]]; then
+			mkdir -p "$RUN_DIR/parents"
+			case $found in
+			*.xz) xz -dc -- "$found" >"$dest.tmp" ;;
+			*.gz) gzip -dc -- "$found" >"$dest.tmp" ;;
+			*.zst) zstd -qdc -- "$found" >"$dest.tmp" ;;
+			esac || die "cannot decompress $found"
+			mv -f -- "$dest.tmp" "$dest"
+		fi
+		printf '%s\n' "$dest" ;;
+	*) return 1 ;;
+	esac
+}
+
+VMLINUX_SYMBOLS=""	# "name" lines of vmlinux's FILE and function symbols
+
+# in_vmlinux OBJECT: does the running vmlinux contain this object's code?
+# A compiled but unconfigured unit looks built-in on its command line, so
+# look for its source file name or one of its global functions.
+in_vmlinux() {
+	local object=$1 sym
+	if [[ -z $VMLINUX_SYMBOLS ]]; then
+		VMLINUX_SYMBOLS=$RUN_DIR/vmlinux-symbols
+		LC_ALL=C readelf -sW "$VMLINUX" 2>/dev/null |
+			awk '$4 == "FILE" || ($4 == "FUNC" && $5 == "GLOBAL") { print $8 }' |
+			LC_ALL=C sort -u >"$VMLINUX_SYMBOLS"
+	fi
+	grep -qxF -- "$(basename "${object%.o}").c" "$VMLINUX_SYMBOLS" && return 0
+	while read -r sym; do
+		grep -qxF -- "$sym" "$VMLINUX_SYMBOLS" && return 0
+	done < <(LC_ALL=C nm --defined-only "$TREE/$object" 2>/dev/null | awk '$2 == "T" { print $3 }')
+	return 1
+}
+
+# parent_of_partial OBJECT: like parent_of, from .cmd files and the
+# running kernel's files instead of a built tree's.
+parent_of_partial() {
+	local object=$1 kind name file
+	read -r kind name < <(modname_of_object "$object") || { echo none; return; }
+	if [[ $kind == module ]]; then
+		if file=$(module_file "$name"); then
+			echo "modulefile $name $file"
+		else
+			echo "nomodule $name"
+		fi
+	elif in_vmlinux "$object"; then
+		echo vmlinux
+	else
+		echo none
+	fi
+}
+
+# verify_vermagic KO: the module's vermagic must be the running kernel's.
+verify_vermagic() {
+	local ko=$1 ours theirs
+	ours=$(modinfo -F vermagic "$ko" 2>/dev/null) || die "modinfo cannot read $ko"
+	theirs=$(vermagic_of_vmlinux "$VMLINUX" "$KERNEL_RELEASE")
+	if [[ -z $theirs ]]; then
+		warn "no vermagic string for $KERNEL_RELEASE found in $VMLINUX; cannot check the module's '$ours'"
+	elif [[ $ours != "$theirs" ]]; then
+		die "$ko has vermagic '$ours', but $VMLINUX expects '$theirs'.
+The kernel would refuse it; is the config (-c) the one this kernel was built with?"
+	fi
+	log "vermagic: $ours"
+}
