@@ -170,12 +170,15 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 				/*
 				 * Taking the address of an existing function: point at
 				 * the kernel's copy, which stays valid (and is redirected
-				 * here by ftrace) even after this module is gone.
+				 * here by ftrace) even after this module is gone. Only
+				 * its start: an address inside it (a switch jump table,
+				 * _THIS_IP_) is a label of the new code.
 				 */
 				if (!(sym->type == STT_FUNC && sym->status != STATUS_NEW &&
 				      !sym->parent && !sym->is_pfx && !is_special_section(rs->base) &&
-				      ctx->arch->rela_is_address(rela)))
-					continue;
+				      ctx->arch->rela_is_address(rela) &&
+				      ctx->arch->rela_target_offset(rela) == 0))
+					continue;	/* a call, or a label inside the new copy */
 			} else if (sym->bind != STB_LOCAL && !sym->twin && sym->sec &&
 				   sym->status == STATUS_NEW) {
 				continue;	/* new global not carried: defined elsewhere */

@@ -202,5 +202,34 @@ if run_case ns 0 && expect_funcs changed "ns_user"; then
 	fi
 fi
 
+# 13. A switch jump table of a changed function must jump into the new
+#     copy: labels inside a function are not pointers to the kernel's copy.
+cat >switch.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+int pick(int x)
+{
+	switch (x) {
+	case 0: return printk("a");
+	case 1: return printk("b") + 1;
+	case 2: return printk("c") * 3;
+	case 3: return printk("d") - 7;
+	case 4: return printk("e") ^ 5;
+	case 5: return printk("f") + 11;
+	case 6: return printk("g") * 13;
+	default: return -1;
+	}
+}
+C
+sed 's/printk("g") \* 13/printk("G") * 17/' switch.orig.c >switch.patched.c
+if run_case switch 0 && expect_funcs changed "pick"; then
+	if ! readelf -rW switch.out.o | grep -q 'rodata'; then
+		fail "no jump table in the output (did the compiler use one?)"
+	elif readelf -rW switch.out.o | grep -q 'klp.sym.vmlinux.pick'; then
+		fail "the jump table points into the kernel's old copy of pick"
+	else
+		pass
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
