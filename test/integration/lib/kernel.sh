@@ -121,6 +121,19 @@ kernel_check_uptodate() {
 		die "a second 'make vmlinux modules' relinked vmlinux: the tree is not reusable"
 }
 
+# kernel_lock: hold the cache entry's lock until this shell exits, waiting
+# for another run (or build) that holds it.
+kernel_lock() {
+	local lock fd
+	lock=$(kernel_entry).lock
+	mkdir -p "$(dirname "$lock")"
+	exec {fd}>>"$lock"
+	if ! flock -n "$fd"; then
+		log "waiting for another test run on this kernel tree ($lock)"
+		flock "$fd"
+	fi
+}
+
 # Prints the tree path; builds whatever is missing.
 kernel_prepare() {
 	local entry
