@@ -246,6 +246,44 @@ static bool x86_is_padding(const struct section *sec, uint64_t len)
 	return true;
 }
 
+/*
+ * runtime_const_ptr(): "movabs $0x0123456789abcdef, %reg", the immediate
+ * patched once at boot for vmlinux. Nothing patches it in a module, so the
+ * new code loads the variable instead, in the same ten bytes:
+ * "mov var(%rip), %reg; nopl (%rax)".
+ */
+static bool x86_runtime_const_to_load(struct elf *elf, struct section *text,
+				      uint64_t offset, struct symbol *var)
+{
+	struct x86_insn insn;
+	struct rela *existing;
+	uint64_t start;
+	unsigned char *p;
+	unsigned int reg;
+
+	if (!insn_at(text, offset, &start, &insn) || insn.length != 10 ||
+	    insn.imm_size != 8 || start + insn.imm_offset != offset)
+		return false;
+	p = text->data + start;
+	existing = elf_rela_at_or_after(text, start);
+	if ((p[0] & 0xfe) != 0x48 || (p[1] & 0xf8) != 0xb8 ||
+	    (existing && existing->offset < start + 10))
+		return false;
+	reg = (p[1] & 7u) | ((p[0] & 1u) << 3);
+	p[0] = (unsigned char)(0x48 | (reg & 8 ? 0x04 : 0));	/* REX.W, REX.R */
+	p[1] = 0x8b;
+	p[2] = (unsigned char)(0x05 | (reg & 7) << 3);		/* disp32(%rip) */
+	memset(p + 3, 0, 4);
+	p[7] = 0x0f;
+	p[8] = 0x1f;
+	p[9] = 0x00;
+	elf_add_rela(elf_rela_section_for(elf, text), var, start + 3, -4, R_X86_64_PC32);
+	elf_sort_relas(text->rela);
+	free(text->priv);	/* the instruction boundaries moved */
+	text->priv = NULL;
+	return true;
+}
+
 static bool x86_is_prefix_symbol(const char *name)
 {
 	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
@@ -262,6 +300,7 @@ static const struct cdo_arch x86_64_arch = {
 	.line_macro_change_only = x86_line_macro_change_only,
 	.fixup_fentry_site = x86_fixup_fentry_site,
 	.is_padding = x86_is_padding,
+	.runtime_const_to_load = x86_runtime_const_to_load,
 	.is_prefix_symbol = x86_is_prefix_symbol,
 };
 

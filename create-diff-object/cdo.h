@@ -47,6 +47,10 @@ struct cdo_arch {
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
 	/* Are the first len bytes of sec function padding (nops)? */
 	bool (*is_padding)(const struct section *sec, uint64_t len);
+	/* Turn a boot-time-patched constant load at offset (the immediate)
+	 * into a load of var, which a module can have. */
+	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,
+				      uint64_t offset, struct symbol *var);
 	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. */
 	bool (*is_prefix_symbol)(const char *name);
 };
@@ -82,6 +86,7 @@ enum refusal_code {
 	R_KLP_IN_MODULE_SPECIAL,
 	R_ELF_HEADER_MISMATCH,
 	R_SYMBOL_NOT_FOUND,
+	R_RUNTIME_CONST,
 	R_COUNT
 };
 extern const char *const refusal_code_name[R_COUNT];

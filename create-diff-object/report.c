@@ -30,6 +30,7 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_KLP_IN_MODULE_SPECIAL] = "klp-reloc-in-module-special-section",
 	[R_ELF_HEADER_MISMATCH] = "elf-header-mismatch",
 	[R_SYMBOL_NOT_FOUND] = "symbol-not-found",
+	[R_RUNTIME_CONST] = "runtime-const",
 };
 
 static char *vformat(const char *fmt, va_list ap)

@@ -74,7 +74,8 @@ bool is_special_section_name(const char *name)
 	return find_special(name) || !strcmp(name, ".orc_unwind") ||
 	       !strcmp(name, ".orc_unwind_ip") || !strcmp(name, ".altinstr_replacement") ||
 	       !strcmp(name, ".fixup") || !strcmp(name, "__mcount_loc") ||
-	       !strcmp(name, ".orc_header");
+	       !strcmp(name, ".orc_header") || !strncmp(name, "runtime_ptr_", 12) ||
+	       !strncmp(name, "runtime_shift_", 14);
 }
 
 bool is_special_section(const struct section *sec)
@@ -289,6 +290,53 @@ static int regenerate_orc(struct cdo_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Runtime constants (runtime_ptr_<var>, runtime_shift_<var>) are patched
+ * into vmlinux's text once at boot; a module's copy is never patched.
+ */
+static void process_runtime_consts(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		bool ptr = !strncmp(sec->name, "runtime_ptr_", 12);
+		bool shift = !strncmp(sec->name, "runtime_shift_", 14);
+		const char *var_name = sec->name + (ptr ? 12 : 14);
+
+		if ((!ptr && !shift) || is_rela_section(sec) || !sec->rela)
+			continue;
+		for (size_t j = 0; j < sec->rela->nr_relas; j++) {
+			struct rela *r = &sec->rela->relas[j];
+			struct symbol *func = r->sym, *var;
+			int64_t at;
+
+			if (!func || !func->sec || !func->sec->include || !is_text_section(func->sec))
+				continue;
+			at = (int64_t)func->sym.st_value + ctx->arch->rela_target_offset(r);
+			if (shift || !ctx->arch->runtime_const_to_load) {
+				result_add_refusal(ctx, R_RUNTIME_CONST,
+					"%s uses the boot-time constant %s (%s), which is never filled in for a module: keep that code out of the patched functions",
+					func->name, var_name, sec->name);
+				continue;
+			}
+			var = elf_find_symbol(elf, var_name);
+			if (!var || var->sec || var->type == STT_SECTION)
+				var = elf_add_symbol(elf, var_name, STB_GLOBAL, STT_NOTYPE, NULL, 0, 0);
+			var->include = true;
+			var->status = STATUS_SAME;
+			if (at < 0 || !ctx->arch->runtime_const_to_load(elf, func->sec, (uint64_t)at, var))
+				result_add_refusal(ctx, R_RUNTIME_CONST,
+					"%s: the runtime constant %s at +0x%lx is not an instruction this tool can rewrite",
+					func->name, var_name, (unsigned long)at);
+			else
+				result_add_note(ctx, "%s: boot-time constant %s becomes a load of %s",
+						func->name, sec->name, var_name);
+		}
+		set_included(ctx, sec, false);
+	}
+}
+
 int process_special_sections(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
@@ -345,5 +393,6 @@ int process_special_sections(struct cdo_ctx *ctx)
 	}
 	if (regenerate_orc(ctx))
 		return -1;
+	process_runtime_consts(ctx);
 	return ctx->result.nr_refusals > before ? -1 : 0;
 }

@@ -231,5 +231,30 @@ if run_case switch 0 && expect_funcs changed "pick"; then
 	fi
 fi
 
+# 14. A boot-time constant (runtime_const_ptr, as access_ok() uses for
+#     USER_PTR_MAX) is never patched in a module: the new code loads the
+#     variable instead.
+cat >rconst.orig.c <<'C'
+extern unsigned long USER_PTR_MAX;
+#define runtime_const_ptr(sym) ({ unsigned long __ret;				\
+	asm("mov %1,%0\n1:\n.pushsection runtime_ptr_" #sym ",\"a\"\n\t"	\
+	    ".long 1b - %c2 - .\n.popsection"					\
+	    : "=r" (__ret) : "i" (0x0123456789abcdefull), "i" (sizeof(long)));	\
+	__ret; })
+int valid_ptr(unsigned long p) { return p <= runtime_const_ptr(USER_PTR_MAX); }
+C
+sed 's/p <= runtime/p + 1 <= runtime/' rconst.orig.c >rconst.patched.c
+if run_case rconst 0 && expect_funcs changed "valid_ptr"; then
+	if objdump -d rconst.out.o | grep -q '0x123456789abcdef'; then
+		fail "the placeholder immediate is still in the output"
+	elif ! readelf -rW rconst.out.o | grep -q 'R_X86_64_PC32 .* USER_PTR_MAX - 4'; then
+		fail "no load of USER_PTR_MAX: $(objdump -dr rconst.out.o | grep -A2 mov)"
+	elif readelf -SW rconst.out.o | grep -q runtime_ptr; then
+		fail "the runtime_ptr section was carried into the output"
+	else
+		pass
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
