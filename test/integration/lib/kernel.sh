@@ -105,6 +105,7 @@ kernel_build() {
 	orphans=$(grep -c 'orphan section' "$entry/build.log" || true)
 	((orphans == 0)) || warn "$orphans orphan-section warnings in $entry/build.log"
 	kernel_check_uptodate "$entry"
+	kernel_record_images "$entry"
 	touch "$entry/built.stamp"
 	log "kernel built in $((t1 - t0)) s"
 }
@@ -119,6 +120,12 @@ kernel_check_uptodate() {
 	after=$(stat -c %Y.%y "$tree/vmlinux")
 	[[ $before == "$after" ]] ||
 		die "a second 'make vmlinux modules' relinked vmlinux: the tree is not reusable"
+}
+
+# The booted bzImage and the vmlinux kpatch-build reads must stay the pair
+# built here: record their hashes, compared by kernel_verify_tree.
+kernel_record_images() {
+	(cd "$1/linux" && sha256sum vmlinux arch/x86/boot/bzImage) >"$1/images.sha256"
 }
 
 # kernel_lock: hold the cache entry's lock until this shell exits, waiting
@@ -146,6 +153,7 @@ kernel_prepare() {
 		kernel_configure "$entry/linux"
 		kernel_build "$entry"
 	else
+		[[ -f $entry/images.sha256 ]] || kernel_record_images "$entry"
 		log "reusing kernel $entry/linux (built $(cat "$entry/build.seconds" 2>/dev/null || echo '?') s)"
 	fi
 	printf '%s\n' "$entry/linux"
@@ -175,6 +183,16 @@ kernel_verify_tree() {
 		printf '[integration] stray file in source tree: %s\n' "$f" >&2
 		rc=1
 	done < <(cd "$tree" && find . -type f \( -name '*.orig' -o -name '*.rej' \) | sort | comm -23 - "$tracked")
+	# Same content but a new mtime still makes the next make rebuild (and
+	# relink vmlinux): worth a warning, the image check below is the verdict.
+	while IFS= read -r f; do
+		printf '[integration] WARNING: newer mtime than the unpack (make will rebuild it): %s\n' "$f" >&2
+	done < <(head -n 20 "$touched")
+	if [[ -f $entry/images.sha256 ]] &&
+		! (cd "$tree" && sha256sum --quiet -c "$entry/images.sha256" >&2); then
+		printf '[integration] vmlinux/bzImage changed since the test kernel was built\n' >&2
+		rc=1
+	fi
 	rm -f "$tracked" "$touched"
 	return "$rc"
 }
