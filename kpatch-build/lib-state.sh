@@ -149,6 +149,22 @@ restore_one_output() {
 	return "$status"
 }
 
+# restored_paths: every tree file restore_tree writes back, one per line.
+restored_paths() {
+	local kind rel
+	if [[ -s $RUN_DIR/changed_outputs ]]; then
+		sort -u "$RUN_DIR/changed_outputs" | while IFS= read -r rel; do
+			[[ -e $TREE/$rel ]] && printf '%s\n' "$TREE/$rel"
+		done
+	fi
+	while read -r kind rel; do
+		case $kind in
+		source) printf '%s\n' "$TREE/$rel" ;;
+		config) printf '%s\n' "$TREE/.config" ;;
+		esac
+	done <"$JOURNAL"
+}
+
 # restore_tree: undo everything the journal and changed_outputs list. Must
 # finish even if the user keeps pressing Ctrl-C, so signals are ignored
 # here; a crash midway is handled by running it again (it is idempotent).
@@ -183,8 +199,11 @@ restore_tree() {
 		rmdir -- "$TREE/$rel" 2>/dev/null
 	done
 	if ((status == 0)); then
+		# the restored files reach the disk before the journal goes;
+		# syncing just them is much cheaper than the whole file system
+		restored_paths | xargs -r -d '\n' sync -- 2>/dev/null
 		rm -f -- "$JOURNAL"
-		sync -f "$TREE" 2>/dev/null
+		sync -- "$STATE_DIR" 2>/dev/null
 	fi
 	((errexit == 0)) || set -e
 	return "$status"

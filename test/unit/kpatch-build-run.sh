@@ -36,9 +36,9 @@ check "build-module: tree, name, replace mode" grep -q -E -- "--kernel-tree $TRE
 check "tree's Module.symvers not passed again as extra symbols" sh -c "! grep -q -- --symvers '$FAKE_BM_LOG'"
 check "replace is the default" sh -c "! grep -q -- --no-replace '$FAKE_BM_LOG'"
 check "log kept as last-build.log" test -s "$KPATCH_BUILD_CACHE/last-build.log"
-check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth 1 ! -name lock ! -name owner)"
+check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth 1 ! -name lock ! -name owner ! -name original-build.stamp)"
 expect_status 0 "second run on the same tree" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
-check "second run reuses the original build" output_has 'vmlinux was up to date'
+check "second run reuses the original build" output_has 'up to date since the last run'
 check "tree identical after the second run" same_tree "$TREE" "$WORK/snap"
 
 # --- header change: every object using it; lib.a and unrelated ones not
@@ -142,4 +142,9 @@ expect_status 0 "unbuilt tree" -s "$WORK/fresh" -o "$OUT" "$WORK/fix-core.patch"
 check "unbuilt tree: compiler checked after the build" output_has "Checking compiler against .*/fresh/vmlinux \.\.\. done"
 check "unbuilt tree: built with exactly the contract KCFLAGS" grep -q -x -F \
 	"savedcmd_kernel/core.o := gcc -O2 -Iinclude  $CONTRACT_KCFLAGS -c -o kernel/core.o kernel/core.c" "$WORK/fresh/kernel/.core.o.cmd"
+expect_status 0 "unbuilt tree, second run" -s "$WORK/fresh" -o "$OUT" "$WORK/fix-core.patch"
+check "a second run skips make" output_has 'up to date since the last run'
+touch "$WORK/fresh/kernel/core.c"
+expect_status 0 "a run after a source file was edited" -s "$WORK/fresh" -o "$OUT" "$WORK/fix-core.patch"
+check "an edited source makes the original build run again" output_has 'vmlinux rebuilt'
 finish
