@@ -198,7 +198,9 @@ stage_build_original_partial() {
 	stage_begin "Building original objects"
 	for file in "${PATCHED_FILES[@]}"; do
 		case $file in
-		*.c) is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1 ;;
+		*.c)	# also #included by other .c files (kernel/sched/build_*.c)
+			is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1
+			headers+=("$file") ;;
 		*.h) headers+=("$file") ;;
 		esac
 	done
@@ -221,13 +223,15 @@ build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
 	# -k: a candidate this configuration cannot compile (a driver for
 	# another architecture, say) must not stop the others.
 	if ! run_make -- -k "${PARTIAL_ORIGINALS[@]}"; then
+		local built=0
 		for object in "${PARTIAL_ORIGINALS[@]}"; do
-			if [[ ! -e $TREE/$object && " ${PATCHED_FILES[*]} " == *" ${object%.o}.c "* ]]; then
-				show_log_excerpt "$LOG_FILE"
-				die "the unpatched $object does not compile in $TREE with this configuration; see the log"
-			fi
+			[[ -e $TREE/$object ]] && built=1
 		done
-		log "some header candidates do not compile in this configuration; they cannot be affected"
+		if ((built == 0)); then
+			show_log_excerpt "$LOG_FILE"
+			die "none of the ${#PARTIAL_ORIGINALS[@]} object(s) the patches may affect compiles from the unpatched source in $TREE (${PARTIAL_ORIGINALS[*]}); see the log"
+		fi
+		log "some candidates do not compile on their own in this configuration (e.g. a .c file that is only #included); they cannot be affected"
 	fi
 	stage_end "${#PARTIAL_ORIGINALS[@]} object(s)"
 }
@@ -246,18 +250,56 @@ modname_of_object() {
 	fi
 }
 
+# find_module DIR NAME: module NAME's file under DIR. Module file names
+# may use - where the module name has _.
+find_module() {
+	[[ -d $1 ]] || return 0
+	find "$1" -name '*.ko*' \( -name "$2.ko*" -o -name "${2//_/-}.ko*" \) -print -quit 2>/dev/null
+}
+
+# debug_modules_dir: where the debug package keeps unstripped modules,
+# beside the -v vmlinux (Debian: /usr/lib/debug/{boot/vmlinux-REL,lib/modules/REL}).
+debug_modules_dir() {
+	local d
+	for d in "$(dirname "$VMLINUX")/../lib/modules/$KERNEL_RELEASE" \
+		"$(dirname "$VMLINUX")/lib/modules/$KERNEL_RELEASE" "/usr/lib/debug/lib/modules/$KERNEL_RELEASE"; do
+		[[ -d $d ]] && { readlink -f -- "$d"; return 0; }
+	done
+	return 0
+}
+
+has_file_symbols() {
+	LC_ALL=C readelf -sW "$1" 2>/dev/null | awk '$4 == "FILE" { found = 1 } END { exit !found }'
+}
+
 # module_file NAME: the kernel's file for module NAME, decompressed into the
-# scratch directory if needed. Module file names may use - where the
-# module name has _.
+# scratch directory if needed. The differ finds a module's local functions
+# by their source file's FILE symbol, which distributions strip from the
+# shipped modules (strip --strip-debug); the debug package's copy of the
+# same module keeps it.
 module_file() {
-	local name=$1 found dest
-	[[ -d $MODULES_DIR ]] || return 1
-	found=$(find "$MODULES_DIR" -name '*.ko*' \( -name "$name.ko*" -o -name "${name//_/-}.ko*" \) -print -quit 2>/dev/null)
+	local name=$1 found dbg plain
+	found=$(find_module "$MODULES_DIR" "$name")
 	[[ -n $found ]] || return 1
+	plain=$(decompressed_module "$found" "$name") || return 1
+	has_file_symbols "$plain" && { printf '%s\n' "$plain"; return 0; }
+	dbg=$(find_module "$(debug_modules_dir)" "$name")
+	if [[ -n $dbg ]] && dbg=$(decompressed_module "$dbg" "$name-debug") && has_file_symbols "$dbg"; then
+		log "$found has no FILE symbols (stripped); using $dbg"
+		printf '%s\n' "$dbg"
+		return 0
+	fi
+	warn "$found has no FILE symbols (stripped) and no debug copy of it was found beside $VMLINUX; the differ will not find its local functions"
+	printf '%s\n' "$plain"
+}
+
+# decompressed_module FILE KEY: FILE itself, or a decompressed copy.
+decompressed_module() {
+	local found=$1 dest
 	case $found in
 	*.ko) printf '%s\n' "$found" ;;
 	*.ko.xz | *.ko.gz | *.ko.zst)
-		dest=$RUN_DIR/parents/$name.ko
+		dest=$RUN_DIR/parents/$2.ko
 		if [[ ! -f $dest ]]; then
 			mkdir -p "$RUN_DIR/parents"
 			case $found in

@@ -11,3 +11,15 @@ integration-smoke: all
 	test/integration/run --smoke $(INTEGRATION_FLAGS)
 integration-self-test:
 	test/integration/run --self-test $(INTEGRATION_FLAGS)
+
+# Debian's shipping kernels (test/integration/debian/README.md): downloads
+# the kernel's packages, builds the suite against them, boots the real
+# kernel. DEBIAN_FLAGS passes options through, e.g. DEBIAN_FLAGS=--keep.
+DEBIAN_FLAGS ?=
+.PHONY: integration-debian integration-debian-6.1 integration-debian-smoke
+integration-debian: all
+	test/integration/debian/run --line 6.12 $(DEBIAN_FLAGS)
+integration-debian-6.1: all
+	test/integration/debian/run --line 6.1 $(DEBIAN_FLAGS)
+integration-debian-smoke: all
+	test/integration/debian/run --line 6.12 --smoke $(DEBIAN_FLAGS)
