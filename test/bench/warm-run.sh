@@ -30,8 +30,19 @@ done
 mkdir -p "$work/mod"
 printf '#include <linux/module.h>\nstatic int __init m_init(void) { return 0; }\nmodule_init(m_init);\nMODULE_LICENSE("GPL");\n' >"$work/mod/m.c"
 echo 'obj-m := m.o' >"$work/mod/Kbuild"
-cp -p "$tree/$file" "$work/saved.c"
-cp -p "$tree/$obj" "$work/saved.o"
+# back up what the floor measurement touches, times included, and put it
+# all back: the tree must stay exactly as the build left it
+cmd=$(dirname "$obj")/.$(basename "$obj").cmd
+for f in "$file" "$obj" "$cmd"; do
+	mkdir -p "$work/saved/$(dirname "$f")"
+	cp -p -- "$tree/$f" "$work/saved/$f"
+done
+restore() {
+	for f in "$file" "$obj" "$cmd"; do
+		cp -p -- "$work/saved/$f" "$tree/$f"
+	done
+}
+trap 'restore; rm -rf "$work"' EXIT
 floor=()
 for ((i = 0; i < runs; i++)); do
 	patch -s -p1 -d "$tree" <"$patch"
@@ -39,11 +50,8 @@ for ((i = 0; i < runs; i++)); do
 	make -s -C "$tree" KCFLAGS="-ffunction-sections -fdata-sections" "$obj" >/dev/null
 	make -s -C "$tree" M="$work/mod" modules >/dev/null
 	floor+=("$(echo "$(now) - $t" | bc)")
-	cp -p "$work/saved.c" "$tree/$file"
-	cp -p "$work/saved.o" "$tree/$obj"
+	restore
 done
-# put the object's kbuild record back too
-make -s -C "$tree" KCFLAGS="-ffunction-sections -fdata-sections" "$obj" >/dev/null
 
 k=$(printf '%s\n' "${kpb[@]}" | median)
 f=$(printf '%s\n' "${floor[@]}" | median)
