@@ -516,47 +516,52 @@ static bool skip_section(const struct section *sec)
 	       (sec->bundled && is_normal_static_local(sec->bundled));
 }
 
-static void correlate_sections(struct cdo_ctx *ctx)
+/*
+ * Name matching shared by sections and symbols: exact names first (they
+ * are right even where numbering shifted), then names with the compiler's
+ * numbering ignored, pairing candidates in order.
+ */
+struct name_matcher {
+	const char *(*name)(const void *item);
+	bool (*skip)(const void *item);
+	bool (*has_twin)(const void *item);
+	bool (*compatible)(const void *patched, const void *orig);
+	void (*pair)(struct cdo_ctx *ctx, void *patched, void *orig);
+};
+
+static void match_by_name(struct cdo_ctx *ctx, const struct name_matcher *m,
+			  void *const *orig, size_t norig, void *const *patched, size_t npatched)
 {
-	struct elf *orig = ctx->orig, *patched = ctx->patched;
 	struct candidates exact, canon;
 
-	cand_init(&exact, orig->nr_sections);
-	cand_init(&canon, orig->nr_sections);
-	for (size_t i = 1; i < orig->nr_sections; i++) {
-		struct section *o = orig->sections[i];
+	cand_init(&exact, norig);
+	cand_init(&canon, norig);
+	for (size_t i = 1; i < norig; i++) {
 		char *key;
 
-		if (skip_section(o))
+		if (m->skip(orig[i]))
 			continue;
-		cand_add(&exact, o->name, o);
-		key = canonical_name(o->name);
-		cand_add(&canon, key, o);
+		cand_add(&exact, m->name(orig[i]), orig[i]);
+		key = canonical_name(m->name(orig[i]));
+		cand_add(&canon, key, orig[i]);
 		free(key);
 	}
-	/* exact names first: they are right even where numbering shifted */
 	for (int pass = 0; pass < 2; pass++) {
 		struct candidates *c = pass ? &canon : &exact;
 
-		for (size_t i = 1; i < patched->nr_sections; i++) {
-			struct section *p = patched->sections[i];
+		for (size_t i = 1; i < npatched; i++) {
+			void *p = patched[i], **items;
 			char *key;
-			void **items;
 			size_t n;
 
-			if (p->twin || skip_section(p))
+			if (m->has_twin(p) || m->skip(p))
 				continue;
-			key = pass ? canonical_name(p->name) : xstrdup(p->name);
+			key = pass ? canonical_name(m->name(p)) : xstrdup(m->name(p));
 			items = cand_get(c, key, &n);
 			for (size_t k = 0; k < n; k++) {
-				struct section *o = items[k];
-
-				if (o->twin || o->sh.sh_type != p->sh.sh_type)
+				if (m->has_twin(items[k]) || !m->compatible(p, items[k]))
 					continue;
-				if (o->sh.sh_type == SHT_GROUP &&
-				    (o->size != p->size || memcmp(o->data, p->data, o->size)))
-					continue;
-				set_section_twins(ctx, p, o);
+				m->pair(ctx, p, items[k]);
 				break;
 			}
 			free(key);
@@ -564,6 +569,47 @@ static void correlate_sections(struct cdo_ctx *ctx)
 	}
 	cand_free(&exact);
 	cand_free(&canon);
+}
+
+static const char *section_name(const void *item)
+{
+	return ((const struct section *)item)->name;
+}
+
+static bool section_skip(const void *item)
+{
+	return skip_section(item);
+}
+
+static bool section_has_twin(const void *item)
+{
+	return ((const struct section *)item)->twin != NULL;
+}
+
+static bool sections_compatible(const void *pv, const void *ov)
+{
+	const struct section *p = pv, *o = ov;
+
+	if (o->sh.sh_type != p->sh.sh_type)
+		return false;
+	/* group sections only pair when identical */
+	return o->sh.sh_type != SHT_GROUP ||
+	       (o->size == p->size && !memcmp(o->data, p->data, o->size));
+}
+
+static void sections_pair(struct cdo_ctx *ctx, void *p, void *o)
+{
+	set_section_twins(ctx, p, o);
+}
+
+static void correlate_sections(struct cdo_ctx *ctx)
+{
+	static const struct name_matcher m = {
+		section_name, section_skip, section_has_twin, sections_compatible, sections_pair
+	};
+
+	match_by_name(ctx, &m, (void *const *)ctx->orig->sections, ctx->orig->nr_sections,
+		      (void *const *)ctx->patched->sections, ctx->patched->nr_sections);
 }
 
 static bool skip_symbol(const struct symbol *sym)
@@ -590,53 +636,45 @@ static bool same_file(const struct symbol *p, const struct symbol *o)
 	return !strcmp(p->file->name, o->file->name);
 }
 
+static const char *symbol_name(const void *item)
+{
+	return ((const struct symbol *)item)->name;
+}
+
+static bool symbol_skip(const void *item)
+{
+	return skip_symbol(item);
+}
+
+static bool symbol_has_twin(const void *item)
+{
+	return ((const struct symbol *)item)->twin != NULL;
+}
+
+static bool symbols_compatible(const void *pv, const void *ov)
+{
+	const struct symbol *p = pv, *o = ov;
+
+	if (o->type != p->type || !same_file(p, o))
+		return false;
+	/* a symbol of a group section needs its section correlated */
+	return !(p->sec && p->sec->grouped && p->sec->twin != o->sec);
+}
+
+static void symbols_pair(struct cdo_ctx *ctx, void *p, void *o)
+{
+	set_symbol_twins(ctx, p, o);
+}
+
 static void correlate_symbols(struct cdo_ctx *ctx)
 {
+	static const struct name_matcher m = {
+		symbol_name, symbol_skip, symbol_has_twin, symbols_compatible, symbols_pair
+	};
 	struct elf *orig = ctx->orig, *patched = ctx->patched;
-	struct candidates exact, canon;
 
-	cand_init(&exact, orig->nr_symbols);
-	cand_init(&canon, orig->nr_symbols);
-	for (size_t i = 1; i < orig->nr_symbols; i++) {
-		struct symbol *o = orig->symbols[i];
-		char *key;
-
-		if (skip_symbol(o))
-			continue;
-		cand_add(&exact, o->name, o);
-		key = canonical_name(o->name);
-		cand_add(&canon, key, o);
-		free(key);
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		struct candidates *c = pass ? &canon : &exact;
-
-		for (size_t i = 1; i < patched->nr_symbols; i++) {
-			struct symbol *p = patched->symbols[i];
-			char *key;
-			void **items;
-			size_t n;
-
-			if (p->twin || skip_symbol(p))
-				continue;
-			key = pass ? canonical_name(p->name) : xstrdup(p->name);
-			items = cand_get(c, key, &n);
-			for (size_t k = 0; k < n; k++) {
-				struct symbol *o = items[k];
-
-				if (o->twin || o->type != p->type || !same_file(p, o))
-					continue;
-				/* a symbol of a group section needs its section correlated */
-				if (p->sec && p->sec->grouped && p->sec->twin != o->sec)
-					continue;
-				set_symbol_twins(ctx, p, o);
-				break;
-			}
-			free(key);
-		}
-	}
-	cand_free(&exact);
-	cand_free(&canon);
+	match_by_name(ctx, &m, (void *const *)orig->symbols, orig->nr_symbols,
+		      (void *const *)patched->symbols, patched->nr_symbols);
 
 	/* FILE symbols pair up too, so file blocks can be followed. */
 	for (size_t i = 1; i < patched->nr_symbols; i++) {

@@ -131,47 +131,58 @@ static struct symbol *func_at(struct rela *code)
 	return sym;
 }
 
+/*
+ * An entry whose key lives in a module: keys of tracepoints and dynamic
+ * debug are inert until enabled, so dropping the entry is harmless; any
+ * other such entry is refused.
+ */
+struct key_rule {
+	size_t key_index;		/* which relocation of the entry is the key */
+	const char *const *inert;	/* key name parts that mark inert keys */
+	enum refusal_code code;
+	const char *what, *advice;
+};
+
+static enum keep_verdict filter_module_key(struct cdo_ctx *ctx, const struct key_rule *rule,
+					   struct rela *first, struct rela *end)
+{
+	struct rela *key = (size_t)(end - first) > rule->key_index ? first + rule->key_index : NULL;
+	struct symbol *func;
+	const char *mod;
+
+	if (!key || !(mod = module_of_key(ctx, key->sym)))
+		return KEEP;
+	for (const char *const *p = rule->inert; *p; p++)
+		if (strstr(key->sym->name, *p))
+			return DROP;
+	func = func_at(first);
+	result_add_refusal(ctx, rule->code,
+		"found a %s in %s using key %s, which is defined in module %s: %s",
+		rule->what, func ? func->name : first->sym->name, key->sym->name, mod, rule->advice);
+	return REFUSE;
+}
+
 static enum keep_verdict jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
 					   struct rela *first, struct rela *end)
 {
-	struct rela *key = end - first >= 3 ? first + 2 : NULL;
-	const char *mod;
-	struct symbol *func;
+	static const char *const inert[] = { "__tracepoint_", "__UNIQUE_ID_ddebug", NULL };
+	static const struct key_rule rule = {
+		2, inert, R_JUMP_LABEL_MODULE_KEY, "jump label",
+		"a livepatch cannot use static keys of modules; use static_key_enabled() instead"
+	};
 
-	if (!key)
-		return KEEP;
-	mod = module_of_key(ctx, key->sym);
-	if (!mod)
-		return KEEP;
-	if (!strncmp(key->sym->name, "__tracepoint_", 13) ||
-	    strstr(key->sym->name, "__UNIQUE_ID_ddebug"))
-		return DROP;	/* inert until enabled; losing the entry is harmless */
-	func = func_at(first);
-	result_add_refusal(ctx, R_JUMP_LABEL_MODULE_KEY,
-		"found a jump label in %s using key %s, which is defined in module %s; a livepatch cannot use static keys of modules: use static_key_enabled() instead",
-		func ? func->name : first->sym->name, key->sym->name, mod);
-	return REFUSE;
+	return filter_module_key(ctx, &rule, first, end);
 }
 
 static enum keep_verdict static_call_filter(struct cdo_ctx *ctx, struct section *sec,
 					    struct rela *first, struct rela *end)
 {
-	struct rela *key = end - first >= 2 ? first + 1 : NULL;
-	const char *mod;
-	struct symbol *func;
+	static const char *const inert[] = { "__SCK__tp_func_", NULL };
+	static const struct key_rule rule = {
+		1, inert, R_STATIC_CALL_MODULE_KEY, "static call", "use KPATCH_STATIC_CALL() instead"
+	};
 
-	if (!key)
-		return KEEP;
-	mod = module_of_key(ctx, key->sym);
-	if (!mod)
-		return KEEP;
-	if (!strncmp(key->sym->name, "__SCK__tp_func_", 15))
-		return DROP;
-	func = func_at(first);
-	result_add_refusal(ctx, R_STATIC_CALL_MODULE_KEY,
-		"found a static call in %s using key %s, which is defined in module %s: use KPATCH_STATIC_CALL() instead",
-		func ? func->name : first->sym->name, key->sym->name, mod);
-	return REFUSE;
+	return filter_module_key(ctx, &rule, first, end);
 }
 
 /*
