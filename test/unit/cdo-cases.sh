@@ -27,7 +27,7 @@ run_case() {
 	gcc "${cflags[@]}" "$@" -o "$case.patched.o" "$case.patched.c"
 	readelf -s --wide "$case.orig.o" >"$case.symtab"
 	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
-	"$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" vmlinux "$case.symtab" \
+	JUMP_STRUCT_SIZE=16 "$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" "${PARENT:-vmlinux}" "$case.symtab" \
 		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
 	if ((status != want)); then
 		fail "exit status $status, expected $want: $(cat "$case.stderr")"
@@ -255,6 +255,34 @@ if run_case rconst 0 && expect_funcs changed "valid_ptr"; then
 		pass
 	fi
 fi
+
+# 15. Jump labels: a key of vmlinux is fine (its entry is kept); a key of a
+#     module is refused, since the loader reads the jump table before
+#     livepatch can resolve references into other modules.
+cat >jl.orig.c <<'C'
+struct static_key { int enabled; };
+struct static_key feature_key;
+static inline __attribute__((always_inline)) int feature_on(void)
+{
+	asm goto("1: .byte 0x0f,0x1f,0x44,0x00,0x00\n\t"
+		 ".pushsection __jump_table, \"aw\"\n\t.balign 8\n\t"
+		 ".long 1b - ., %l[yes] - .\n\t.quad %c0 - .\n\t.popsection"
+		 : : "i" (&feature_key) : : yes);
+	return 0;
+yes:
+	return 1;
+}
+int use_feature(int x) { return feature_on() ? x * 2 : x; }
+C
+sed 's/x \* 2/x * 3/' jl.orig.c >jl.patched.c
+if run_case jl 0 && expect_funcs changed "use_feature"; then
+	if readelf -rW jl.out.o | grep -A4 "rela__jump_table" | grep -q 'feature_key'; then
+		pass
+	else
+		fail "the jump table entry of the vmlinux key was not kept"
+	fi
+fi
+PARENT=mymod run_case jl 2 && expect_json '"code": "jump-label-module-key"' && pass
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
