@@ -80,6 +80,24 @@ unpack the kernel's headers package and pass --symvers FILE."
 	fi
 }
 
+# kernelrelease_args: make variables that give the tree the running
+# kernel's release. Since 6.2, kbuild takes KERNELRELEASE as it is. Older
+# Makefiles always compute it as KERNELVERSION (from the Makefile: 6.1.192
+# for Debian's 6.1.0-56-cloud-amd64) plus the local version, so give them
+# that KERNELVERSION instead, and an empty LOCALVERSION (unset, it means
+# "append + for a git tree").
+kernelrelease_args() {
+	KERNELRELEASE_ARG=("KERNELRELEASE=$KERNEL_RELEASE")
+	if ! grep -q -E 'origin KERNELRELEASE|\$\(or \$\(KERNELRELEASE\)' "$TREE/Makefile"; then
+		local localversion
+		localversion=$(config_value "${CONFIG_FILE:-$TREE/.config}" LOCALVERSION)
+		localversion=${localversion#\"}
+		localversion=${localversion%\"}
+		KERNELRELEASE_ARG+=("KERNELVERSION=${KERNEL_RELEASE%"$localversion"}" "LOCALVERSION=")
+	fi
+	log "release arguments: ${KERNELRELEASE_ARG[*]}"
+}
+
 # The key of a prepared tree: everything that changes what kbuild generates.
 prepare_key() {
 	{
@@ -145,30 +163,29 @@ missing on this machine (CONFIG_DEBUG_INFO_BTF needs pahole from 'dwarves',
 CONFIG_RUST needs rustc/bindgen) or the source is not the kernel's version."
 }
 
-# header_candidates HEADER...: .c files that may include one of the
-# headers, found by following #include lines backwards through headers.
-# No earlier build means no .cmd dependency files, so this stands in for
-# them; compiling the candidates then gives kbuild's exact dependencies.
-# Bounded: a widely included header is refused (a full build handles it).
+# header_candidates FILE...: .c files that may include one of the files
+# (headers, or .c files that others #include), following #include lines
+# backwards through headers. No earlier build means no .cmd dependency
+# files, so this stands in for them; compiling the candidates then gives
+# kbuild's exact dependencies. Bounded: a widely included header is
+# refused (a full build handles it).
 header_candidates() {
 	local -A seen=()
-	local frontier=("$@") next=() header base units=() depth=0 file
-	while ((${#frontier[@]})) && ((depth++ < 6)); do
-		local alternatives=""
-		for header in "${frontier[@]}"; do
-			[[ -z ${seen[$header]:-} ]] || continue
-			seen[$header]=1
-			base=$(basename "$header")
-			alternatives+="${alternatives:+|}$(ere_escape "$base")"
+	local frontier=("$@") next=() file units=() depth=0
+	while ((${#frontier[@]})) && ((depth++ < 8)); do
+		local fresh=()
+		for file in "${frontier[@]}"; do
+			[[ -n ${seen[$file]:-} ]] || fresh+=("$file")
+			seen[$file]=1
 		done
-		[[ -n $alternatives ]] || break
+		((${#fresh[@]})) || break
 		next=()
 		while IFS= read -r file; do
 			case $file in
 			*.c) units+=("$file") ;;
 			*.h) [[ -n ${seen[$file]:-} ]] || next+=("$file") ;;
 			esac
-		done < <(grep_includes "$alternatives")
+		done < <(includers_of "${fresh[@]}")
 		if ((${#units[@]} > HEADER_CANDIDATE_LIMIT || ${#next[@]} > 4 * HEADER_CANDIDATE_LIMIT)); then
 			return 1
 		fi
@@ -177,15 +194,51 @@ header_candidates() {
 	printf '%s\n' "${units[@]}" | LC_ALL=C sort -u | sed '/^$/d'
 }
 
-# grep_includes ALTERNATIVES: files with '#include ...<alt>' lines. Only the
-# parts of the tree an x86 kernel compiles are searched.
-grep_includes() {
-	local dirs=() d
-	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt; do
+# includers_of FILE...: files whose #include lines name one of the files.
+# <linux/x.h> names include/linux/x.h, include/uapi/linux/x.h or
+# arch/x86/include/{,uapi/}linux/x.h; "x.h" is resolved against the
+# including file's directory. Only the parts of the tree an x86 kernel
+# compiles are searched.
+includers_of() {
+	local dirs=() d file alternatives="" targets=""
+	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt samples; do
 		[[ -d $TREE/$d ]] && dirs+=("$d")
 	done
-	(cd "$TREE" && grep -r -l -E --include='*.c' --include='*.h' \
-		"^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]([^>\"]*/)?($1)[>\"]" -- "${dirs[@]}") 2>/dev/null || true
+	for file in "$@"; do
+		alternatives+="${alternatives:+|}$(ere_escape "$(basename "$file")")"
+		targets+="$file"$'\n'
+	done
+	(cd "$TREE" && grep -r -H -o -E --include='*.c' --include='*.h' \
+		"^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]([^>\"]*/)?($alternatives)[>\"]" -- "${dirs[@]}") 2>/dev/null |
+		awk -v targets="$targets" '
+		function normalize(path,   n, parts, out, i, k) {
+			n = split(path, parts, "/"); k = 0
+			for (i = 1; i <= n; i++) {
+				if (parts[i] == "" || parts[i] == ".") continue
+				if (parts[i] == ".." && k > 0) { k--; continue }
+				out[++k] = parts[i]
+			}
+			path = ""
+			for (i = 1; i <= k; i++) path = path (i > 1 ? "/" : "") out[i]
+			return path
+		}
+		BEGIN {
+			n = split(targets, t, "\n")
+			for (i = 1; i <= n; i++) {
+				if (t[i] == "") continue
+				want[t[i]] = 1
+				spelled = t[i]
+				if (sub(/^arch\/x86\/include\/(uapi\/|generated\/)?/, "", spelled) ||
+				    sub(/^include\/(uapi\/)?/, "", spelled))
+					angle[spelled] = 1
+			}
+		}
+		{
+			file = $0; sub(/:.*/, "", file)
+			inc = $0; sub(/^[^:]*:[^<"]*[<"]/, "", inc); sub(/[>"]$/, "", inc)
+			dir = file; sub(/\/[^\/]*$/, "", dir)
+			if ((inc in angle) || (normalize(dir "/" inc) in want)) print file
+		}' | LC_ALL=C sort -u
 }
 
 PARTIAL_ORIGINALS=()	# objects compiled as originals, for the parent checks
