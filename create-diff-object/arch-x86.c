@@ -293,7 +293,6 @@ static const struct cdo_arch x86_64_arch = {
 	.name = "x86_64",
 	.machine = EM_X86_64,
 	.abs64 = R_X86_64_64,
-	.pc32 = R_X86_64_PC32,
 	.find_fentry = x86_find_fentry,
 	.rela_target_offset = x86_rela_target_offset,
 	.rela_is_address = x86_rela_is_address,

@@ -28,7 +28,6 @@ struct cdo_arch {
 	const char *name;
 	unsigned int machine;		/* e_machine */
 	unsigned int abs64;		/* 64-bit absolute relocation type */
-	unsigned int pc32;		/* 32-bit PC-relative relocation type */
 	/* Does func start with an ftrace call site? Sets *site to its offset
 	 * within the section and *rela to the relocation, if any. */
 	bool (*find_fentry)(struct section *sec, struct symbol *func,
@@ -84,7 +83,6 @@ enum refusal_code {
 	R_JUMP_LABEL_MODULE_KEY,
 	R_STATIC_CALL_MODULE_KEY,
 	R_KLP_IN_MODULE_SPECIAL,
-	R_ELF_HEADER_MISMATCH,
 	R_SYMBOL_NOT_FOUND,
 	R_RUNTIME_CONST,
 	R_COUNT
@@ -184,6 +182,8 @@ int include_changes(struct cdo_ctx *ctx);
 void include_symbol(struct cdo_ctx *ctx, struct symbol *sym);
 void include_section(struct cdo_ctx *ctx, struct section *sec);
 int verify_patchability(struct cdo_ctx *ctx);
+/* Record every changed and new function in the result. */
+void collect_functions(struct cdo_ctx *ctx);
 bool is_special_section_name(const char *name);
 
 /* special.c */
@@ -192,6 +192,9 @@ bool is_special_section(const struct section *sec);
 
 /* klp.c */
 int create_klp_relocations(struct cdo_ctx *ctx);
+/* Resolve a patched symbol against the parent; why says what failed. */
+int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result *res,
+		   char *why, size_t whylen);
 
 /* output.c */
 int write_output(struct cdo_ctx *ctx);

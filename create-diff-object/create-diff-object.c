@@ -244,8 +244,6 @@ static bool has_output(struct cdo_ctx *ctx)
 	return false;
 }
 
-void collect_functions(struct cdo_ctx *ctx);
-
 static const char *default_object_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');

@@ -330,7 +330,6 @@ int verify_patchability(struct cdo_ctx *ctx)
 }
 
 /* Record every changed and new function in the result, in symbol order. */
-void collect_functions(struct cdo_ctx *ctx);
 void collect_functions(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;

@@ -70,8 +70,6 @@ static struct symbol *orig_file_of(struct cdo_ctx *ctx, struct symbol *sym)
  * object of the patch module may define it; local: an error).
  */
 int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result *res,
-		   char *why, size_t whylen);
-int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result *res,
 		   char *why, size_t whylen)
 {
 	if (sym->bind == STB_LOCAL) {

@@ -13,9 +13,6 @@
 #include "kpatch-format.h"
 #include "util.h"
 
-int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result *res,
-		   char *why, size_t whylen);
-
 struct output {
 	struct cdo_ctx *ctx;
 	struct elf *out;

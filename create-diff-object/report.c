@@ -28,7 +28,6 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_JUMP_LABEL_MODULE_KEY] = "jump-label-module-key",
 	[R_STATIC_CALL_MODULE_KEY] = "static-call-module-key",
 	[R_KLP_IN_MODULE_SPECIAL] = "klp-reloc-in-module-special-section",
-	[R_ELF_HEADER_MISMATCH] = "elf-header-mismatch",
 	[R_SYMBOL_NOT_FOUND] = "symbol-not-found",
 	[R_RUNTIME_CONST] = "runtime-const",
 };
