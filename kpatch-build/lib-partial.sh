@@ -295,7 +295,8 @@ modname_of_object() {
 	local cmd name
 	cmd=$TREE/$(dirname "$1")/.$(basename "$1").cmd
 	[[ -f $cmd ]] || return 1
-	name=$(sed -n "s/.*-DKBUILD_MODNAME='\"\([^\"]*\)\"'.*/\1/p" "$cmd" | head -n 1)
+	# kbuild writes -DKBUILD_MODNAME='"name"'; accept it unquoted too.
+	name=$(sed -n "s/.*-DKBUILD_MODNAME=['\"]*\([A-Za-z0-9_]*\).*/\1/p" "$cmd" | head -n 1)
 	if grep -q -E '(^|[[:space:]])-DMODULE([[:space:]]|$)' -- "$cmd"; then
 		echo "module $name"
 	else

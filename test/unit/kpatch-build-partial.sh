@@ -1,0 +1,95 @@
+#!/bin/bash
+# kpatch-build partial builds (no vmlinux in the tree, -v given): the tree
+# is prepared once for the running kernel's release, only the affected
+# objects are compiled, parents come from kbuild's command lines and the
+# kernel's module files, and a second run reuses the prepared tree.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=kpatch-build-fixtures/common.sh
+source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
+
+REL=9.9.9-test
+# The "running kernel": the toy tree built in full, its vmlinux and module
+# standing in for the distribution's -dbg vmlinux and /lib/modules.
+make_tree "$WORK/built"
+mkdir -p "$WORK/modules/kernel/drivers/demo"
+cp "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
+printf '0x12345678\tcore_value\tvmlinux\tEXPORT_SYMBOL\t\n' >"$WORK/Module.symvers"
+# The kernel's VERMAGIC_STRING is a C string in its vmlinux; the stand-in
+# for build-module gives the module that vermagic (or VERMAGIC, if set).
+printf '%s SMP mod_unload \0' "$REL" >"$WORK/vermagic"
+objcopy --add-section .rodata.vermagic="$WORK/vermagic" "$WORK/built/vmlinux"
+cat >"$WORK/build-module" <<BM
+#!/bin/bash
+set -euo pipefail
+"$FIXTURES/fake-build-module" "\$@"
+while ((\$#)); do case \$1 in --out) out=\$2 ;; --name) name=\$2 ;; esac; shift; done
+printf 'vermagic=%s\\0' "\${VERMAGIC:-$REL SMP mod_unload }" >"\$out/modinfo"
+objcopy --add-section .modinfo="\$out/modinfo" "\$out/\$name.ko"
+rm -f "\$out/modinfo"
+BM
+chmod +x "$WORK/build-module"
+export KPATCH_BUILD_MODULE=$WORK/build-module
+
+# The user's tree: unpacked source, never built. The toy Makefile learns
+# the two preparation targets and kbuild's -DKBUILD_MODNAME.
+cp -a "$FIXTURES/tree" "$WORK/src"
+cp "$WORK/built/.config" "$WORK/kernel.config"
+cat >>"$WORK/src/Makefile" <<'MAKE'
+
+cmd_cc = gcc -O2 -Iinclude $(if $(filter $(MODULE_OBJS),$@),-DMODULE) -DKBUILD_MODNAME=$(basename $(notdir $@)) $(KCFLAGS) -c -o $@ $<
+olddefconfig:
+	mkdir -p include/config && cp .config include/config/auto.conf
+modules_prepare: scripts/hosttool
+	mkdir -p include/config scripts/mod && echo '$(KERNELRELEASE)' >include/config/kernel.release
+	printf '#!/bin/sh\n' >scripts/mod/modpost && chmod +x scripts/mod/modpost
+MAKE
+TREE=$WORK/src
+OUT=$WORK/out-dir
+mkdir -p "$OUT"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$WORK/fix-core.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$WORK/fix-demo.patch"
+make_patch "$TREE" include/linux/shared.h 's/FACTOR 3/FACTOR 4/' "$WORK/fix-header.patch"
+ARGS=(-s "$TREE" -c "$WORK/kernel.config" -v "$WORK/built/vmlinux" --kernel-release "$REL"
+	--symvers "$WORK/Module.symvers" --modules-dir "$WORK/modules" -o "$OUT")
+
+expect_status 4 "--symvers without a partial build" -s "$WORK/built" --symvers "$WORK/Module.symvers" "$WORK/fix-core.patch"
+check "--symvers: says it is for partial builds" output_has "are for partial builds"
+expect_status 4 "--partial without -v" -s "$TREE" -c "$WORK/kernel.config" --partial "$WORK/fix-core.patch"
+check "--partial: asks for -v" output_has "needs -v FILE"
+
+: >"$FAKE_CDO_LOG"
+expect_status 0 "partial build of a vmlinux object" "${ARGS[@]}" "$WORK/fix-core.patch"
+check "says it is a partial build" output_has "^Partial build for $REL"
+check "prepares the tree" output_has '^Preparing kernel tree for .* done \([0-9]+s, prepared\)'
+check "release from --kernel-release" grep -qx "$REL" "$TREE/include/config/kernel.release"
+check "Module.symvers copied into the tree" cmp -s "$WORK/Module.symvers" "$TREE/Module.symvers"
+check "only the patched object compiled" sh -c "[ -f '$TREE/kernel/core.o' ] && [ ! -f '$TREE/fs/file.o' ] && [ ! -f '$TREE/vmlinux' ]"
+check "differ gets the -v vmlinux as parent" grep -q " vmlinux $WORK/built/vmlinux $TREE/Module.symvers " "$FAKE_CDO_LOG"
+check "summary lists the function" output_has "vmlinux: core_other \(changed\)"
+check "the patched source is restored" sh -c "! grep -q 'x - 8' '$TREE/kernel/core.c'"
+
+: >"$FAKE_CDO_LOG"
+expect_status 0 "second run" "${ARGS[@]}" "$WORK/fix-core.patch"
+check "second run reuses the prepared tree" output_has '^Preparing kernel tree for .* done \([0-9]+s, reused\)'
+VERMAGIC="$REL SMP preempt mod_unload " expect_status 1 "vermagic differs from the kernel's" "${ARGS[@]}" "$WORK/fix-core.patch"
+check "vermagic: names both strings" output_has "has vermagic '$REL SMP preempt mod_unload ', but .* expects '$REL SMP mod_unload '"
+
+: >"$FAKE_CDO_LOG"
+expect_status 0 "partial build of a module object" "${ARGS[@]}" "$WORK/fix-demo.patch"
+check "module parent from -DMODULE, symbols from --modules-dir" \
+	grep -q " demo $WORK/modules/kernel/drivers/demo/demo.ko " "$FAKE_CDO_LOG"
+
+rm -rf "$WORK/modules/kernel"
+expect_status 1 "module not among the kernel's modules" "${ARGS[@]}" "$WORK/fix-demo.patch"
+check "names the module and the directory" output_has "belongs to module demo, which is not in $WORK/modules"
+mkdir -p "$WORK/modules/kernel/drivers/demo"
+cp "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
+
+: >"$FAKE_CDO_LOG"
+expect_status 0 "header change" "${ARGS[@]}" "$WORK/fix-header.patch"
+check "header: units found through #include lines" sh -c "grep -q 'core.o' '$FAKE_CDO_LOG' && grep -q 'demo.o' '$FAKE_CDO_LOG'"
+
+sed 's/^CONFIG_KALLSYMS_ALL=y/CONFIG_KALLSYMS_ALL=y\nCONFIG_TOY_NEW=y/' "$WORK/kernel.config" >"$WORK/other.config"
+expect_status 0 "another config prepares again" "${ARGS[@]/$WORK\/kernel.config/$WORK/other.config}" "$WORK/fix-core.patch"
+check "prepared again for the new config" output_has '^Preparing kernel tree for .* done \([0-9]+s, prepared\)'
+finish
