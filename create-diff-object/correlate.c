@@ -370,6 +370,14 @@ int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf)
 			continue;
 		if (!strcmp(rs->base->name, "__patchable_function_entries"))
 			continue;
+		/*
+		 * objtool reads its annotations only as section+offset, and
+		 * takes a jump in replacement code that names a function for
+		 * a sibling call: keep both as the compiler wrote them.
+		 */
+		if ((!strncmp(rs->base->name, ".discard.", 9) && is_special_section(rs)) ||
+		    !strcmp(rs->base->name, ".altinstr_replacement"))
+			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
 			struct rela *rela = &rs->relas[j];
 			struct section *target;

@@ -42,6 +42,26 @@ static const struct special_section x86_special[] = {
 	{ ".ibt_endbr_seal", SZ_COUNT, 4, NULL },
 	{ ".printk_index", SZ_COUNT, 8, NULL },
 	{ ".kcfi_traps", SZ_COUNT, 4, NULL },
+	/*
+	 * objtool's annotations. Where objtool runs when the livepatch
+	 * module is linked (CONFIG_X86_KERNEL_IBT), it needs them for the
+	 * patched code as for the original: without .discard.reachable the
+	 * code after a WARN's ud2 is "unreachable" and gets no ORC, without
+	 * .discard.retpoline_safe a paravirt call is an "indirect call".
+	 * The module link discards them.
+	 */
+	{ ".discard.reachable", SZ_COUNT, 4, NULL },
+	{ ".discard.unreachable", SZ_COUNT, 4, NULL },
+	{ ".discard.retpoline_safe", SZ_COUNT, 4, NULL },
+	{ ".discard.instr_begin", SZ_COUNT, 4, NULL },
+	{ ".discard.instr_end", SZ_COUNT, 4, NULL },
+	{ ".discard.intra_function_calls", SZ_COUNT, 4, NULL },
+	{ ".discard.noendbr", SZ_COUNT, 4, NULL },
+	{ ".discard.validate_unret", SZ_COUNT, 4, NULL },
+	{ ".discard.unwind_hints", SZ_COUNT, 12, NULL },
+	{ ".discard.ibt_endbr_noseal", SZ_COUNT, 8, NULL },
+	{ ".discard.func_stack_frame_non_standard", SZ_COUNT, 8, NULL },
+	{ ".discard.annotate_insn", SZ_COUNT, 8, NULL },
 	{ NULL, SZ_COUNT, 0, NULL }
 };
 
