@@ -43,11 +43,13 @@ static const char *string_at(const struct section *sec, int64_t offset)
 	return (const char *)sec->data + offset;
 }
 
-static bool relas_equal(struct cdo_ctx *ctx, struct rela *p, struct rela *o)
+/* Relocations at the same place relative to pbase and obase, meaning the same. */
+static bool relas_equal_at(struct cdo_ctx *ctx, struct rela *p, struct rela *o,
+			   uint64_t pbase, uint64_t obase)
 {
 	struct symbol *ps = p->sym, *os = o->sym;
 
-	if (p->type != o->type || p->offset != o->offset)
+	if (p->type != o->type || p->offset - pbase != o->offset - obase)
 		return false;
 	if (ps && os && ps->sec && os->sec && is_string_section(ps->sec) &&
 	    is_string_section(os->sec)) {
@@ -66,6 +68,11 @@ static bool relas_equal(struct cdo_ctx *ctx, struct rela *p, struct rela *o)
 	if (p->addend != o->addend)
 		return false;
 	return symbols_equivalent(bundle_of(ps), bundle_of(os));
+}
+
+static bool relas_equal(struct cdo_ctx *ctx, struct rela *p, struct rela *o)
+{
+	return relas_equal_at(ctx, p, o, 0, 0);
 }
 
 static void add_reason(struct cdo_ctx *ctx, struct section *sec, const char *fmt,
@@ -190,6 +197,64 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 		add_reason(ctx, p, "%s", why);
 }
 
+static void add_function_reason(struct cdo_ctx *ctx, const char *name, const char *why)
+{
+	struct func_result *f = result_find_func(ctx, name);
+
+	if (!f)
+		f = result_add_func(ctx, name, FUNC_CHANGED);
+	func_add_reason(f, "%s", why);
+}
+
+/*
+ * Compare one function of a section that holds several: its bytes and the
+ * relocations inside it, at offsets relative to its start (a neighbour
+ * growing moves it without changing it).
+ */
+static bool function_range_equal(struct cdo_ctx *ctx, struct symbol *p, struct symbol *o,
+				 char *why, size_t whylen)
+{
+	uint64_t ps = p->sym.st_value, os = o->sym.st_value, size = p->sym.st_size;
+	struct rela *pr, *or, *pend, *oend;
+
+	if (size != o->sym.st_size) {
+		snprintf(why, whylen, "size 0x%lx (was 0x%lx)", (unsigned long)size,
+			 (unsigned long)o->sym.st_size);
+		return false;
+	}
+	if (ps + size > p->sec->size || os + size > o->sec->size)
+		return false;
+	if (p->sec->data && o->sec->data && memcmp(p->sec->data + ps, o->sec->data + os, size)) {
+		uint64_t at = 0;
+
+		while (p->sec->data[ps + at] == o->sec->data[os + at])
+			at++;
+		snprintf(why, whylen, "bytes differ at +0x%lx", (unsigned long)at);
+		return false;
+	}
+	pr = elf_rela_at_or_after(p->sec, ps);
+	or = elf_rela_at_or_after(o->sec, os);
+	pend = p->sec->rela ? p->sec->rela->relas + p->sec->rela->nr_relas : NULL;
+	oend = o->sec->rela ? o->sec->rela->relas + o->sec->rela->nr_relas : NULL;
+	for (;;) {
+		bool pin = pr && pr < pend && pr->offset < ps + size;
+		bool oin = or && or < oend && or->offset < os + size;
+		if (!pin || !oin) {
+			if (pin != oin)
+				snprintf(why, whylen, "relocations %s", pin ? "added" : "removed");
+			return pin == oin;
+		}
+		if (!relas_equal_at(ctx, pr, or, ps, os)) {
+			snprintf(why, whylen, "relocation at +0x%lx refers to %s%+ld (was %s%+ld)",
+				 (unsigned long)(pr->offset - ps), pr->sym ? pr->sym->name : "?",
+				 (long)pr->addend, or->sym ? or->sym->name : "?", (long)or->addend);
+			return false;
+		}
+		pr++;
+		or++;
+	}
+}
+
 static bool moved_within_function_family(const struct section *p, const struct section *o)
 {
 	/* .text.foo -> .text.unlikely.foo (or .hot.): same function, new home */
@@ -248,7 +313,15 @@ static void compare_symbol(struct cdo_ctx *ctx, struct symbol *p)
 				   "object size mismatch: %s is %lu bytes, was %lu; livepatches cannot change data layout (use a shadow variable)",
 				   o->name, (unsigned long)p->sym.st_size, (unsigned long)o->sym.st_size);
 	}
-	if (p->sec->bundled == p || p->type == STT_FUNC) {
+	if (p->type == STT_FUNC && p->sec->bundled != p && p->sec->status != STATUS_SAME) {
+		/* one of several functions in a section (__sched, .ref.text...) */
+		char why[512];
+
+		p->status = function_range_equal(ctx, p, o, why, sizeof(why)) ?
+			    STATUS_SAME : STATUS_CHANGED;
+		if (p->status == STATUS_CHANGED)
+			add_function_reason(ctx, o->name, why);
+	} else if (p->sec->bundled == p || p->type == STT_FUNC) {
 		p->status = p->sec->status;
 		if (p->sec->rela && p->sec->rela->status == STATUS_CHANGED)
 			p->status = STATUS_CHANGED;

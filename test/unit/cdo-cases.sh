@@ -284,5 +284,18 @@ if run_case jl 0 && expect_funcs changed "use_feature"; then
 fi
 PARENT=mymod run_case jl 2 && expect_json '"code": "jump-label-module-key"' && pass
 
+# 16. Functions sharing a section (__sched puts them all in .sched.text) are
+#     compared one by one: changing one, even so that the others move,
+#     reports only that one.
+cat >sched.orig.c <<'C'
+#define __sched __attribute__((section(".sched.text")))
+extern void schedule(void);
+__sched void wait_a(int x) { if (x) schedule(); }
+__sched void wait_b(int x) { if (x > 1) schedule(); }
+__sched void wait_c(int x) { if (x > 2) schedule(); }
+C
+sed 's/if (x > 1) schedule();/if (x > 1 || x < -5) schedule(); schedule();/' sched.orig.c >sched.patched.c
+run_case sched 0 && expect_funcs changed "wait_b" && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
