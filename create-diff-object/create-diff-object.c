@@ -309,7 +309,8 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 
 	t = now_ms();
 	collect_modinfo_namespaces(ctx);
-	create_klp_relocations(ctx);
+	if (create_klp_relocations(ctx) && ctx->result.error)
+		return EXIT_ERROR;
 	if (ctx->result.nr_refusals)
 		return EXIT_REFUSED;
 	timed(ctx, "klp-relocations", t);

@@ -86,12 +86,23 @@ int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result
 			snprintf(why, whylen, "%s", m->error);
 			return -1;
 		}
-		if (!lookup_local(ctx->lookup, m->block, sym->name, res)) {
+		if (lookup_local(ctx->lookup, m->block, sym->name, res))
+			return 0;
+		if (lookup_local_is_ambiguous(ctx->lookup, m->block, sym->name) &&
+		    lookup_file_is_anonymous(m->block)) {
+			/* The FILE symbols that told the copies apart were stripped. */
+			snprintf(why, whylen,
+				 "local symbol %s of %s is ambiguous: the symbol table of %s has no FILE symbols (stripped module) and several locals named %s, so which one %s means cannot be told; use the unstripped module of the kernel's debug package (Debian: linux-image-*-dbg)",
+				 sym->name, file->name, ctx->objname, sym->name, file->name);
+		} else if (lookup_local_is_ambiguous(ctx->lookup, m->block, sym->name)) {
+			snprintf(why, whylen,
+				 "local symbol %s of %s is ambiguous: %s defines several locals named %s in that file",
+				 sym->name, file->name, ctx->objname, sym->name);
+		} else {
 			snprintf(why, whylen, "cannot find local symbol %s of %s in the symbol table of %s",
 				 sym->name, file->name, ctx->objname);
-			return -1;
 		}
-		return 0;
+		return -1;
 	}
 	if (lookup_global(ctx->lookup, sym->name, res))
 		return 0;
@@ -147,6 +158,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 	struct elf *elf = ctx->patched;
 	size_t before = ctx->result.nr_refusals;
 	bool parent_is_module = strcmp(ctx->objname, "vmlinux") != 0;
+	int errors = 0;
 
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *rs = elf->sections[i];
@@ -184,7 +196,10 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 			if (resolve_symbol(ctx, sym, &res, why, sizeof(why))) {
 				if (sym->bind != STB_LOCAL && !sym->sec)
 					continue;	/* another object of the patch may define it */
-				result_add_refusal(ctx, R_SYMBOL_NOT_FOUND, "%s", why);
+				/* the parent is not what this object was built into */
+				cdo_error(ctx, "%s: %s; is %s the build this object belongs to?",
+					  ctx->childobj, why, ctx->objname);
+				errors++;
 				continue;
 			}
 			if (res.exported && !strcmp(res.objname, "vmlinux") && !defined)
@@ -200,5 +215,5 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 			rela->sym = klp_symbol(ctx, sym, &res);
 		}
 	}
-	return ctx->result.nr_refusals > before ? -1 : 0;
+	return errors || ctx->result.nr_refusals > before ? -1 : 0;
 }

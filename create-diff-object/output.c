@@ -205,10 +205,9 @@ static int add_func_records(struct output *o)
 			return -1;
 		}
 		if (resolve_symbol(ctx, p, &res, why, sizeof(why)) || strcmp(res.objname, ctx->objname)) {
-			result_add_refusal(ctx, R_SYMBOL_NOT_FOUND,
-				"changed function %s was not found in %s's symbol table, so livepatch could not find it to replace; was the target kernel built from this source and configuration?",
-				f->name, ctx->objname);
-			continue;
+			cdo_error(ctx, "%s: changed function %s is not in the symbol table of %s, so livepatch could not find it to replace; was that kernel built from this source and configuration?",
+				  ctx->childobj, f->name, ctx->objname);
+			return -1;
 		}
 		f->objname = xstrdup(ctx->objname);
 		f->sympos = res.sympos;

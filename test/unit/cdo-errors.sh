@@ -121,6 +121,11 @@ expect_error "empty symbol table" "empty" "$work/emptysymtab" -- \
 expect_error "missing Module.symvers" "Module.symvers" "" -- \
 	"$good" "$good2" vmlinux "$work/symtab" "$work/no/Module.symvers" t "$work/out.o"
 
+# a parent that is not the build the object belongs to
+readelf -s --wide "$corpus/x86_64/cmdline-ubsan.ORIG.o" >"$work/othersymtab"
+expect_error "wrong parent" "the build this object belongs to" "" -- \
+	"$good" "$good2" vmlinux "$work/othersymtab" "$work/symvers" t "$work/out.o"
+
 # wrong number of arguments
 expect_error "too few arguments" "expected 7 arguments" "" -- "$good" "$good2"
 
