@@ -158,7 +158,6 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 	struct elf *elf = ctx->patched;
 	size_t before = ctx->result.nr_refusals;
 	bool parent_is_module = strcmp(ctx->objname, "vmlinux") != 0;
-	int errors = 0;
 
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *rs = elf->sections[i];
@@ -199,8 +198,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 				/* the parent is not what this object was built into */
 				cdo_error(ctx, "%s: %s; is %s the build this object belongs to?",
 					  ctx->childobj, why, ctx->objname);
-				errors++;
-				continue;
+				return -1;	/* every other symbol would say the same */
 			}
 			if (res.exported && !strcmp(res.objname, "vmlinux") && !defined)
 				continue;	/* the loader resolves vmlinux exports */
@@ -215,5 +213,5 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 			rela->sym = klp_symbol(ctx, sym, &res);
 		}
 	}
-	return errors || ctx->result.nr_refusals > before ? -1 : 0;
+	return ctx->result.nr_refusals > before ? -1 : 0;
 }
