@@ -89,13 +89,13 @@ run_with_orig "bad section offset" "extends past the end" "$work/badoff.o"
 
 # a symbol in a section that does not exist
 cp "$good" "$work/badsym.o"
-symoff=$((16#$(section_field "$good" '^\.symtab$' 5)))
+symoff=$((16#$(section_field "$good" '^[.]symtab$' 5)))
 patch_bytes "$work/badsym.o" $((symoff + 3 * 24 + 6)) "e703"
 run_with_orig "bad symbol section index" "refers to section 999" "$work/badsym.o"
 
 # a relocation naming a symbol that does not exist
 cp "$good" "$work/badrel.o"
-reloff=$((16#$(section_field "$good" '^\.rela\.text\.meminfo_proc_show$' 5)))
+reloff=$((16#$(section_field "$good" '^[.]rela[.]text[.]meminfo_proc_show$' 5)))
 patch_bytes "$work/badrel.o" $((reloff + 12)) "a0860100"
 run_with_orig "bad relocation symbol" "refers to symbol 100000" "$work/badrel.o"
 
