@@ -38,6 +38,7 @@ struct lookup_file {
 	uint32_t end;
 	uint32_t next_same_name;
 	uint32_t last_same_name;	/* only valid on the chain head */
+	bool anonymous;		/* the whole table: it has no FILE symbol */
 	/* Filled on first match attempt: sorted distinct compared names. */
 	bool prepared;
 	const char **names;
@@ -61,6 +62,8 @@ struct lookup_table {
 	struct lookup_file *files;
 	size_t nfiles;
 	size_t files_capacity;
+	/* No STT_FILE at all (stripped module): files[0] holds every local. */
+	bool anonymous;
 	/* Handed out for a file with no locals and no block to match. */
 	struct lookup_file no_locals_file;
 	struct lookup_htab globals;		/* name -> first global */
@@ -225,6 +228,33 @@ static bool match_file_name(const void *ctx, uint32_t item, const void *key)
 }
 
 /*
+ * A symbol table without any FILE symbol (distributions strip them from
+ * the modules they ship, strip --strip-debug keeps the other locals): all
+ * its locals form one block with no name. Same-named locals in it cannot
+ * be told apart any more; build_indexes marks them dup_in_block, so
+ * lookup_local refuses them instead of guessing.
+ */
+static int build_anonymous_block(struct lookup_table *table)
+{
+	size_t i;
+
+	table->files = calloc(1, sizeof(*table->files));
+	if (!table->files)
+		return -1;
+	table->files_capacity = table->nfiles = 1;
+	table->files[0].name = "";
+	table->files[0].first = 0;
+	table->files[0].end = table->nsyms;
+	table->files[0].next_same_name = NO_BLOCK;
+	table->files[0].anonymous = true;
+	table->anonymous = true;
+	for (i = 0; i < table->nsyms; i++)
+		if (table->syms[i].bind == STB_LOCAL)
+			table->syms[i].block = 0;
+	return 0;
+}
+
+/*
  * Split the symbols into FILE blocks: a FILE symbol owns the LOCAL symbols
  * after it up to the next FILE. Globals never belong to a block (the linker
  * gathers them after all the locals anyway).
@@ -262,6 +292,8 @@ static int build_blocks(struct lookup_table *table)
 		if (sym->bind == STB_LOCAL)
 			sym->block = block;
 	}
+	if (!table->nfiles)
+		return build_anonymous_block(table);
 	return 0;
 }
 
@@ -274,7 +306,8 @@ static int build_indexes(struct lookup_table *table)
 	    lookup_htab_init(&table->files_by_name, table->nfiles))
 		return -1;
 
-	for (i = 0; i < table->nfiles; i++) {
+	/* The anonymous block has no name to be found by. */
+	for (i = 0; i < table->nfiles && !table->anonymous; i++) {
 		struct lookup_file *file = &table->files[i];
 		uint64_t hash = lookup_htab_hash_string(file->name);
 		uint32_t head = lookup_htab_find(&table->files_by_name, hash,
@@ -1079,6 +1112,41 @@ static bool same_names(const struct lookup_file *file,
 }
 
 /*
+ * Without FILE symbols the parent is one anonymous block holding the locals
+ * of every source file linked into it (a module built from several .c
+ * files), so the object's block cannot be equal to it, only contained in
+ * it: match when every compared local of the object is in the block. A
+ * local of another file with the same name is then indistinguishable from
+ * the object's own; lookup_local refuses those (dup_in_block).
+ */
+static int match_anonymous(struct lookup_table *table, const char *file,
+			   const char *const *names, size_t count,
+			   const struct lookup_file **out,
+			   char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		struct local_key key = { 0, names[i] };
+		uint32_t found = lookup_htab_find(&table->locals,
+						  local_hash(0, names[i]),
+						  match_local, table, &key);
+
+		/* A FUNC/OBJECT, or a name that lookup_local will refuse. */
+		if (found == LOOKUP_HTAB_NONE ||
+		    (!is_func_or_object(table->syms[found].type) &&
+		     !table->syms[found].dup_in_block)) {
+			set_error(err, errlen,
+				  "couldn't find matching %s local symbols in %s symbol table: it has no FILE symbols (stripped) and no local %s",
+				  file, table->path, names[i]);
+			return -1;
+		}
+	}
+	*out = &table->files[0];
+	return 0;
+}
+
+/*
  * Names are compared as sets, not multisets. A repeated name inside one
  * file (two function-scope statics both called "x" where the compiler did
  * not add a suffix) is already unusable for lookup_local, so its count
@@ -1107,6 +1175,11 @@ int lookup_match_file(struct lookup_table *table, const char *file,
 		if (locals[i] && !may_differ_after_link(locals[i]))
 			names[count++] = locals[i];
 	count = sort_distinct(names, count);
+	if (table->anonymous) {
+		result = match_anonymous(table, file, names, count, out, err,
+					 errlen);
+		goto out;
+	}
 	signature = names_signature(names, count);
 
 	block = lookup_htab_find(&table->files_by_name, lookup_htab_hash_string(file),
@@ -1183,6 +1256,28 @@ bool lookup_local(const struct lookup_table *table,
 	fill_result(table, &table->syms[found], result);
 	result->sympos = table->syms[found].sympos;
 	return true;
+}
+
+bool lookup_file_is_anonymous(const struct lookup_file *file)
+{
+	return file && file->anonymous;
+}
+
+bool lookup_local_is_ambiguous(const struct lookup_table *table,
+			       const struct lookup_file *file,
+			       const char *name)
+{
+	struct local_key key;
+	uint32_t found;
+
+	if (!file || !table->nfiles || file < table->files ||
+	    file >= table->files + table->nfiles)
+		return false;
+	key.block = file - table->files;
+	key.name = name;
+	found = lookup_htab_find(&table->locals, local_hash(key.block, name),
+				 match_local, table, &key);
+	return found != LOOKUP_HTAB_NONE && table->syms[found].dup_in_block;
 }
 
 static bool exported_by(const struct lookup_table *table, const char *name,

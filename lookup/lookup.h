@@ -43,6 +43,9 @@ const char *lookup_objname(const struct lookup_table *table);
  * Find the parent's file block for one STT_FILE of the patched object:
  * same file name, and the same set of local FUNC/OBJECT names both ways
  * (names the linker may discard are ignored). locals may hold duplicates.
+ * A parent without STT_FILE symbols has one anonymous block, matched when
+ * it contains all of the object's local names (see
+ * lookup_file_is_anonymous).
  * Returns 0 and sets *out; -1 with err filled when there is no match or
  * more than one.
  */
@@ -51,10 +54,26 @@ int lookup_match_file(struct lookup_table *table, const char *file,
 		      const struct lookup_file **out,
 		      char *err, size_t errlen);
 
-/* A local symbol inside a matched file block. */
+/*
+ * A local symbol inside a matched file block. Fails for a name defined
+ * more than once in the block: which one is meant cannot be known.
+ */
 bool lookup_local(const struct lookup_table *table,
 		  const struct lookup_file *file, const char *name,
 		  struct lookup_result *result);
+
+/*
+ * Whether file is the one anonymous block of a parent whose symbol table
+ * has no STT_FILE symbol (a module stripped by its distribution). Such a
+ * block holds the locals of every source file of the parent, and
+ * lookup_match_file matches it when the object's locals are a subset.
+ */
+bool lookup_file_is_anonymous(const struct lookup_file *file);
+
+/* Whether lookup_local fails for name because the block defines it twice. */
+bool lookup_local_is_ambiguous(const struct lookup_table *table,
+			       const struct lookup_file *file,
+			       const char *name);
 
 /*
  * A global (GLOBAL or WEAK, defined) symbol of the parent, else a symbol

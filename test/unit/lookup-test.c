@@ -537,6 +537,183 @@ out:
 	lookup_close(elf);
 }
 
+/* ---- parents without FILE symbols (modules as distributions ship them) ---- */
+
+static const char mod_one_c[] =
+	"static int shared_var = 1;\n"
+	"static int __attribute__((noinline, used)) one_helper(int x) { return x + shared_var++; }\n"
+	"int one_entry(int x) { return one_helper(x); }\n";
+static const char mod_two_c[] =
+	"static int shared_var = 2;\n"
+	"static int __attribute__((noinline, used)) two_helper(int x) { return x * shared_var++; }\n"
+	"static int __attribute__((used)) two_only = 3;\n"
+	"int two_entry(int x) { return two_helper(x); }\n";
+
+/*
+ * The match must give the anonymous block and find name in it with the
+ * address and sympos the unstripped table gives for the same symbol.
+ */
+static void expect_same_local(struct lookup_table *stripped,
+			      const struct lookup_file *anon,
+			      struct lookup_table *full,
+			      const struct lookup_file *block, const char *name)
+{
+	struct lookup_result want, got;
+
+	if (!anon || !block) {
+		CHECK(false, "no block to look %s up in", name);
+		return;
+	}
+	CHECK(lookup_local(full, block, name, &want), "%s in the unstripped table", name);
+	CHECK(lookup_local(stripped, anon, name, &got), "%s in the stripped table", name);
+	CHECK(want.addr == got.addr && want.size == got.size &&
+	      want.sympos == got.sympos && !strcmp(want.objname, got.objname),
+	      "%s: stripped %#lx/%lu/%lu/%s, unstripped %#lx/%lu/%lu/%s", name,
+	      got.addr, got.size, got.sympos, got.objname, want.addr, want.size,
+	      want.sympos, want.objname);
+}
+
+static void test_stripped_module(void)
+{
+	static const char *const one_locals[] = { "shared_var", "one_helper" };
+	/* The compiler's __UNIQUE_ID_ names are ignored as before. */
+	static const char *const two_locals[] = { "shared_var", "two_helper",
+						  "two_only", "two_only",
+						  "__UNIQUE_ID_modinfo12" };
+	static const char *const two_plus_missing[] = { "two_helper", "gone_fn" };
+	static const char *const one_subset[] = { "one_helper" };
+	struct lookup_table *single = NULL, *single_full = NULL, *mod = NULL;
+	struct lookup_table *mod_text = NULL, *full = NULL;
+	const struct lookup_file *anon, *anon_text, *block_one, *block_two;
+	struct lookup_result result;
+	static const char *const stripped[] = { "single-stripped.ko",
+						"mod-stripped.ko" };
+	size_t i;
+
+	write_file("mod_one.c", mod_one_c);
+	write_file("mod_two.c", mod_two_c);
+	/*
+	 * objcopy --strip-symbol removes just the FILE symbols, as Debian's
+	 * modules have it; strip --strip-unneeded would drop the locals too.
+	 */
+	if (run("cd %s && cc -O0 -c mod_one.c -o mod_one.o && cc -O0 -c mod_two.c -o mod_two.o && "
+		"ld -r -o single.ko mod_one.o && ld -r -o mod.ko mod_one.o mod_two.o && "
+		"objcopy --strip-symbol=mod_one.c single.ko single-stripped.ko && "
+		"objcopy --strip-symbol=mod_one.c --strip-symbol=mod_two.c mod.ko mod-stripped.ko && "
+		"readelf -s --wide mod-stripped.ko > mod-stripped.txt", tmpdir)) {
+		CHECK(false, "building the stripped-module fixtures failed");
+		return;
+	}
+	/* The fixtures must be what they claim to be. */
+	for (i = 0; i < N(stripped); i++)
+		CHECK(run("readelf -s --wide %s/%s | grep -q ' FILE '", tmpdir,
+			  stripped[i]) != 0, "%s still has FILE symbols", stripped[i]);
+	CHECK(run("readelf -s --wide %s/mod.ko | grep -q ' FILE '", tmpdir) == 0,
+	      "mod.ko lost its FILE symbols");
+
+	/* One source file: its block is the whole table. */
+	single = open_ok(path_of("single-stripped.ko"), "single", "/dev/null");
+	single_full = open_ok(path_of("single.ko"), "single", "/dev/null");
+	if (single && single_full) {
+		anon = match_ok(single, "mod_one.c", one_locals, N(one_locals));
+		block_one = match_ok(single_full, "mod_one.c", one_locals, N(one_locals));
+		CHECK(anon && lookup_file_is_anonymous(anon), "single: anonymous block");
+		CHECK(block_one && !lookup_file_is_anonymous(block_one),
+		      "single unstripped: a named block");
+		expect_same_local(single, anon, single_full, block_one, "shared_var");
+		expect_same_local(single, anon, single_full, block_one, "one_helper");
+		/* The file name cannot be checked any more: any name matches. */
+		CHECK(match_ok(single, "renamed.c", one_locals, N(one_locals)) == anon,
+		      "stripped: the file name is not compared");
+		CHECK(!lookup_local(single, anon, "one_entry", &result),
+		      "globals are not locals of the anonymous block");
+	}
+
+	/* Two source files: each file's locals are a subset of the block. */
+	mod = open_ok(path_of("mod-stripped.ko"), "mod", "/dev/null");
+	mod_text = open_ok(path_of("mod-stripped.txt"), "mod", "/dev/null");
+	full = open_ok(path_of("mod.ko"), "mod", "/dev/null");
+	if (mod && mod_text && full) {
+		anon = match_ok(mod, "mod_one.c", one_locals, N(one_locals));
+		CHECK(anon && lookup_file_is_anonymous(anon), "mod: anonymous block");
+		CHECK(match_ok(mod, "mod_two.c", two_locals, N(two_locals)) == anon,
+		      "mod_two.c matches the same anonymous block");
+		anon_text = match_ok(mod_text, "mod_two.c", two_locals, N(two_locals));
+		block_one = match_ok(full, "mod_one.c", one_locals, N(one_locals));
+		block_two = match_ok(full, "mod_two.c", two_locals, N(two_locals));
+		expect_same_local(mod, anon, full, block_one, "one_helper");
+		expect_same_local(mod, anon, full, block_two, "two_helper");
+		expect_same_local(mod, anon, full, block_two, "two_only");
+		expect_same_local(mod_text, anon_text, full, block_two, "two_helper");
+
+		/* Two files' "static int shared_var": refused, not guessed. */
+		CHECK(anon && !lookup_local(mod, anon, "shared_var", &result),
+		      "duplicate shared_var must not resolve (got %#lx)", result.addr);
+		CHECK(lookup_local_is_ambiguous(mod, anon, "shared_var"),
+		      "shared_var reported ambiguous");
+		CHECK(!lookup_local_is_ambiguous(mod, anon, "two_helper") &&
+		      !lookup_local_is_ambiguous(mod, anon, "gone_fn"),
+		      "unique and absent names are not ambiguous");
+		CHECK(anon_text && !lookup_local(mod_text, anon_text, "shared_var", &result),
+		      "text input: duplicate shared_var must not resolve");
+
+		/* A local the module lacks: no match, and the error says why. */
+		expect_match_error(mod, "mod_two.c", two_plus_missing,
+				   N(two_plus_missing), "gone_fn");
+		CHECK(contains(err, "no FILE symbols"), "error names the cause: %s", err);
+
+		/* With FILE symbols the blocks are still compared as sets. */
+		CHECK(block_one && block_two && block_one != block_two,
+		      "unstripped: one block per file");
+		CHECK(block_one && lookup_local(full, block_one, "shared_var", &result) &&
+		      result.sympos == 1, "unstripped shared_var of mod_one.c: sympos 1");
+		CHECK(block_two && lookup_local(full, block_two, "shared_var", &result) &&
+		      result.sympos == 2, "unstripped shared_var of mod_two.c: sympos 2");
+		CHECK(block_one && !lookup_local_is_ambiguous(full, block_one, "shared_var"),
+		      "unstripped shared_var is not ambiguous");
+		expect_match_error(full, "mod_one.c", one_subset, N(one_subset),
+				   "couldn't find matching");
+	}
+	lookup_close(single);
+	lookup_close(single_full);
+	lookup_close(mod);
+	lookup_close(mod_text);
+	lookup_close(full);
+}
+
+/* A hand-written readelf table with no FILE symbol at all. */
+static void test_stripped_text(void)
+{
+	static const char text[] =
+		"Symbol table '.symtab' contains 6 entries:\n"
+		"   Num:    Value          Size Type    Bind   Vis      Ndx Name\n"
+		"     0: 0000000000000000     0 NOTYPE  LOCAL  DEFAULT  UND \n"
+		"     1: 0000000000000010    16 FUNC    LOCAL  DEFAULT    2 dup_fn\n"
+		"     2: 0000000000000020    16 FUNC    LOCAL  DEFAULT    2 only_fn\n"
+		"     3: 0000000000000030    16 FUNC    LOCAL  DEFAULT    2 dup_fn\n"
+		"     4: 0000000000000040     0 NOTYPE  LOCAL  DEFAULT    2 label_only\n"
+		"     5: 0000000000000050    16 FUNC    GLOBAL DEFAULT    2 exported_fn\n";
+	static const char *const ok_locals[] = { "only_fn", "dup_fn", "__pfx_only_fn" };
+	static const char *const notype[] = { "label_only" };
+	struct lookup_table *table;
+	const struct lookup_file *anon;
+	struct lookup_result result;
+
+	table = open_ok(write_file("stripped.txt", text), "drivers/x/my-mod.ko",
+			"/dev/null");
+	if (!table)
+		return;
+	anon = match_ok(table, "x.c", ok_locals, N(ok_locals));
+	expect_local(table, anon, "only_fn", 0x20, 16, 0);
+	CHECK(anon && !lookup_local(table, anon, "dup_fn", &result),
+	      "dup_fn is ambiguous without FILE symbols");
+	/* Only FUNC/OBJECT locals count, as in a block with a FILE. */
+	expect_match_error(table, "x.c", notype, N(notype), "label_only");
+	CHECK(lookup_global(table, "exported_fn", &result) && result.addr == 0x50,
+	      "globals still resolve");
+	lookup_close(table);
+}
+
 /* More than 65280 sections: symbols need .symtab_shndx. */
 static void test_extended_section_indexes(void)
 {
@@ -801,6 +978,8 @@ int main(void)
 	test_handwritten_vmlinux();
 	test_errors();
 	test_compiled_parent();
+	test_stripped_module();
+	test_stripped_text();
 	test_extended_section_indexes();
 	test_corpus();
 	test_structsize();
