@@ -84,6 +84,7 @@ enum refusal_code {
 	R_STATIC_CALL_MODULE_KEY,
 	R_KLP_IN_MODULE_SPECIAL,
 	R_SYMBOL_NOT_FOUND,
+	R_SYMBOL_AMBIGUOUS,
 	R_RUNTIME_CONST,
 	R_COUNT
 };
@@ -192,7 +193,13 @@ bool is_special_section(const struct section *sec);
 
 /* klp.c */
 int create_klp_relocations(struct cdo_ctx *ctx);
-/* Resolve a patched symbol against the parent; why says what failed. */
+/*
+ * Resolve a patched symbol against the parent; why says what failed.
+ * RESOLVE_AMBIGUOUS: the parent is the right one, but has several locals
+ * of that name and nothing (FILE symbols, when stripped) to tell which
+ * one is meant.
+ */
+#define RESOLVE_AMBIGUOUS (-2)
 int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result *res,
 		   char *why, size_t whylen);
 

@@ -92,16 +92,18 @@ int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result
 		    lookup_file_is_anonymous(m->block)) {
 			/* The FILE symbols that told the copies apart were stripped. */
 			snprintf(why, whylen,
-				 "local symbol %s of %s is ambiguous: the symbol table of %s has no FILE symbols (stripped module) and several locals named %s, so which one %s means cannot be told; use the unstripped module of the kernel's debug package (Debian: linux-image-*-dbg)",
-				 sym->name, file->name, ctx->objname, sym->name, file->name);
-		} else if (lookup_local_is_ambiguous(ctx->lookup, m->block, sym->name)) {
-			snprintf(why, whylen,
-				 "local symbol %s of %s is ambiguous: %s defines several locals named %s in that file",
+				 "local symbol %s of %s is ambiguous: %s's symbol table has no FILE symbols (a stripped module) and several locals named %s, so which one is meant cannot be told; give the unstripped module instead (Debian: from the linux-image-*-dbg package)",
 				 sym->name, file->name, ctx->objname, sym->name);
-		} else {
-			snprintf(why, whylen, "cannot find local symbol %s of %s in the symbol table of %s",
-				 sym->name, file->name, ctx->objname);
+			return RESOLVE_AMBIGUOUS;
 		}
+		if (lookup_local_is_ambiguous(ctx->lookup, m->block, sym->name)) {
+			snprintf(why, whylen,
+				 "local symbol %s of %s is ambiguous: %s has several locals named %s in that file",
+				 sym->name, file->name, ctx->objname, sym->name);
+			return RESOLVE_AMBIGUOUS;
+		}
+		snprintf(why, whylen, "cannot find local symbol %s of %s in the symbol table of %s",
+			 sym->name, file->name, ctx->objname);
 		return -1;
 	}
 	if (lookup_global(ctx->lookup, sym->name, res))
@@ -171,6 +173,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 			struct lookup_result res;
 			char why[1024];
 			bool defined;
+			int rc;
 
 			if (!sym || !sym->index || sym->type == STT_SECTION || never_klp(sym))
 				continue;
@@ -192,7 +195,13 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 				   sym->status == STATUS_NEW) {
 				continue;	/* new global not carried: defined elsewhere */
 			}
-			if (resolve_symbol(ctx, sym, &res, why, sizeof(why))) {
+			rc = resolve_symbol(ctx, sym, &res, why, sizeof(why));
+			if (rc == RESOLVE_AMBIGUOUS) {
+				/* the right parent, but it cannot name this symbol */
+				result_add_refusal(ctx, R_SYMBOL_AMBIGUOUS, "%s", why);
+				continue;
+			}
+			if (rc) {
 				if (sym->bind != STB_LOCAL && !sym->sec)
 					continue;	/* another object of the patch may define it */
 				/* the parent is not what this object was built into */

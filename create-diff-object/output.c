@@ -190,6 +190,7 @@ static int add_func_records(struct output *o)
 		struct lookup_result res;
 		char why[1024];
 		uint64_t off;
+		int rc;
 
 		if (!f->patched)
 			continue;
@@ -204,7 +205,13 @@ static int add_func_records(struct output *o)
 				  ctx->childobj, f->name);
 			return -1;
 		}
-		if (resolve_symbol(ctx, p, &res, why, sizeof(why)) || strcmp(res.objname, ctx->objname)) {
+		rc = resolve_symbol(ctx, p, &res, why, sizeof(why));
+		if (rc == RESOLVE_AMBIGUOUS) {
+			result_add_refusal(ctx, R_SYMBOL_AMBIGUOUS, "cannot replace changed function %s: %s",
+					   f->name, why);
+			return -1;
+		}
+		if (rc || strcmp(res.objname, ctx->objname)) {
 			cdo_error(ctx, "%s: changed function %s is not in the symbol table of %s, so livepatch could not find it to replace; was that kernel built from this source and configuration?",
 				  ctx->childobj, f->name, ctx->objname);
 			return -1;

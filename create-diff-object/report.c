@@ -29,6 +29,7 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_STATIC_CALL_MODULE_KEY] = "static-call-module-key",
 	[R_KLP_IN_MODULE_SPECIAL] = "klp-reloc-in-module-special-section",
 	[R_SYMBOL_NOT_FOUND] = "symbol-not-found",
+	[R_SYMBOL_AMBIGUOUS] = "symbol-ambiguous",
 	[R_RUNTIME_CONST] = "runtime-const",
 };
 

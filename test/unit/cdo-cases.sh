@@ -26,6 +26,18 @@ run_case() {
 	gcc "${cflags[@]}" "$@" -o "$case.orig.o" "$case.orig.c"
 	gcc "${cflags[@]}" "$@" -o "$case.patched.o" "$case.patched.c"
 	readelf -s --wide "$case.orig.o" >"$case.symtab"
+	if [[ -n ${STRIPPED_MODULE_WITH:-} ]]; then
+		# the parent: a module of this object and another source file,
+		# its FILE symbols stripped the way distributions ship modules
+		gcc "${cflags[@]}" "$@" -o "$case.other.o" "$STRIPPED_MODULE_WITH"
+		ld -r -o "$case.ko" "$case.orig.o" "$case.other.o"
+		objcopy --strip-symbol="$case.orig.c" --strip-symbol="$STRIPPED_MODULE_WITH" "$case.ko"
+		readelf -s --wide "$case.ko" >"$case.symtab"
+		if grep -q ' FILE ' "$case.symtab"; then
+			fail "the stripped module still has FILE symbols"
+			return 1
+		fi
+	fi
 	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
 	JUMP_STRUCT_SIZE=16 "$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" "${PARENT:-vmlinux}" "$case.symtab" \
 		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
@@ -296,6 +308,48 @@ __sched void wait_c(int x) { if (x > 2) schedule(); }
 C
 sed 's/if (x > 1) schedule();/if (x > 1 || x < -5) schedule(); schedule();/' sched.orig.c >sched.patched.c
 run_case sched 0 && expect_funcs changed "wait_b" && pass
+
+# 17. A module parent stripped of its FILE symbols (as Debian ships them):
+#     its locals are one anonymous block, so a unique local still resolves,
+#     by symtab order, to the module.
+cp string.orig.c stripped.orig.c
+cp string.patched.c stripped.patched.c
+cat >stripped-other.c <<'C'
+static int other_state;
+int other_fn(int x) { return other_state += x; }
+C
+STRIPPED_MODULE_WITH=stripped-other.c PARENT=mymod run_case stripped 0 &&
+	expect_funcs changed "show" &&
+	expect_json '"symbol": "helper", "objname": "mymod", "sympos": 0' && pass
+
+# 18. The same, but the module's other file has its own static helper():
+#     which one is meant cannot be told, so it is refused, naming it.
+cp string.orig.c ambiguous.orig.c
+cp string.patched.c ambiguous.patched.c
+cat >ambiguous-other.c <<'C'
+static __attribute__((noinline, used)) int helper(int x) { return x * 3; }
+int other_fn(int x) { return helper(x); }
+C
+STRIPPED_MODULE_WITH=ambiguous-other.c PARENT=mymod run_case ambiguous 2 &&
+	expect_json '"code": "symbol-ambiguous"' &&
+	expect_json 'local symbol helper of ambiguous.orig.c is ambiguous: .*no FILE symbols.*unstripped module.*-dbg' &&
+	pass
+
+# 19. A changed static function named like a static of the module's other
+#     file: livepatch could not tell which one to replace.
+cat >ambfunc.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline)) int work(int x) { return printk("work %d\n", x); }
+int entry(int x) { return work(x) + 1; }
+C
+sed 's/work %d/WORK %d/' ambfunc.orig.c >ambfunc.patched.c
+cat >ambfunc-other.c <<'C'
+static __attribute__((noinline, used)) int work(int x) { return x * 3; }
+int other_entry(int x) { return work(x); }
+C
+STRIPPED_MODULE_WITH=ambfunc-other.c PARENT=mymod run_case ambfunc 2 &&
+	expect_json '"code": "symbol-ambiguous"' && expect_json 'local symbol work of ambfunc.orig.c' &&
+	grep -q 'symbol-ambiguous\|ambiguous' ambfunc.stderr && pass
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
