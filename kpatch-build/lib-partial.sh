@@ -327,23 +327,28 @@ has_file_symbols() {
 }
 
 # module_file NAME: the kernel's file for module NAME, decompressed into the
-# scratch directory if needed. The differ finds a module's local functions
-# by their source file's FILE symbol, which distributions strip from the
-# shipped modules (strip --strip-debug); the debug package's copy of the
-# same module keeps it.
+# scratch directory if needed. Distributions strip the FILE symbols from the
+# modules they ship (strip --strip-debug); the differ then takes all of the
+# module's locals as one block, which only fails for a static named alike in
+# two of its source files. The debug package's unstripped copy has no such
+# limit, so it is preferred when there is one. The log says which was used.
 module_file() {
-	local name=$1 found dbg plain
+	local name=$1 found dbg dbg_plain plain
 	found=$(find_module "$MODULES_DIR" "$name")
 	[[ -n $found ]] || return 1
 	plain=$(decompressed_module "$found" "$name") || return 1
-	has_file_symbols "$plain" && { printf '%s\n' "$plain"; return 0; }
-	dbg=$(find_module "$(debug_modules_dir)" "$name")
-	if [[ -n $dbg ]] && dbg=$(decompressed_module "$dbg" "$name-debug") && has_file_symbols "$dbg"; then
-		log "$found has no FILE symbols (stripped); using $dbg"
-		printf '%s\n' "$dbg"
+	if has_file_symbols "$plain"; then
+		log "module $name: symbols from $found"
+		printf '%s\n' "$plain"
 		return 0
 	fi
-	warn "$found has no FILE symbols (stripped) and no debug copy of it was found beside $VMLINUX; the differ will not find its local functions"
+	dbg=$(find_module "$(debug_modules_dir)" "$name")
+	if [[ -n $dbg ]] && dbg_plain=$(decompressed_module "$dbg" "$name-debug") && has_file_symbols "$dbg_plain"; then
+		log "module $name: $found has no FILE symbols (stripped); symbols from the debug package's unstripped copy $dbg"
+		printf '%s\n' "$dbg_plain"
+		return 0
+	fi
+	log "module $name: $found has no FILE symbols (stripped) and no unstripped copy was found beside $VMLINUX; symbols from $found itself (a local named alike in two of its source files will be refused)"
 	printf '%s\n' "$plain"
 }
 

@@ -78,11 +78,44 @@ check "vermagic: names both strings" output_has "has vermagic '$REL SMP preempt 
 expect_status 0 "partial build of a module object" "${ARGS[@]}" "$WORK/fix-demo.patch"
 check "module parent from -DMODULE, symbols from --modules-dir" \
 	grep -q " demo $WORK/modules/kernel/drivers/demo/demo.ko " "$FAKE_CDO_LOG"
+check "the log names the module used" \
+	grep -q "module demo: symbols from $WORK/modules/kernel/drivers/demo/demo.ko$" "$KPATCH_BUILD_CACHE/last-build.log"
 
 rm -rf "$WORK/modules/kernel"
 expect_status 1 "module not among the kernel's modules" "${ARGS[@]}" "$WORK/fix-demo.patch"
 check "names the module and the directory" output_has "belongs to module demo, which is not in $WORK/modules"
 mkdir -p "$WORK/modules/kernel/drivers/demo"
+
+# Modules as distributions ship them: compressed, FILE symbols stripped
+# (the other locals kept). Without an unstripped debug copy the stripped
+# module itself is the parent, and the log says so.
+mapfile -t strip_files < <(readelf -sW "$WORK/built/drivers/demo/demo.ko" |
+	awk '$4 == "FILE" { print "--strip-symbol=" $8 }')
+check "the toy module has FILE symbols to strip" test "${#strip_files[@]}" -gt 0
+objcopy "${strip_files[@]}" "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
+check "the stripped module has no FILE symbols" sh -c "! readelf -sW '$WORK/modules/kernel/drivers/demo/demo.ko' | grep -q ' FILE '"
+xz "$WORK/modules/kernel/drivers/demo/demo.ko"
+: >"$FAKE_CDO_LOG"
+expect_status 0 "stripped .ko.xz module without a debug copy" "${ARGS[@]}" "$WORK/fix-demo.patch"
+check "stripped: the differ gets the decompressed module" \
+	grep -q " demo [^ ]*/parents/demo\.ko $TREE/Module.symvers " "$FAKE_CDO_LOG"
+check "stripped: the log names the module used" grep -q \
+	"module demo: .*/demo\.ko\.xz has no FILE symbols (stripped) and no unstripped copy .*; symbols from .*/demo\.ko\.xz itself" \
+	"$KPATCH_BUILD_CACHE/last-build.log"
+check "stripped: no warning" sh -c "! grep -q WARNING '$WORK/out'"
+
+# The debug package's unstripped copy beside the -v vmlinux (Debian:
+# /usr/lib/debug/{boot/vmlinux-REL,lib/modules/REL}) is preferred.
+mkdir -p "$WORK/lib/modules/$REL/kernel/drivers/demo"
+zstd -q "$WORK/built/drivers/demo/demo.ko" -o "$WORK/lib/modules/$REL/kernel/drivers/demo/demo.ko.zst"
+: >"$FAKE_CDO_LOG"
+expect_status 0 "stripped module with a debug copy" "${ARGS[@]}" "$WORK/fix-demo.patch"
+check "debug copy: the differ gets the decompressed debug module" \
+	grep -q " demo [^ ]*/parents/demo-debug\.ko $TREE/Module.symvers " "$FAKE_CDO_LOG"
+check "debug copy: the log names it" grep -q \
+	"module demo: .*/demo\.ko\.xz has no FILE symbols (stripped); symbols from the debug package's unstripped copy $WORK/lib/modules/$REL/.*/demo\.ko\.zst" \
+	"$KPATCH_BUILD_CACHE/last-build.log"
+rm -rf "${WORK:?}/lib" "$WORK/modules/kernel/drivers/demo/demo.ko.xz"
 cp "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
 
 : >"$FAKE_CDO_LOG"
