@@ -140,9 +140,16 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 	    (p->sh.sh_flags & ~(GElf_Xword)SHF_GROUP) != (o->sh.sh_flags & ~(GElf_Xword)SHF_GROUP) ||
 	    p->sh.sh_entsize != o->sh.sh_entsize ||
 	    (!is_text_section(p) && p->sh.sh_addralign != o->sh.sh_addralign)) {
-		result_add_refusal(ctx, R_SECTION_HEADER_CHANGED,
-				   "section %s: its type, flags, entry size or alignment changed",
-				   p->name);
+		if (o->bundled && o->bundled->type == STT_OBJECT &&
+		    (p->sh.sh_type == SHT_NOBITS) != (o->sh.sh_type == SHT_NOBITS))
+			/* a variable gained or lost its initial value: .bss <-> .data */
+			result_add_refusal(ctx, R_DATA_CHANGED,
+				"changed data %s: its initial value changed (now in %s); a livepatch replaces functions, not data; change the code that uses it, use a shadow variable or a callback",
+				o->bundled->name, p->sh.sh_type == SHT_NOBITS ? ".bss" : ".data");
+		else
+			result_add_refusal(ctx, R_SECTION_HEADER_CHANGED,
+				"section %s: its type, flags, entry size or alignment changed",
+				p->name);
 		p->status = STATUS_CHANGED;
 		return;
 	}

@@ -351,5 +351,14 @@ STRIPPED_MODULE_WITH=ambfunc-other.c PARENT=mymod run_case ambfunc 2 &&
 	expect_json '"code": "symbol-ambiguous"' && expect_json 'local symbol work of ambfunc.orig.c' &&
 	grep -q 'symbol-ambiguous\|ambiguous' ambfunc.stderr && pass
 
+# 17. A variable that gets an initial value moves from .bss to .data: a data
+#     change, and said so.
+cat >bss.orig.c <<'C'
+int panic_timeout;
+int get_timeout(void) { return panic_timeout; }
+C
+sed 's/^int panic_timeout;/int panic_timeout = 10;/' bss.orig.c >bss.patched.c
+run_case bss 2 && expect_json '"code": "data-changed", "message": "changed data panic_timeout' && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
