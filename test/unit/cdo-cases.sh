@@ -360,5 +360,35 @@ C
 sed 's/^int panic_timeout;/int panic_timeout = 10;/' bss.orig.c >bss.patched.c
 run_case bss 2 && expect_json '"code": "data-changed", "message": "changed data panic_timeout' && pass
 
+# 18. An object linked from two files (ld -r) with a static helper of the
+#     same name in each: the changed function of the second file refers to
+#     its own helper, the second of that name (sympos 2).
+case=multifile
+cat >mf-a.c <<'C'
+static __attribute__((noinline)) int helper(int x) { return x + 1; }
+int first(int x) { return helper(x); }
+C
+cat >mf-b.c <<'C'
+static __attribute__((noinline)) int helper(int x) { return x * 2; }
+int second(int x) { return helper(x) + 3; }
+C
+mkdir -p patched
+sed 's/helper(x) + 3/helper(x) + 4/' mf-b.c >patched/mf-b.c
+gcc "${cflags[@]}" -o mf-a.o mf-a.c
+gcc "${cflags[@]}" -o mf-b.o mf-b.c
+(cd patched && gcc "${cflags[@]}" -o ../mf-b2.o mf-b.c)	# same file name as the original
+ld -r -o multifile.orig.o mf-a.o mf-b.o
+ld -r -o multifile.patched.o mf-a.o mf-b2.o
+readelf -s --wide multifile.orig.o >multifile.symtab
+status=0
+"$cdo" --report multifile.json multifile.orig.o multifile.patched.o vmlinux multifile.symtab \
+	/dev/null test multifile.out.o >multifile.stdout 2>multifile.stderr || status=$?
+if ((status != 0)); then
+	fail "exit status $status: $(cat multifile.stderr)"
+elif expect_funcs changed "second" &&
+     expect_json '"symbol": "helper", "objname": "vmlinux", "sympos": 2'; then
+	pass
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
