@@ -1236,21 +1236,28 @@ static void fill_result(const struct lookup_table *table,
 	result->size = sym->size;
 }
 
-bool lookup_local(const struct lookup_table *table,
-		  const struct lookup_file *file, const char *name,
-		  struct lookup_result *result)
+/* The local called name in a block of this table, or LOOKUP_HTAB_NONE. */
+static uint32_t find_local(const struct lookup_table *table,
+			   const struct lookup_file *file, const char *name)
 {
 	struct local_key key;
-	uint32_t found;
 
 	/* Only blocks of this table; the no-locals stand-in has none. */
 	if (!file || !table->nfiles || file < table->files ||
 	    file >= table->files + table->nfiles)
-		return false;
+		return LOOKUP_HTAB_NONE;
 	key.block = file - table->files;
 	key.name = name;
-	found = lookup_htab_find(&table->locals, local_hash(key.block, name),
-			  match_local, table, &key);
+	return lookup_htab_find(&table->locals, local_hash(key.block, name),
+				match_local, table, &key);
+}
+
+bool lookup_local(const struct lookup_table *table,
+		  const struct lookup_file *file, const char *name,
+		  struct lookup_result *result)
+{
+	uint32_t found = find_local(table, file, name);
+
 	if (found == LOOKUP_HTAB_NONE || table->syms[found].dup_in_block)
 		return false;
 	fill_result(table, &table->syms[found], result);
@@ -1267,16 +1274,8 @@ bool lookup_local_is_ambiguous(const struct lookup_table *table,
 			       const struct lookup_file *file,
 			       const char *name)
 {
-	struct local_key key;
-	uint32_t found;
+	uint32_t found = find_local(table, file, name);
 
-	if (!file || !table->nfiles || file < table->files ||
-	    file >= table->files + table->nfiles)
-		return false;
-	key.block = file - table->files;
-	key.name = name;
-	found = lookup_htab_find(&table->locals, local_hash(key.block, name),
-				 match_local, table, &key);
 	return found != LOOKUP_HTAB_NONE && table->syms[found].dup_in_block;
 }
 
