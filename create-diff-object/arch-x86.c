@@ -182,31 +182,30 @@ static bool followed_by_line_macro_call(struct section *sec, uint64_t after)
  * number as an immediate in %esi or %edx: if those immediates are the only
  * difference, moving code up or down a file is not a change.
  */
-static bool x86_line_macro_change_only(struct section *orig, struct section *patched,
-				       uint64_t *first_diff)
+static bool x86_line_macro_change_only(struct section *orig, uint64_t ostart,
+				       struct section *patched, uint64_t pstart,
+				       uint64_t len, uint64_t *first_diff)
 {
+	const uint8_t *o = orig->data + ostart, *p = patched->data + pstart;
 	uint64_t off = 0;
 	bool any = false;
 
 	*first_diff = 0;
-	if (orig->size != patched->size || !patched->rela)
+	if (ostart + len > orig->size || pstart + len > patched->size || !patched->rela)
 		goto real_change;
-	while (off < patched->size) {
+	while (off < len) {
 		struct x86_insn a, b;
 
-		if (x86_decode(orig->data + off, orig->size - off, &a) ||
-		    x86_decode(patched->data + off, patched->size - off, &b))
+		if (x86_decode(o + off, len - off, &a) || x86_decode(p + off, len - off, &b))
 			goto real_change;
 		if (a.length != b.length)
 			goto real_change;
-		if (memcmp(orig->data + off, patched->data + off, a.length)) {
-			const uint8_t *ob = orig->data + off, *pb = patched->data + off;
-
+		if (memcmp(o + off, p + off, a.length)) {
 			*first_diff = off;
-			if (!((x86_insn_is_mov_imm32(ob, &a, 6) && x86_insn_is_mov_imm32(pb, &b, 6)) ||
-			      (x86_insn_is_mov_imm32(ob, &a, 2) && x86_insn_is_mov_imm32(pb, &b, 2))))
+			if (!((x86_insn_is_mov_imm32(o + off, &a, 6) && x86_insn_is_mov_imm32(p + off, &b, 6)) ||
+			      (x86_insn_is_mov_imm32(o + off, &a, 2) && x86_insn_is_mov_imm32(p + off, &b, 2))))
 				goto real_change;
-			if (!followed_by_line_macro_call(patched, off + b.length))
+			if (!followed_by_line_macro_call(patched, pstart + off + b.length))
 				goto real_change;
 			any = true;
 		}
@@ -216,8 +215,8 @@ static bool x86_line_macro_change_only(struct section *orig, struct section *pat
 
 real_change:
 	if (!*first_diff) {
-		while (*first_diff < orig->size && *first_diff < patched->size &&
-		       orig->data[*first_diff] == patched->data[*first_diff])
+		while (*first_diff < len && ostart + *first_diff < orig->size &&
+		       pstart + *first_diff < patched->size && o[*first_diff] == p[*first_diff])
 			(*first_diff)++;
 	}
 	return false;

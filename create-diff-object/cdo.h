@@ -39,8 +39,9 @@ struct cdo_arch {
 	/* Both text sections differ only in __LINE__-style immediates passed
 	 * to WARN/printk/might_sleep helpers; *why names the first real
 	 * difference otherwise. */
-	bool (*line_macro_change_only)(struct section *orig, struct section *patched,
-				       uint64_t *first_diff);
+	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
+				       struct section *patched, uint64_t pstart,
+				       uint64_t len, uint64_t *first_diff);
 	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
 	 * finds what it expects when the module loads. */
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);

@@ -190,7 +190,7 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 	    ctx->arch->line_macro_change_only) {
 		uint64_t first = 0;
 
-		if (ctx->arch->line_macro_change_only(o, p, &first)) {
+		if (ctx->arch->line_macro_change_only(o, 0, p, 0, p->size, &first)) {
 			cdo_debug(ctx, "%s: only __LINE__ immediates changed", p->name);
 			data_same = true;
 		} else {
@@ -218,11 +218,13 @@ static void add_function_reason(struct cdo_ctx *ctx, const char *name, const cha
  * relocations inside it, at offsets relative to its start (a neighbour
  * growing moves it without changing it).
  */
+static bool function_relas_equal(struct cdo_ctx *ctx, struct symbol *p, struct symbol *o,
+				 char *why, size_t whylen);
+
 static bool function_range_equal(struct cdo_ctx *ctx, struct symbol *p, struct symbol *o,
 				 char *why, size_t whylen)
 {
 	uint64_t ps = p->sym.st_value, os = o->sym.st_value, size = p->sym.st_size;
-	struct rela *pr, *or, *pend, *oend;
 
 	if (size != o->sym.st_size) {
 		snprintf(why, whylen, "size 0x%lx (was 0x%lx)", (unsigned long)size,
@@ -231,14 +233,26 @@ static bool function_range_equal(struct cdo_ctx *ctx, struct symbol *p, struct s
 	}
 	if (ps + size > p->sec->size || os + size > o->sec->size)
 		return false;
+	if (!function_relas_equal(ctx, p, o, why, whylen))
+		return false;
 	if (p->sec->data && o->sec->data && memcmp(p->sec->data + ps, o->sec->data + os, size)) {
 		uint64_t at = 0;
 
-		while (p->sec->data[ps + at] == o->sec->data[os + at])
-			at++;
+		if (ctx->arch->line_macro_change_only &&
+		    ctx->arch->line_macro_change_only(o->sec, os, p->sec, ps, size, &at))
+			return true;	/* only __LINE__ immediates moved */
 		snprintf(why, whylen, "bytes differ at +0x%lx", (unsigned long)at);
 		return false;
 	}
+	return true;
+}
+
+static bool function_relas_equal(struct cdo_ctx *ctx, struct symbol *p, struct symbol *o,
+				 char *why, size_t whylen)
+{
+	uint64_t ps = p->sym.st_value, os = o->sym.st_value, size = p->sym.st_size;
+	struct rela *pr, *or, *pend, *oend;
+
 	pr = elf_rela_at_or_after(p->sec, ps);
 	or = elf_rela_at_or_after(o->sec, os);
 	pend = p->sec->rela ? p->sec->rela->relas + p->sec->rela->nr_relas : NULL;

@@ -390,5 +390,16 @@ elif expect_funcs changed "second" &&
 	pass
 fi
 
+# 19. __LINE__-only changes are recognised per function too, inside a
+#     shared section.
+cat >schedline.orig.c <<'C'
+#define __sched __attribute__((section(".sched.text")))
+extern void __might_sleep(const char *file, int line);
+__sched void nap_a(void) { __might_sleep("s.c", __LINE__); }
+__sched void nap_b(void) { __might_sleep("s.c", __LINE__); }
+C
+{ printf '\n\n'; cat schedline.orig.c; } >schedline.patched.c
+run_case schedline 3 && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
