@@ -400,6 +400,15 @@ __sched void nap_b(void) { __might_sleep("s.c", __LINE__); }
 C
 { printf '\n\n'; cat schedline.orig.c; } >schedline.patched.c
 run_case schedline 3 && pass
+# nap_a really changes (one more line), which only moves nap_b's __LINE__
+cat >schedline.patched.c <<'C'
+#define __sched __attribute__((section(".sched.text")))
+extern void __might_sleep(const char *file, int line);
+__sched void nap_a(void) { __might_sleep("s.c", __LINE__);
+	__might_sleep("t.c", 1); }
+__sched void nap_b(void) { __might_sleep("s.c", __LINE__); }
+C
+run_case schedline 0 && expect_funcs changed "nap_a" && pass
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
