@@ -19,6 +19,8 @@ struct output {
 	struct section **secmap;	/* patched section index -> output section */
 	struct symbol **symmap;		/* patched symbol index -> output symbol */
 	struct section *strings;
+	uint64_t objname_off;		/* where ctx->objname is in .kpatch.strings */
+	bool have_objname;
 };
 
 static bool dropped_section(const struct section *sec)
@@ -32,19 +34,19 @@ static bool dropped_section(const struct section *sec)
 	       sec->sh.sh_type == SHT_GROUP || is_debug_section(sec);
 }
 
+/* Function names are unique among the records; only the object name repeats. */
 static uint64_t add_string(struct output *o, const char *s)
 {
-	struct section *sec = o->strings;
+	return elf_append_data(o->strings, s, strlen(s) + 1, 1);
+}
 
-	/* de-duplicate: the table is small, a scan is cheap next to the rest */
-	for (uint64_t off = 0; off < sec->size;) {
-		const char *have = (const char *)sec->data + off;
-
-		if (!strcmp(have, s))
-			return off;
-		off += strlen(have) + 1;
+static uint64_t objname_string(struct output *o)
+{
+	if (!o->have_objname) {
+		o->objname_off = add_string(o, o->ctx->objname);
+		o->have_objname = true;
 	}
-	return elf_append_data(sec, s, strlen(s) + 1, 1);
+	return o->objname_off;
 }
 
 static void copy_sections(struct output *o)
@@ -181,7 +183,7 @@ static int add_func_records(struct output *o)
 	struct cdo_ctx *ctx = o->ctx;
 	struct section *funcs = NULL, *rs = NULL;
 	struct symbol *strsym = section_symbol(o, o->strings);
-	uint64_t objname = add_string(o, ctx->objname);
+	uint64_t objname = objname_string(o);
 
 	for (size_t i = 0; i < ctx->result.nr_funcs; i++) {
 		struct func_result *f = &ctx->result.funcs[i];
@@ -240,7 +242,7 @@ static int add_func_records(struct output *o)
 static void fill_callback_objnames(struct output *o)
 {
 	struct symbol *strsym = section_symbol(o, o->strings);
-	uint64_t objname = add_string(o, o->ctx->objname);
+	uint64_t objname = objname_string(o);
 
 	for (size_t i = 1; i < o->out->nr_sections; i++) {
 		struct section *sec = o->out->sections[i], *rs;
