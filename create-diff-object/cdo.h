@@ -126,6 +126,8 @@ struct timing {
 struct cdo_result {
 	struct func_result *funcs;
 	size_t nr_funcs;
+	size_t *func_index;		/* open-addressing hash: name -> funcs[i] + 1 */
+	size_t func_index_size;		/* 0: not built (or stale) */
 	struct refusal *refusals;
 	size_t nr_refusals;
 	char **included;		/* symbols copied into the output */
@@ -219,6 +221,8 @@ struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
 void func_add_reason(struct func_result *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct func_result *result_find_func(struct cdo_ctx *ctx, const char *name);
+/* Entries were removed or reordered: the name index is rebuilt on next use. */
+void result_funcs_changed(struct cdo_result *r);
 void report_text(const struct cdo_ctx *ctx);
 int report_json(const struct cdo_ctx *ctx, const char *path);
 void result_free(struct cdo_result *result);

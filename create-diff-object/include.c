@@ -375,5 +375,6 @@ void collect_functions(struct cdo_ctx *ctx)
 		free(f->objname);
 		memmove(f, f + 1, (ctx->result.nr_funcs - i - 1) * sizeof(*f));
 		ctx->result.nr_funcs--;
+		result_funcs_changed(&ctx->result);
 	}
 }

@@ -89,6 +89,41 @@ void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+static size_t name_slot(const char *name, size_t size)
+{
+	size_t h = 5381;
+
+	while (*name)
+		h = h * 33 + (unsigned char)*name++;
+	return h & (size - 1);
+}
+
+static void index_func(struct cdo_result *r, size_t i)
+{
+	size_t b = name_slot(r->funcs[i].name, r->func_index_size);
+
+	while (r->func_index[b])
+		b = (b + 1) & (r->func_index_size - 1);
+	r->func_index[b] = i + 1;
+}
+
+/* Functions are looked up by name for every changed section: keep a hash. */
+static void reindex_funcs(struct cdo_result *r)
+{
+	free(r->func_index);
+	r->func_index_size = 64;
+	while (r->func_index_size < 2 * (r->nr_funcs + 1))
+		r->func_index_size <<= 1;
+	r->func_index = xcalloc(r->func_index_size, sizeof(*r->func_index));
+	for (size_t i = 0; i < r->nr_funcs; i++)
+		index_func(r, i);
+}
+
+void result_funcs_changed(struct cdo_result *r)
+{
+	r->func_index_size = 0;
+}
+
 struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
 				    enum func_status status)
 {
@@ -100,14 +135,24 @@ struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
 	memset(f, 0, sizeof(*f));
 	f->name = xstrdup(name);
 	f->status = status;
+	if (r->func_index_size && 2 * r->nr_funcs <= r->func_index_size)
+		index_func(r, r->nr_funcs - 1);
+	else
+		r->func_index_size = 0;
 	return f;
 }
 
 struct func_result *result_find_func(struct cdo_ctx *ctx, const char *name)
 {
-	for (size_t i = 0; i < ctx->result.nr_funcs; i++)
-		if (!strcmp(ctx->result.funcs[i].name, name))
-			return &ctx->result.funcs[i];
+	struct cdo_result *r = &ctx->result;
+	size_t b;
+
+	if (!r->func_index_size)
+		reindex_funcs(r);
+	for (b = name_slot(name, r->func_index_size); r->func_index[b];
+	     b = (b + 1) & (r->func_index_size - 1))
+		if (!strcmp(r->funcs[r->func_index[b] - 1].name, name))
+			return &r->funcs[r->func_index[b] - 1];
 	return NULL;
 }
 
@@ -316,6 +361,7 @@ void result_free(struct cdo_result *r)
 		free(r->funcs[i].objname);
 	}
 	free(r->funcs);
+	free(r->func_index);
 	for (size_t i = 0; i < r->nr_refusals; i++)
 		free(r->refusals[i].message);
 	free(r->refusals);
