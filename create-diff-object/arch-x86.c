@@ -283,6 +283,86 @@ static bool x86_runtime_const_to_load(struct elf *elf, struct section *text,
 	return true;
 }
 
+static bool x86_relocate_outward_branches(struct elf *elf, struct section *sec,
+					  uint64_t start, uint64_t end)
+{
+	struct insn_map *map = insn_map(sec);
+	bool added = false;
+
+	for (size_t i = 0; i < map->n; i++) {
+		uint64_t at = map->starts[i], insn_end, imm_at;
+		struct x86_insn insn;
+		struct rela *r;
+		struct symbol *sym;
+		int64_t disp, target;
+		const uint8_t *op;
+
+		if (at < start || at >= end)
+			continue;
+		if (x86_decode(sec->data + at, sec->size - at, &insn))
+			continue;
+		op = insn.opcode;
+		/* call/jmp rel32, jcc rel32; jmp/jcc/loop/jrcxz rel8 */
+		if (!((insn.opcode_len == 1 && (op[0] == 0xe8 || op[0] == 0xe9 || op[0] == 0xeb ||
+						(op[0] >= 0x70 && op[0] <= 0x7f) ||
+						(op[0] >= 0xe0 && op[0] <= 0xe3))) ||
+		      (insn.opcode_len == 2 && op[0] == 0x0f && (op[1] & 0xf0) == 0x80)))
+			continue;
+		insn_end = at + insn.length;
+		imm_at = at + insn.imm_offset;
+		r = elf_rela_at_or_after(sec, at);
+		if (r && r->offset < insn_end)
+			continue;	/* it has a relocation already */
+		if (insn.imm_size == 4)
+			disp = (int32_t)((uint32_t)sec->data[imm_at] | (uint32_t)sec->data[imm_at + 1] << 8 |
+					 (uint32_t)sec->data[imm_at + 2] << 16 |
+					 (uint32_t)sec->data[imm_at + 3] << 24);
+		else if (insn.imm_size == 1)
+			disp = (int8_t)sec->data[imm_at];
+		else
+			continue;
+		target = (int64_t)insn_end + disp;
+		if (target >= (int64_t)start && target < (int64_t)end)
+			continue;	/* stays inside */
+		if (insn.imm_size != 4 || target < 0)
+			return false;
+		sym = elf_symbol_containing(sec, (uint64_t)target);
+		if (!sym || sym->type != STT_FUNC)
+			return false;
+		elf_add_rela(elf_rela_section_for(elf, sec), sym, imm_at,
+			     target - (int64_t)sym->sym.st_value - (int64_t)(insn_end - imm_at),
+			     R_X86_64_PLT32);
+		memset(sec->data + imm_at, 0, 4);	/* RELA: the addend says it all */
+		added = true;
+	}
+	if (added)
+		elf_sort_relas(sec->rela);
+	return true;
+}
+
+/*
+ * ftrace hands over to the new function with PUSH; RET, which IBT does not
+ * check, so a function the compiler gave no ENDBR (static, never
+ * address-taken) is fine. objtool, run at the module link on IBT kernels,
+ * sees .kpatch.funcs point at it and would warn: annotate it as the kernel's
+ * ANNOTATE_NOENDBR does. The module link discards .discard.* afterwards.
+ */
+static void x86_mark_redirect_target(struct elf *out, struct symbol *func)
+{
+	static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	struct section *sec = func->sec, *ann;
+	uint64_t off;
+
+	if (!sec || !sec->data || func->sym.st_value + 4 > sec->size ||
+	    !memcmp(sec->data + func->sym.st_value, endbr64, 4))
+		return;
+	ann = elf_find_section(out, ".discard.noendbr");
+	if (!ann)
+		ann = elf_add_section(out, ".discard.noendbr", SHT_PROGBITS, 0, 1, 0, NULL, 0);
+	off = elf_append_data(ann, NULL, 4, 1);
+	elf_add_rela(elf_rela_section_for(out, ann), func, off, 0, R_X86_64_PC32);
+}
+
 static bool x86_is_prefix_symbol(const char *name)
 {
 	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
@@ -299,6 +379,8 @@ static const struct cdo_arch x86_64_arch = {
 	.fixup_fentry_site = x86_fixup_fentry_site,
 	.is_padding = x86_is_padding,
 	.runtime_const_to_load = x86_runtime_const_to_load,
+	.relocate_outward_branches = x86_relocate_outward_branches,
+	.mark_redirect_target = x86_mark_redirect_target,
 	.is_prefix_symbol = x86_is_prefix_symbol,
 };
 

@@ -51,6 +51,15 @@ struct cdo_arch {
 	 * into a load of var, which a module can have. */
 	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,
 				      uint64_t offset, struct symbol *var);
+	/* The assembler resolves branches between functions of one section
+	 * itself, leaving no relocation: give each branch that leaves
+	 * [start, end) one. False if one cannot have it (a short jump). */
+	bool (*relocate_outward_branches)(struct elf *elf, struct section *sec,
+					  uint64_t start, uint64_t end);
+	/* func is entered by livepatch's redirection, never by an indirect
+	 * branch: tell tools checking landing pads (objtool's IBT checks of
+	 * the module link) that it needs none. */
+	void (*mark_redirect_target)(struct elf *out, struct symbol *func);
 	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. */
 	bool (*is_prefix_symbol)(const char *name);
 };
@@ -169,6 +178,9 @@ struct cdo_ctx {
 int analyze_symbols(struct cdo_ctx *ctx, struct elf *elf);
 int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf);
 int correlate(struct cdo_ctx *ctx);
+
+/* split.c */
+int split_shared_sections(struct cdo_ctx *ctx, struct elf *elf);
 int check_static_locals(struct cdo_ctx *ctx);
 bool is_special_static(const struct symbol *sym);
 bool never_correlate_section(const struct section *sec);

@@ -5,6 +5,7 @@ ELF_OBJS := $(BUILD)/create-diff-object/kelf.o $(BUILD)/create-diff-object/util.
 
 CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(BUILD)/create-diff-object/correlate.o \
+	$(BUILD)/create-diff-object/split.o \
 	$(BUILD)/create-diff-object/compare.o \
 	$(BUILD)/create-diff-object/include.o \
 	$(BUILD)/create-diff-object/special.o \

@@ -278,7 +278,8 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 
 	t = now_ms();
 	if (analyze_symbols(ctx, ctx->orig) || analyze_symbols(ctx, ctx->patched) ||
-	    replace_section_symbols(ctx, ctx->orig) || replace_section_symbols(ctx, ctx->patched))
+	    replace_section_symbols(ctx, ctx->orig) || replace_section_symbols(ctx, ctx->patched) ||
+	    split_shared_sections(ctx, ctx->orig) || split_shared_sections(ctx, ctx->patched))
 		return EXIT_ERROR;
 	timed(ctx, "analyze", t);
 

@@ -230,6 +230,8 @@ static int add_func_records(struct output *o)
 		off = elf_append_data(funcs, &rec, sizeof(rec), 8);
 		elf_add_rela(rs, func, off + offsetof(struct kpatch_func_record, new_func), 0,
 			     ctx->arch->abs64);
+		if (ctx->arch->mark_redirect_target)
+			ctx->arch->mark_redirect_target(o->out, func);
 		elf_add_rela(rs, strsym, off + offsetof(struct kpatch_func_record, old_name),
 			     (int64_t)add_string(o, f->name), ctx->arch->abs64);
 		elf_add_rela(rs, strsym, off + offsetof(struct kpatch_func_record, objname),
