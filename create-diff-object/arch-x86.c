@@ -287,7 +287,6 @@ static bool x86_relocate_outward_branches(struct elf *elf, struct section *sec,
 					  uint64_t start, uint64_t end)
 {
 	struct insn_map *map = insn_map(sec);
-	bool added = false;
 
 	for (size_t i = 0; i < map->n; i++) {
 		uint64_t at = map->starts[i], insn_end, imm_at;
@@ -333,10 +332,9 @@ static bool x86_relocate_outward_branches(struct elf *elf, struct section *sec,
 			     target - (int64_t)sym->sym.st_value - (int64_t)(insn_end - imm_at),
 			     R_X86_64_PLT32);
 		memset(sec->data + imm_at, 0, 4);	/* RELA: the addend says it all */
-		added = true;
-	}
-	if (added)
+		/* keep the relocations sorted: the lookups above rely on it */
 		elf_sort_relas(sec->rela);
+	}
 	return true;
 }
 

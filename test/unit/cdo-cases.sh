@@ -23,15 +23,19 @@ run_case() {
 	case=$1
 	local want=$2 status=0
 	shift 2
-	gcc "${cflags[@]}" "$@" -o "$case.orig.o" "$case.orig.c"
-	gcc "${cflags[@]}" "$@" -o "$case.patched.o" "$case.patched.c"
+	# both built from a file of the same name, as a kernel tree would
+	mkdir -p orig patched
+	cp "$case.orig.c" "orig/$case.c"
+	cp "$case.patched.c" "patched/$case.c"
+	(cd orig && gcc "${cflags[@]}" "$@" -o "../$case.orig.o" "$case.c")
+	(cd patched && gcc "${cflags[@]}" "$@" -o "../$case.patched.o" "$case.c")
 	readelf -s --wide "$case.orig.o" >"$case.symtab"
 	if [[ -n ${STRIPPED_MODULE_WITH:-} ]]; then
 		# the parent: a module of this object and another source file,
 		# its FILE symbols stripped the way distributions ship modules
 		gcc "${cflags[@]}" "$@" -o "$case.other.o" "$STRIPPED_MODULE_WITH"
 		ld -r -o "$case.ko" "$case.orig.o" "$case.other.o"
-		objcopy --strip-symbol="$case.orig.c" --strip-symbol="$STRIPPED_MODULE_WITH" "$case.ko"
+		objcopy --strip-symbol="$case.c" --strip-symbol="$STRIPPED_MODULE_WITH" "$case.ko"
 		readelf -s --wide "$case.ko" >"$case.symtab"
 		if grep -q ' FILE ' "$case.symtab"; then
 			fail "the stripped module still has FILE symbols"
@@ -332,7 +336,7 @@ int other_fn(int x) { return helper(x); }
 C
 STRIPPED_MODULE_WITH=ambiguous-other.c PARENT=mymod run_case ambiguous 2 &&
 	expect_json '"code": "symbol-ambiguous"' &&
-	expect_json 'local symbol helper of ambiguous.orig.c is ambiguous: .*no FILE symbols.*unstripped module.*-dbg' &&
+	expect_json 'local symbol helper of ambiguous.c is ambiguous: .*no FILE symbols.*unstripped module.*-dbg' &&
 	pass
 
 # 19. A changed static function named like a static of the module's other
@@ -348,7 +352,7 @@ static __attribute__((noinline, used)) int work(int x) { return x * 3; }
 int other_entry(int x) { return work(x); }
 C
 STRIPPED_MODULE_WITH=ambfunc-other.c PARENT=mymod run_case ambfunc 2 &&
-	expect_json '"code": "symbol-ambiguous"' && expect_json 'local symbol work of ambfunc.orig.c' &&
+	expect_json '"code": "symbol-ambiguous"' && expect_json 'local symbol work of ambfunc.c' &&
 	grep -q 'symbol-ambiguous\|ambiguous' ambfunc.stderr && pass
 
 # 17. A variable that gets an initial value moves from .bss to .data: a data
@@ -409,6 +413,43 @@ __sched void nap_a(void) { __might_sleep("s.c", __LINE__);
 __sched void nap_b(void) { __might_sleep("s.c", __LINE__); }
 C
 run_case schedline 0 && expect_funcs changed "nap_a" && pass
+
+# 20. A call between two functions of one section has no relocation (the
+#     assembler resolved it). Carried alone, the changed caller must get
+#     one, pointing at the kernel's callee.
+cat >intra.orig.c <<'C'
+#define __sched __attribute__((section(".sched.text")))
+extern void schedule(void);
+static __sched __attribute__((noinline)) void inner_wait(int x) { while (x--) schedule(); }
+__sched void outer_wait(int x) { inner_wait(x + 1); schedule(); }
+C
+sed 's/inner_wait(x + 1)/inner_wait(x + 2)/' intra.orig.c >intra.patched.c
+if run_case intra 0 && expect_funcs changed "outer_wait"; then
+	if readelf -sW intra.out.o | grep -qE 'FUNC +LOCAL +DEFAULT +[0-9]+ inner_wait$'; then
+		fail "the unchanged neighbour inner_wait was carried along"
+	elif readelf -rW intra.out.o | grep -qE 'R_X86_64_PLT32 .*inner_wait'; then
+		pass
+	else
+		fail "the call to inner_wait has no relocation: $(objdump -dr intra.out.o | grep -A1 call)"
+	fi
+fi
+
+# A tail call assembled as a short jump between the two cannot be given a
+# relocation: the section is then carried whole, still correct.
+cat >intra2.orig.c <<'C'
+#define __sched __attribute__((section(".sched.text")))
+extern void schedule(void);
+static __sched __attribute__((noinline)) void inner_wait(int x) { while (x--) schedule(); }
+__sched void outer_wait(int x) { inner_wait(x + 1); }
+C
+sed 's/inner_wait(x + 1)/inner_wait(x + 2)/' intra2.orig.c >intra2.patched.c
+if run_case intra2 0 && expect_funcs changed "outer_wait"; then
+	if objdump -d intra2.out.o | grep -qE 'jmp +[0-9a-f]+ <inner_wait>'; then
+		pass
+	else
+		fail "the short jump to inner_wait does not reach it: $(objdump -d intra2.out.o | grep jmp)"
+	fi
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
