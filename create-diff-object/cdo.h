@@ -164,6 +164,8 @@ struct cdo_ctx {
 	struct elf *orig, *patched, *out;
 	const struct cdo_arch *arch;
 	struct lookup_table *lookup;
+	struct symbol *orig_first_file;	/* the original's first STT_FILE, once found */
+	bool orig_first_file_known;
 	unsigned long struct_size[SZ_COUNT];
 
 	char **modinfo_ns;		/* import_ns= strings to carry over */

@@ -57,11 +57,15 @@ static struct symbol *orig_file_of(struct cdo_ctx *ctx, struct symbol *sym)
 		return sym->twin->file;
 	if (sym->file && sym->file->twin)
 		return sym->file->twin;
-	/* objects with a single FILE: use it */
-	for (size_t i = 1; i < ctx->orig->nr_symbols; i++)
-		if (ctx->orig->symbols[i]->type == STT_FILE)
-			return ctx->orig->symbols[i];
-	return NULL;
+	/* objects with a single FILE: use it (after the section symbols,
+	 * which are tens of thousands in a big object: look once) */
+	if (!ctx->orig_first_file_known) {
+		for (size_t i = 1; i < ctx->orig->nr_symbols && !ctx->orig_first_file; i++)
+			if (ctx->orig->symbols[i]->type == STT_FILE)
+				ctx->orig_first_file = ctx->orig->symbols[i];
+		ctx->orig_first_file_known = true;
+	}
+	return ctx->orig_first_file;
 }
 
 /*

@@ -87,9 +87,19 @@ static struct piece *piece_for(struct piece *pieces, size_t n, uint64_t offset)
 	return lo ? &pieces[lo - 1] : NULL;
 }
 
-/* Redirect "sec + offset" references made elsewhere to the piece holding it. */
+/* One section cut into pieces, kept until the references are redirected. */
+struct split {
+	struct section *sec;
+	struct piece *pieces;
+	size_t n;
+};
+
+/*
+ * Redirect "sec + offset" references made elsewhere to the piece holding
+ * that offset: one pass over every relocation for all split sections.
+ */
 static void redirect_section_references(struct cdo_ctx *ctx, struct elf *elf,
-					struct section *sec, struct piece *pieces, size_t n)
+					struct split *splits, size_t nsplits)
 {
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *rs = elf->sections[i];
@@ -98,13 +108,20 @@ static void redirect_section_references(struct cdo_ctx *ctx, struct elf *elf,
 			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
 			struct rela *r = &rs->relas[j];
+			struct split *sp = NULL;
 			struct piece *p;
 			int64_t target;
 
-			if (!r->sym || r->sym->type != STT_SECTION || r->sym->sec != sec)
+			if (!r->sym || r->sym->type != STT_SECTION || !r->sym->sec ||
+			    !r->sym->sec->deleted)
+				continue;
+			for (size_t k = 0; k < nsplits && !sp; k++)	/* a handful */
+				if (splits[k].sec == r->sym->sec)
+					sp = &splits[k];
+			if (!sp)
 				continue;
 			target = ctx->arch->rela_target_offset(r);
-			p = piece_for(pieces, n, target < 0 ? 0 : (uint64_t)target);
+			p = piece_for(sp->pieces, sp->n, target < 0 ? 0 : (uint64_t)target);
 			if (!p || !p->sec->secsym)
 				continue;
 			r->sym = p->sec->secsym;
@@ -113,14 +130,16 @@ static void redirect_section_references(struct cdo_ctx *ctx, struct elf *elf,
 	}
 }
 
-static void split_section(struct cdo_ctx *ctx, struct elf *elf, struct section *sec)
+/* Cut sec; returns its pieces (n set), or NULL when it stays whole. */
+static struct piece *split_section(struct cdo_ctx *ctx, struct elf *elf, struct section *sec,
+				   size_t *np)
 {
 	struct piece *pieces = xcalloc(sec->nr_syms, sizeof(*pieces));
 	size_t n = plan_pieces(sec, pieces);
 
 	if (n < 2) {
 		free(pieces);
-		return;
+		return NULL;
 	}
 	/* branches between the functions must survive the cut */
 	for (size_t i = 0; i < n; i++) {
@@ -129,7 +148,7 @@ static void split_section(struct cdo_ctx *ctx, struct elf *elf, struct section *
 			cdo_debug(ctx, "%s: %s not split: a branch between its functions cannot be relocated",
 				  elf->path, sec->name);
 			free(pieces);
-			return;
+			return NULL;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -164,29 +183,37 @@ static void split_section(struct cdo_ctx *ctx, struct elf *elf, struct section *
 		sec->rela->nr_relas = 0;
 		sec->rela->deleted = true;
 	}
-	redirect_section_references(ctx, elf, sec, pieces, n);
 	cdo_debug(ctx, "%s: %s split into %zu functions", elf->path, sec->name, n);
 	sec->size = sec->sh.sh_size = 0;
 	sec->deleted = true;
 	if (sec->secsym)
 		sec->secsym->deleted = true;
-	free(pieces);
+	*np = n;
+	return pieces;
 }
 
 int split_shared_sections(struct cdo_ctx *ctx, struct elf *elf)
 {
 	size_t nr = elf->nr_sections;	/* the pieces are appended after */
-	bool any = false;
+	struct split *splits = NULL;
+	size_t nsplits = 0;
 
 	for (size_t i = 1; i < nr; i++) {
 		struct section *sec = elf->sections[i];
+		struct piece *pieces;
+		size_t n;
 
-		if (!splittable(sec))
+		if (!splittable(sec) || !(pieces = split_section(ctx, elf, sec, &n)))
 			continue;
-		split_section(ctx, elf, sec);
-		any = true;
+		splits = xrealloc(splits, (nsplits + 1) * sizeof(*splits));
+		splits[nsplits++] = (struct split){ sec, pieces, n };
 	}
-	if (any)
+	if (nsplits) {
+		redirect_section_references(ctx, elf, splits, nsplits);
 		elf_index_symbols(elf);
+	}
+	for (size_t i = 0; i < nsplits; i++)
+		free(splits[i].pieces);
+	free(splits);
 	return 0;
 }
