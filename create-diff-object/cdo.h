@@ -108,6 +108,9 @@ struct refusal {
 enum func_status { FUNC_CHANGED, FUNC_NEW };
 
 struct func_result {
+	/* The function in PATCHED: the key (names are not unique: an ld -r
+	 * object can hold several static functions of one name). */
+	struct symbol *sym;
 	char *name;			/* name in ORIG (for new: in PATCHED) */
 	enum func_status status;
 	char **reasons;			/* why it is changed */
@@ -135,7 +138,7 @@ struct timing {
 struct cdo_result {
 	struct func_result *funcs;
 	size_t nr_funcs;
-	size_t *func_index;		/* open-addressing hash: name -> funcs[i] + 1 */
+	size_t *func_index;		/* open-addressing hash: symbol -> funcs[i] + 1 */
 	size_t func_index_size;		/* 0: not built (or stale) */
 	struct refusal *refusals;
 	size_t nr_refusals;
@@ -230,12 +233,13 @@ void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
-				    enum func_status status);
+/* The result of PATCHED's function sym, added if there is none yet. */
+struct func_result *result_func(struct cdo_ctx *ctx, struct symbol *sym,
+				enum func_status status);
 void func_add_reason(struct func_result *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-struct func_result *result_find_func(struct cdo_ctx *ctx, const char *name);
-/* Entries were removed or reordered: the name index is rebuilt on next use. */
+struct func_result *result_find_func(struct cdo_ctx *ctx, const struct symbol *sym);
+/* Entries were removed or reordered: the index is rebuilt on next use. */
 void result_funcs_changed(struct cdo_result *r);
 void report_text(const struct cdo_ctx *ctx);
 int report_json(const struct cdo_ctx *ctx, const char *path);

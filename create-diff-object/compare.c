@@ -83,9 +83,7 @@ static void add_reason(struct cdo_ctx *ctx, struct section *sec, const char *fmt
 
 	if (!func)
 		return;
-	f = result_find_func(ctx, func->name);
-	if (!f)
-		f = result_add_func(ctx, func->name, FUNC_CHANGED);
+	f = result_func(ctx, func, FUNC_CHANGED);
 	func_add_reason(f, fmt, detail);
 }
 
@@ -204,13 +202,9 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 		add_reason(ctx, p, "%s", why);
 }
 
-static void add_function_reason(struct cdo_ctx *ctx, const char *name, const char *why)
+static void add_function_reason(struct cdo_ctx *ctx, struct symbol *func, const char *why)
 {
-	struct func_result *f = result_find_func(ctx, name);
-
-	if (!f)
-		f = result_add_func(ctx, name, FUNC_CHANGED);
-	func_add_reason(f, "%s", why);
+	func_add_reason(result_func(ctx, func, FUNC_CHANGED), "%s", why);
 }
 
 /*
@@ -341,7 +335,7 @@ static void compare_symbol(struct cdo_ctx *ctx, struct symbol *p)
 		p->status = function_range_equal(ctx, p, o, why, sizeof(why)) ?
 			    STATUS_SAME : STATUS_CHANGED;
 		if (p->status == STATUS_CHANGED)
-			add_function_reason(ctx, o->name, why);
+			add_function_reason(ctx, p, why);
 	} else if (p->sec->bundled == p || p->type == STT_FUNC) {
 		p->status = p->sec->status;
 		if (p->sec->rela && p->sec->rela->status == STATUS_CHANGED)
@@ -364,15 +358,11 @@ static void propagate_children(struct cdo_ctx *ctx)
 		while (parent->parent && !parent->has_fentry)
 			parent = parent->parent;
 		if (parent->status == STATUS_SAME) {
-			struct func_result *f;
-
 			parent->status = STATUS_CHANGED;
 			if (parent->sec)
 				parent->sec->status = STATUS_CHANGED;
-			f = result_find_func(ctx, parent->name);
-			if (!f)
-				f = result_add_func(ctx, parent->name, FUNC_CHANGED);
-			func_add_reason(f, "its part %s changed", child->name);
+			func_add_reason(result_func(ctx, parent, FUNC_CHANGED),
+					"its part %s changed", child->name);
 		}
 	}
 }

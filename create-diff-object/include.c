@@ -98,6 +98,7 @@ int apply_markers(struct cdo_ctx *ctx)
 	sec = elf_find_section(elf, KPATCH_IGNORE_FUNCTIONS_SECTION);
 	for (size_t i = 0; sec && sec->rela && i < sec->rela->nr_relas; i++) {
 		struct symbol *func = sec->rela->relas[i].sym;
+		struct func_result *f;
 
 		if (func && func->type == STT_SECTION && func->sec && func->sec->bundled)
 			func = func->sec->bundled;
@@ -113,9 +114,8 @@ int apply_markers(struct cdo_ctx *ctx)
 		else
 			result_add_note(ctx, "ignoring function %s (KPATCH_IGNORE_FUNCTION)", func->name);
 		mark_same(func);
-		for (size_t f = 0; f < ctx->result.nr_funcs; f++)
-			if (!strcmp(ctx->result.funcs[f].name, func->name))
-				ctx->result.funcs[f].patched = false;
+		if ((f = result_find_func(ctx, func)))
+			f->patched = false;
 	}
 
 	sec = elf_find_section(elf, KPATCH_FORCE_SECTION);
@@ -343,15 +343,11 @@ void collect_functions(struct cdo_ctx *ctx)
 		if (sym->status == STATUS_NEW) {
 			if (sym->parent)
 				continue;
-			f = result_find_func(ctx, sym->name);
-			if (!f)
-				f = result_add_func(ctx, sym->name, FUNC_NEW);
+			f = result_func(ctx, sym, FUNC_NEW);
 			f->status = FUNC_NEW;
 			f->patched = false;
 		} else if (is_patched_function(sym)) {
-			f = result_find_func(ctx, sym->name);
-			if (!f)
-				f = result_add_func(ctx, sym->name, FUNC_CHANGED);
+			f = result_func(ctx, sym, FUNC_CHANGED);
 			f->status = FUNC_CHANGED;
 			f->patched = true;
 		}
@@ -359,10 +355,8 @@ void collect_functions(struct cdo_ctx *ctx)
 	/* reasons recorded for functions that turned out unchanged or parts */
 	for (size_t i = 0; i < ctx->result.nr_funcs;) {
 		struct func_result *f = &ctx->result.funcs[i];
-		struct symbol *sym = elf_find_symbol(elf, f->name);
+		struct symbol *sym = f->sym;
 
-		while (sym && sym->type != STT_FUNC)
-			sym = elf_find_symbol_next(elf, sym);
 		if (sym && (f->status == FUNC_NEW || is_patched_function(sym)) && sym->include) {
 			i++;
 			continue;

@@ -34,7 +34,7 @@ static bool dropped_section(const struct section *sec)
 	       sec->sh.sh_type == SHT_GROUP || is_debug_section(sec);
 }
 
-/* Function names are unique among the records; only the object name repeats. */
+/* Appended without a search: a name repeats only for same-named statics. */
 static uint64_t add_string(struct output *o, const char *s)
 {
 	return elf_append_data(o->strings, s, strlen(s) + 1, 1);
@@ -188,7 +188,7 @@ static int add_func_records(struct output *o)
 	for (size_t i = 0; i < ctx->result.nr_funcs; i++) {
 		struct func_result *f = &ctx->result.funcs[i];
 		struct kpatch_func_record rec = { 0 };
-		struct symbol *func = NULL, *p;
+		struct symbol *func = NULL, *p = f->sym;
 		struct lookup_result res;
 		char why[1024];
 		uint64_t off;
@@ -196,13 +196,9 @@ static int add_func_records(struct output *o)
 
 		if (!f->patched)
 			continue;
-		for (p = elf_find_symbol(ctx->patched, f->name); p;
-		     p = elf_find_symbol_next(ctx->patched, p))
-			if (p->type == STT_FUNC && p->sec && p->include)
-				break;
-		if (p)
+		if (p->type == STT_FUNC && p->sec && p->include)
 			func = o->symmap[p->index];
-		if (!p || !func) {
+		if (!func) {
 			cdo_error(ctx, "%s: changed function %s is missing from the output",
 				  ctx->childobj, f->name);
 			return -1;

@@ -89,25 +89,25 @@ void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-static size_t name_slot(const char *name, size_t size)
+static size_t sym_slot(const struct symbol *sym, size_t size)
 {
-	size_t h = 5381;
+	uintptr_t h = (uintptr_t)sym;
 
-	while (*name)
-		h = h * 33 + (unsigned char)*name++;
-	return h & (size - 1);
+	h ^= h >> 17;
+	h *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 7) & (size - 1);
 }
 
 static void index_func(struct cdo_result *r, size_t i)
 {
-	size_t b = name_slot(r->funcs[i].name, r->func_index_size);
+	size_t b = sym_slot(r->funcs[i].sym, r->func_index_size);
 
 	while (r->func_index[b])
 		b = (b + 1) & (r->func_index_size - 1);
 	r->func_index[b] = i + 1;
 }
 
-/* Functions are looked up by name for every changed section: keep a hash. */
+/* Functions are looked up for every changed section: keep a hash. */
 static void reindex_funcs(struct cdo_result *r)
 {
 	free(r->func_index);
@@ -124,36 +124,39 @@ void result_funcs_changed(struct cdo_result *r)
 	r->func_index_size = 0;
 }
 
-struct func_result *result_add_func(struct cdo_ctx *ctx, const char *name,
-				    enum func_status status)
-{
-	struct cdo_result *r = &ctx->result;
-	struct func_result *f;
-
-	r->funcs = xrealloc(r->funcs, (r->nr_funcs + 1) * sizeof(*r->funcs));
-	f = &r->funcs[r->nr_funcs++];
-	memset(f, 0, sizeof(*f));
-	f->name = xstrdup(name);
-	f->status = status;
-	if (r->func_index_size && 2 * r->nr_funcs <= r->func_index_size)
-		index_func(r, r->nr_funcs - 1);
-	else
-		r->func_index_size = 0;
-	return f;
-}
-
-struct func_result *result_find_func(struct cdo_ctx *ctx, const char *name)
+struct func_result *result_find_func(struct cdo_ctx *ctx, const struct symbol *sym)
 {
 	struct cdo_result *r = &ctx->result;
 	size_t b;
 
 	if (!r->func_index_size)
 		reindex_funcs(r);
-	for (b = name_slot(name, r->func_index_size); r->func_index[b];
+	for (b = sym_slot(sym, r->func_index_size); r->func_index[b];
 	     b = (b + 1) & (r->func_index_size - 1))
-		if (!strcmp(r->funcs[r->func_index[b] - 1].name, name))
+		if (r->funcs[r->func_index[b] - 1].sym == sym)
 			return &r->funcs[r->func_index[b] - 1];
 	return NULL;
+}
+
+struct func_result *result_func(struct cdo_ctx *ctx, struct symbol *sym,
+				enum func_status status)
+{
+	struct cdo_result *r = &ctx->result;
+	struct func_result *f = result_find_func(ctx, sym);
+
+	if (f)
+		return f;
+	r->funcs = xrealloc(r->funcs, (r->nr_funcs + 1) * sizeof(*r->funcs));
+	f = &r->funcs[r->nr_funcs++];
+	memset(f, 0, sizeof(*f));
+	f->sym = sym;
+	f->name = xstrdup(sym->name);
+	f->status = status;
+	if (2 * r->nr_funcs <= r->func_index_size)
+		index_func(r, r->nr_funcs - 1);
+	else
+		r->func_index_size = 0;
+	return f;
 }
 
 void func_add_reason(struct func_result *f, const char *fmt, ...)

@@ -364,34 +364,67 @@ C
 sed 's/^int panic_timeout;/int panic_timeout = 10;/' bss.orig.c >bss.patched.c
 run_case bss 2 && expect_json '"code": "data-changed", "message": "changed data panic_timeout' && pass
 
+# run_linked_case NAME EXPECTED-EXIT: an object linked (ld -r) from the
+# files of NAME/orig and, built under the same file names, NAME/patched.
+run_linked_case() {
+	case=$1
+	local want=$2 status=0 tree src
+	for tree in orig patched; do
+		(
+			cd "$case/$tree"
+			for src in *.c; do gcc "${cflags[@]}" -o "${src%.c}.o" "$src"; done
+			ld -r -o "../../$case.$tree.o" ./*.o
+		)
+	done
+	readelf -s --wide "$case.orig.o" >"$case.symtab"
+	"$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" vmlinux "$case.symtab" \
+		/dev/null test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
+	if ((status != want)); then
+		fail "exit status $status, expected $want: $(cat "$case.stderr")"
+		return 1
+	fi
+}
+
 # 18. An object linked from two files (ld -r) with a static helper of the
 #     same name in each: the changed function of the second file refers to
 #     its own helper, the second of that name (sympos 2).
-case=multifile
-cat >mf-a.c <<'C'
+mkdir -p multifile/orig multifile/patched
+cat >multifile/orig/mf-a.c <<'C'
 static __attribute__((noinline)) int helper(int x) { return x + 1; }
 int first(int x) { return helper(x); }
 C
-cat >mf-b.c <<'C'
+cat >multifile/orig/mf-b.c <<'C'
 static __attribute__((noinline)) int helper(int x) { return x * 2; }
 int second(int x) { return helper(x) + 3; }
 C
-mkdir -p patched
-sed 's/helper(x) + 3/helper(x) + 4/' mf-b.c >patched/mf-b.c
-gcc "${cflags[@]}" -o mf-a.o mf-a.c
-gcc "${cflags[@]}" -o mf-b.o mf-b.c
-(cd patched && gcc "${cflags[@]}" -o ../mf-b2.o mf-b.c)	# same file name as the original
-ld -r -o multifile.orig.o mf-a.o mf-b.o
-ld -r -o multifile.patched.o mf-a.o mf-b2.o
-readelf -s --wide multifile.orig.o >multifile.symtab
-status=0
-"$cdo" --report multifile.json multifile.orig.o multifile.patched.o vmlinux multifile.symtab \
-	/dev/null test multifile.out.o >multifile.stdout 2>multifile.stderr || status=$?
-if ((status != 0)); then
-	fail "exit status $status: $(cat multifile.stderr)"
-elif expect_funcs changed "second" &&
-     expect_json '"symbol": "helper", "objname": "vmlinux", "sympos": 2'; then
-	pass
+cp multifile/orig/mf-a.c multifile/patched/
+sed 's/helper(x) + 3/helper(x) + 4/' multifile/orig/mf-b.c >multifile/patched/mf-b.c
+run_linked_case multifile 0 && expect_funcs changed "second" &&
+	expect_json '"symbol": "helper", "objname": "vmlinux", "sympos": 2' && pass
+
+# 18b. Both same-named static helpers change: each is a function of its own,
+#      replaced at its own position (sympos 1 and 2), each record pointing
+#      at its own new copy.
+mkdir -p twohelpers/orig twohelpers/patched
+cp multifile/orig/*.c twohelpers/orig/
+sed 's/x + 1/x + 5/' multifile/orig/mf-a.c >twohelpers/patched/mf-a.c
+sed 's/x \* 2/x * 6/' multifile/orig/mf-b.c >twohelpers/patched/mf-b.c
+if run_linked_case twohelpers 0 && expect_funcs changed "helper helper"; then
+	records=$(jq -c '[.functions[] | select(.name == "helper") | [.patched, .sympos]]' twohelpers.json)
+	# each record's new_func (offset 0 of the 32-byte record) names one
+	# copy: two different symbols (index: the high half of r_info), both helper
+	targets=$(readelf -rW twohelpers.out.o | sed -n '/rela.kpatch.funcs/,/^$/p' |
+		awk '$1 ~ /^0*(0|20)$/ { print substr($2, 1, length($2) - 8), $5 }' | sort -u)
+	if [[ $records != '[[true,1],[true,2]]' ]]; then
+		fail "records {$records}, expected helper at sympos 1 and 2"
+	elif [[ $(readelf -SW twohelpers.out.o | sed 's/^ *\[ *[0-9]*\]//' |
+		  awk '$1 == ".kpatch.funcs" { print $5 }') != 000040 ]]; then
+		fail ".kpatch.funcs is not two records: $(readelf -SW twohelpers.out.o | grep kpatch.funcs)"
+	elif [[ $(awk '$2 == "helper"' <<<"$targets" | wc -l) != 2 ]]; then
+		fail "records point at {$targets}, expected both helpers"
+	else
+		pass
+	fi
 fi
 
 # 19. __LINE__-only changes are recognised per function too, inside a
