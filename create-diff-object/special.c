@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "cdo.h"
 #include "util.h"
@@ -368,11 +369,152 @@ static void process_runtime_consts(struct cdo_ctx *ctx)
 	}
 }
 
+/*
+ * Replacement code of alternatives has no symbols, and is not split per
+ * function: .altinstructions entries point at its pieces. A piece runs from
+ * one entry's replacement to the next one's (or the section's end).
+ */
+struct replacement_pieces {
+	uint64_t *starts;	/* sorted, unique */
+	size_t nr;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Where the .altinstructions relocations say replacements start. */
+static void find_replacement_starts(struct section *alt, struct section *repl,
+				    struct replacement_pieces *pieces)
+{
+	size_t n = 0;
+
+	pieces->starts = xcalloc(alt->rela->nr_relas + 1, sizeof(*pieces->starts));
+	for (size_t i = 0; i < alt->rela->nr_relas; i++) {
+		struct rela *r = &alt->rela->relas[i];
+
+		if (r->sym && r->sym->sec == repl && r->addend >= 0 &&
+		    (uint64_t)r->addend <= repl->size)
+			pieces->starts[n++] = (uint64_t)r->addend;
+	}
+	qsort(pieces->starts, n, sizeof(*pieces->starts), cmp_u64);
+	pieces->nr = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!pieces->nr || pieces->starts[pieces->nr - 1] != pieces->starts[i])
+			pieces->starts[pieces->nr++] = pieces->starts[i];
+}
+
+/* The piece an .altinstructions relocation points at, or -1. */
+static ssize_t piece_of(const struct replacement_pieces *pieces, const struct rela *r,
+			const struct section *repl)
+{
+	uint64_t *at;
+
+	if (!r->sym || r->sym->sec != repl || r->addend < 0)
+		return -1;
+	at = bsearch(&(uint64_t){ (uint64_t)r->addend }, pieces->starts, pieces->nr,
+		     sizeof(*pieces->starts), cmp_u64);
+	return at ? at - pieces->starts : -1;
+}
+
+static uint64_t piece_end(const struct replacement_pieces *pieces, size_t i, uint64_t size)
+{
+	return i + 1 < pieces->nr ? pieces->starts[i + 1] : size;
+}
+
+/*
+ * A reference from kept replacement code into a section the output does
+ * not carry (the rest of an unchanged function, init code): name the
+ * function instead of its section, so the reference goes to the kernel's
+ * copy rather than pulling the section in.
+ */
+static void refer_by_symbol(struct cdo_ctx *ctx, struct rela *r)
+{
+	struct section *target = r->sym ? r->sym->sec : NULL;
+	struct symbol *func;
+	int64_t at;
+
+	if (!target || r->sym->type != STT_SECTION || target->include)
+		return;
+	at = ctx->arch->rela_target_offset(r);
+	if (at < 0 || !(func = elf_symbol_containing(target, (uint64_t)at)) || !is_func(func))
+		return;
+	r->sym = func;
+	r->addend -= (int64_t)func->sym.st_value;
+}
+
+/*
+ * Keep only the pieces of .altinstr_replacement the kept .altinstructions
+ * entries use, moved together; the entries are pointed at the new places.
+ */
+static void trim_replacements(struct cdo_ctx *ctx, struct section *alt, struct section *repl,
+			      const struct replacement_pieces *pieces)
+{
+	uint64_t *new_start = xcalloc(pieces->nr + 1, sizeof(*new_start));
+	bool *kept = xcalloc(pieces->nr + 1, sizeof(*kept));
+	unsigned char *data = xmalloc(repl->size ? repl->size : 1);
+	struct section *rs = repl->rela;
+	uint64_t out = 0;
+	size_t nr = 0;
+
+	for (size_t i = 0; i < alt->rela->nr_relas; i++) {
+		ssize_t piece = piece_of(pieces, &alt->rela->relas[i], repl);
+
+		if (piece >= 0)
+			kept[piece] = true;
+	}
+	for (size_t i = 0; i < pieces->nr; i++) {
+		uint64_t start = pieces->starts[i], len = piece_end(pieces, i, repl->size) - start;
+
+		if (!kept[i])
+			continue;
+		new_start[i] = out;
+		if (repl->data)
+			memcpy(data + out, repl->data + start, len);
+		out += len;
+	}
+	for (size_t i = 0; i < alt->rela->nr_relas; i++) {
+		ssize_t piece = piece_of(pieces, &alt->rela->relas[i], repl);
+
+		if (piece >= 0)
+			alt->rela->relas[i].addend = (int64_t)new_start[piece];
+	}
+	for (size_t j = 0, piece = 0; rs && j < rs->nr_relas; j++) {
+		struct rela r = rs->relas[j];
+
+		/* relocations are sorted by offset, as the pieces are */
+		while (piece < pieces->nr && r.offset >= piece_end(pieces, piece, repl->size))
+			piece++;
+		if (piece >= pieces->nr || !kept[piece] || r.offset < pieces->starts[piece])
+			continue;
+		r.offset = r.offset - pieces->starts[piece] + new_start[piece];
+		rs->relas[nr++] = r;
+	}
+	if (rs)
+		rs->nr_relas = nr;
+	free(repl->data);
+	repl->data = data;
+	repl->size = repl->sh.sh_size = out;
+	for (size_t j = 0; rs && j < rs->nr_relas; j++)
+		refer_by_symbol(ctx, &rs->relas[j]);
+	free(new_start);
+	free(kept);
+}
+
 int process_special_sections(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
 	size_t before = ctx->result.nr_refusals;
-	bool alternatives = false, fixups = false;
+	bool fixups = false;
+	struct section *alt = elf_find_section(elf, ".altinstructions");
+	struct section *repl = elf_find_section(elf, ".altinstr_replacement");
+	struct replacement_pieces pieces = { NULL, 0 };
+
+	if (alt && alt->rela && repl)
+		find_replacement_starts(alt, repl, &pieces);
 
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *sec = elf->sections[i];
@@ -403,19 +545,15 @@ int process_special_sections(struct cdo_ctx *ctx)
 			continue;
 		}
 		kept = regenerate(ctx, sec, entsize, desc, NULL);
+		/* before the kept entries bring their replacement code in */
+		if (kept && sec == alt && repl)
+			trim_replacements(ctx, alt, repl, &pieces);
 		set_included(ctx, sec, kept > 0);
-		if (kept && !strcmp(sec->name, ".altinstructions"))
-			alternatives = true;
 		if (kept && !strcmp(sec->name, "__ex_table"))
 			fixups = true;
 	}
-	/* Replacement code and old-style fixups have no symbols: carry them whole. */
-	if (alternatives) {
-		struct section *repl = elf_find_section(elf, ".altinstr_replacement");
-
-		if (repl)
-			include_section(ctx, repl);
-	}
+	free(pieces.starts);
+	/* Old-style fixups have no symbols: carry them whole. */
 	if (fixups) {
 		struct section *fixup = elf_find_section(elf, ".fixup");
 

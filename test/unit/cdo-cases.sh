@@ -484,5 +484,41 @@ if run_case intra2 0 && expect_funcs changed "outer_wait"; then
 	fi
 fi
 
+# 21. Alternatives: replacement code jumps back into its function through
+#     the section, not a symbol. Only the changed function's piece of
+#     .altinstr_replacement is carried, and nothing pulls the unchanged
+#     function's code in.
+cat >alt.orig.c <<'C'
+static inline __attribute__((always_inline)) int feature(void)
+{
+	asm goto("661:\n\t.byte 0x0f,0x1f,0x44,0x00,0x00\n662:\n"
+		 ".pushsection .altinstructions,\"a\"\n"
+		 ".long 661b - .\n.long 6641f - .\n.short 0x1\n.byte 662b-661b\n.byte 6642f-6641f\n"
+		 ".popsection\n"
+		 ".pushsection .altinstr_replacement,\"ax\"\n6641:\n\tjmp %l[yes]\n6642:\n.popsection\n"
+		 : : : : yes);
+	return 0;
+yes:
+	return 1;
+}
+int alt_a(int x) { return feature() ? x * 2 : x; }
+int alt_b(int x) { return feature() ? x * 5 : x; }
+C
+sed 's/x \* 5/x * 6/' alt.orig.c >alt.patched.c
+if ALT_STRUCT_SIZE=12 run_case alt 0 && expect_funcs changed "alt_b"; then
+	if nm alt.out.o | grep -q 'alt_a'; then
+		fail "the unchanged alt_a was carried: $(nm alt.out.o | grep alt_a)"
+	elif [[ $(readelf -rW alt.out.o | sed -n '/rela.altinstr_replacement/,/^$/p' |
+		  grep -c 'R_X86_64') != 1 ]] ||
+	     ! readelf -rW alt.out.o | sed -n '/rela.altinstr_replacement/,/^$/p' | grep -q 'alt_b'; then
+		fail "the replacement is not alt_b's alone: $(readelf -rW alt.out.o | sed -n '/rela.altinstr_replacement/,/^$/p')"
+	elif ! readelf -rW alt.out.o | sed -n '/rela.altinstructions/,/^$/p' |
+	     grep -q 'altinstr_replacement + 0$'; then
+		fail "the kept entry does not point at the start of the trimmed replacements"
+	else
+		pass
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
