@@ -96,6 +96,8 @@ enum refusal_code {
 	R_SYMBOL_NOT_FOUND,
 	R_SYMBOL_AMBIGUOUS,
 	R_RUNTIME_CONST,
+	R_SPECIAL_ENTRY_SIZE,
+	R_OTHER_MODULE_LOCAL,
 	R_COUNT
 };
 extern const char *const refusal_code_name[R_COUNT];
@@ -170,6 +172,7 @@ struct cdo_ctx {
 	struct symbol *orig_first_file;	/* the original's first STT_FILE, once found */
 	bool orig_first_file_known;
 	unsigned long struct_size[SZ_COUNT];
+	bool struct_size_from_dwarf[SZ_COUNT];	/* else from the environment */
 
 	char **modinfo_ns;		/* import_ns= strings to carry over */
 	size_t nr_modinfo_ns;

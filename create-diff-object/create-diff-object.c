@@ -156,6 +156,8 @@ static int load_struct_sizes(struct cdo_ctx *ctx, const struct options *opt)
 			memset(ctx->struct_size, 0, sizeof(ctx->struct_size));
 		}
 	}
+	for (int i = 0; i < SZ_COUNT; i++)
+		ctx->struct_size_from_dwarf[i] = ctx->struct_size[i] != 0;
 	for (int i = 0; i < SZ_COUNT; i++) {
 		const char *v = getenv(struct_size_env[i]);
 		char *end;
@@ -171,6 +173,7 @@ static int load_struct_sizes(struct cdo_ctx *ctx, const struct options *opt)
 		}
 		ctx->struct_size[i] = n;
 	}
+
 	for (int i = 0; i < SZ_COUNT; i++)
 		cdo_debug(ctx, "struct %s: %lu bytes", struct_size_type[i], ctx->struct_size[i]);
 	return 0;

@@ -31,6 +31,8 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_SYMBOL_NOT_FOUND] = "symbol-not-found",
 	[R_SYMBOL_AMBIGUOUS] = "symbol-ambiguous",
 	[R_RUNTIME_CONST] = "runtime-const",
+	[R_SPECIAL_ENTRY_SIZE] = "special-entry-size",
+	[R_OTHER_MODULE_LOCAL] = "other-module-symbol",
 };
 
 static char *vformat(const char *fmt, va_list ap)

@@ -275,14 +275,166 @@ static void set_included(struct cdo_ctx *ctx, struct section *sec, bool include)
 	}
 }
 
+/*
+ * ---- entry sizes ----
+ * A wrong entry size makes the rebuilt table start entries mid-entry: the
+ * kernel would patch code at addresses read from a key. The relocations
+ * tell: every entry starts with a relocated field (the code it describes),
+ * and a field holds the same kind of relocation in every entry.
+ */
+#define MAX_ENTRY_SIZE 4096
+
+/*
+ * What a relocation of a field is: its type, and whether it points at the
+ * object's functions (replacement code counts with what else a replacement
+ * field may name: thunks defined elsewhere).
+ */
+static uint32_t field_kind(const struct rela *r)
+{
+	const struct section *t = r->sym ? r->sym->sec : NULL;
+	bool code = t && is_text_section(t) && strcmp(t->name, ".altinstr_replacement") &&
+		    strcmp(t->name, ".altinstr_aux");
+
+	return (r->type << 1 | code) + 1;	/* 0: no relocation */
+}
+
+/*
+ * Do entries of size e fit sec's relocations? kind[e] receives the kind
+ * of relocation at each offset of an entry. Strict: each entry has its
+ * relocations at the same offsets. The last entry may be short (its
+ * trailing padding not emitted).
+ */
+static bool entries_fit(const struct section *sec, uint64_t e, uint32_t *kind, bool strict)
+{
+	const struct section *rs = sec->rela;
+	unsigned char *first = xcalloc(e, 1), *cur = xcalloc(e, 1);
+	uint64_t entries = (sec->size + e - 1) / e;
+	size_t j = 0;
+	bool ok = sec->size > 0;
+
+	memset(kind, 0, e * sizeof(*kind));
+	for (uint64_t n = 0; ok && n < entries; n++) {
+		memset(cur, 0, e);
+		for (; j < rs->nr_relas && rs->relas[j].offset < (n + 1) * e; j++) {
+			const struct rela *r = &rs->relas[j];
+			uint64_t at = r->offset - n * e;
+			uint32_t k = field_kind(r);
+
+			if (r->offset < n * e || (kind[at] && kind[at] != k))
+				ok = false;
+			kind[at] = k;
+			cur[at] = 1;
+		}
+		if (!cur[0])
+			ok = false;
+		if (strict && n == 0)
+			memcpy(first, cur, e);
+		else if (strict && memcmp(first, cur, e))
+			ok = false;
+	}
+	if (j < rs->nr_relas)
+		ok = false;	/* relocations past the end, or unsorted */
+	free(first);
+	free(cur);
+	return ok;
+}
+
+/* The shortest period of the relocation pattern of e-byte entries. */
+static uint64_t pattern_period(const uint32_t *kind, uint64_t e)
+{
+	for (uint64_t d = 1; d < e; d++) {
+		bool repeats = e % d == 0;
+
+		for (uint64_t i = 0; repeats && i < e; i++)
+			repeats = kind[i] == kind[(i + d) % e];
+		if (repeats)
+			return d;
+	}
+	return e;
+}
+
+/* Why e does not fit sec (into why), or NULL if it does. */
+static const char *misfit(const struct section *sec, uint64_t e, uint32_t *kind,
+			  char *why, size_t whylen)
+{
+	uint64_t period;
+
+	if (!entries_fit(sec, e, kind, false)) {
+		if (sec->size % e)
+			snprintf(why, whylen, "%lu bytes is not a multiple of %lu, and the relocations do not line up with such entries",
+				 (unsigned long)sec->size, (unsigned long)e);
+		else
+			snprintf(why, whylen, "the relocations do not line up with %lu-byte entries",
+				 (unsigned long)e);
+		return why;
+	}
+	period = pattern_period(kind, e);
+	if (period != e) {
+		snprintf(why, whylen, "its relocations repeat every %lu bytes, so each %lu bytes would hold several entries",
+			 (unsigned long)period, (unsigned long)e);
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * The smallest entry size the relocations allow without doubt, or 0. It
+ * takes two entries at least to see a stride.
+ */
+static uint64_t derive_entry_size(const struct section *sec, uint32_t *kind)
+{
+	for (uint64_t e = 1; e <= MAX_ENTRY_SIZE && 2 * e <= sec->size; e++)
+		if (entries_fit(sec, e, kind, true) && pattern_period(kind, e) == e)
+			return e;
+	return 0;
+}
+
+/*
+ * The entry size of sec: the parent's DWARF, the environment or the table,
+ * checked against the relocations. An environment or table size that does
+ * not fit is replaced by the one the relocations show, and said so; one
+ * from DWARF, or one nothing can replace, is refused. 0: refused.
+ */
 static uint64_t entry_size(struct cdo_ctx *ctx, const struct special_section *desc,
 			   struct section *sec)
 {
-	if (desc->size_id == SZ_COUNT)
-		return desc->fixed_size;
-	if (ctx->struct_size[desc->size_id])
-		return ctx->struct_size[desc->size_id];
-	return sec->sh.sh_entsize;
+	bool dwarf = desc->size_id != SZ_COUNT && ctx->struct_size_from_dwarf[desc->size_id];
+	uint64_t given = desc->size_id == SZ_COUNT ? desc->fixed_size :
+			 ctx->struct_size[desc->size_id] ? ctx->struct_size[desc->size_id] :
+			 sec->sh.sh_entsize;
+	const char *source = desc->size_id == SZ_COUNT ? "the entry size this tool knows" :
+			     dwarf ? "the size in the parent's DWARF" : struct_size_env[desc->size_id];
+	uint32_t *kind = xcalloc(MAX_ENTRY_SIZE, sizeof(*kind));
+	char why[256];
+	const char *bad = NULL;
+	uint64_t derived = 0;
+
+	if (given && given <= MAX_ENTRY_SIZE && !(bad = misfit(sec, given, kind, why, sizeof(why)))) {
+		free(kind);
+		return given;
+	}
+	if (!dwarf)
+		derived = derive_entry_size(sec, kind);
+	free(kind);
+	if (derived && given)
+		result_add_warning(ctx, "%s: %s (%lu) does not fit %s: %s; using %lu-byte entries, the stride of its relocations; check %s for this kernel",
+				   sec->name, source, (unsigned long)given, sec->name, bad ? bad : "too large",
+				   (unsigned long)derived,
+				   desc->size_id == SZ_COUNT ? "the kernel version" : source);
+	else if (derived)
+		result_add_note(ctx, "%s: no entry size given (%s); using %lu-byte entries, the stride of its relocations",
+				sec->name, struct_size_env[desc->size_id], (unsigned long)derived);
+	else if (given)
+		result_add_refusal(ctx, R_SPECIAL_ENTRY_SIZE,
+			"%s of %s: %s (%lu) does not fit it: %s%s; the rebuilt table would describe the wrong code: give the target kernel's vmlinux (--struct-sizes-from) or the right %s",
+			sec->name, ctx->childobj, source, (unsigned long)given, bad ? bad : "too large",
+			dwarf ? "" : ", and its relocations do not show the size unambiguously",
+			desc->size_id == SZ_COUNT ? "kernel version" : struct_size_env[desc->size_id]);
+	else
+		result_add_refusal(ctx, R_SPECIAL_ENTRY_SIZE,
+			"%s of %s: the entry size is unknown and its relocations do not show it unambiguously: pass the target kernel's vmlinux (--struct-sizes-from) or set %s",
+			sec->name, ctx->childobj, struct_size_env[desc->size_id]);
+	return derived;
 }
 
 static int regenerate_orc(struct cdo_ctx *ctx)
@@ -320,6 +472,37 @@ static int regenerate_orc(struct cdo_ctx *ctx)
 	set_included(ctx, ip, kept > 0);
 	set_included(ctx, orc, kept > 0);
 	return 0;
+}
+
+/*
+ * .printk_index holds pointers to the pi_entry records of printk call
+ * sites, objects of their own: each must be the size the kernel reads
+ * (PRINTK_INDEX_STRUCT_SIZE, or the parent's DWARF), or the object was
+ * built for another kernel (or the size given is wrong).
+ */
+static void check_printk_index(struct cdo_ctx *ctx, struct section *sec)
+{
+	unsigned long want = ctx->struct_size[SZ_PRINTK_INDEX];
+	bool dwarf = ctx->struct_size_from_dwarf[SZ_PRINTK_INDEX];
+
+	for (size_t i = 0; want && i < sec->rela->nr_relas; i++) {
+		struct symbol *entry = sec->rela->relas[i].sym;
+		uint64_t size;
+
+		if (!entry || !entry->sec)
+			continue;
+		size = entry->type == STT_OBJECT ? entry->sym.st_size : entry->sec->size;
+		if (size == want)
+			continue;
+		if (dwarf)
+			result_add_refusal(ctx, R_SPECIAL_ENTRY_SIZE,
+				"%s of %s: printk index record %s is %lu bytes, but struct pi_entry of the parent is %lu: this object was not built for that kernel; rebuild it with the kernel's configuration",
+				sec->name, ctx->childobj, entry->name, (unsigned long)size, want);
+		else
+			result_add_warning(ctx, "%s: printk index record %s is %lu bytes, not PRINTK_INDEX_STRUCT_SIZE (%lu): this object does not match a kernel with that size; check PRINTK_INDEX_STRUCT_SIZE for this kernel",
+					   sec->name, entry->name, (unsigned long)size, want);
+		return;	/* one message says it */
+	}
 }
 
 /*
@@ -528,22 +711,18 @@ int process_special_sections(struct cdo_ctx *ctx)
 			set_included(ctx, sec, false);
 			continue;
 		}
-		entsize = entry_size(ctx, desc, sec);
-		if (!entsize) {
-			cdo_error(ctx, "%s: the entry size of %s is unknown: pass the target kernel's vmlinux (--struct-sizes-from) or set %s",
-				  ctx->childobj, sec->name, struct_size_env[desc->size_id]);
-			return -1;
-		}
-		if (sec->size % entsize)
-			result_add_warning(ctx, "%s is %lu bytes, not a multiple of its %lu-byte entries; is %s right?",
-					   sec->name, (unsigned long)sec->size, (unsigned long)entsize,
-					   desc->size_id == SZ_COUNT ? "the kernel version" :
-					   struct_size_env[desc->size_id]);
 		/* objtool seals ENDBRs it thinks unused; the patched copies must keep theirs */
 		if (!strcmp(sec->name, ".ibt_endbr_seal")) {
 			set_included(ctx, sec, false);
 			continue;
 		}
+		entsize = entry_size(ctx, desc, sec);
+		if (!entsize) {
+			set_included(ctx, sec, false);
+			continue;
+		}
+		if (!strcmp(sec->name, ".printk_index"))
+			check_printk_index(ctx, sec);
 		kept = regenerate(ctx, sec, entsize, desc, NULL);
 		/* before the kept entries bring their replacement code in */
 		if (kept && sec == alt && repl)

@@ -5,7 +5,7 @@
 KPATCH_CORPUS ?= $(abspath ../shared/corpus/kpatch-unit)
 export KPATCH_CORPUS
 
-TESTS += test/corpus/corpus-test.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh \
+TESTS += test/corpus/corpus-test.sh test/corpus/special-sizes.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh \
 	test/unit/cdo-cases.sh
 
 .PHONY: check check-asan bench
@@ -19,7 +19,7 @@ check-asan:
 		build-asan/test/unit/x86-insn-test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan \
 		test/run-tests build-asan/test/unit/kelf-test build-asan/test/unit/lookup-test \
-		test/corpus/corpus-test.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh \
+		test/corpus/corpus-test.sh test/corpus/special-sizes.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh \
 		test/unit/cdo-cases.sh
 
 bench: all
