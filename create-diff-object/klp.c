@@ -213,8 +213,24 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 					  ctx->childobj, why, ctx->objname);
 				return -1;	/* every other symbol would say the same */
 			}
-			if (res.exported && !strcmp(res.objname, "vmlinux") && !defined)
-				continue;	/* the loader resolves vmlinux exports */
+			/*
+			 * The loader resolves exports of vmlinux and of other
+			 * modules (modpost makes the patch depend on those);
+			 * klp relocations are applied only while patching their
+			 * object, and the patch patches only the parent.
+			 */
+			if (res.exported && !defined &&
+			    (!strcmp(res.objname, "vmlinux") || strcmp(res.objname, ctx->objname)))
+				continue;
+			if (strcmp(res.objname, "vmlinux") && strcmp(res.objname, ctx->objname)) {
+				struct symbol *user = elf_symbol_containing(rs->base, rela->offset);
+
+				result_add_refusal(ctx, R_OTHER_MODULE_LOCAL,
+					"%s uses %s of module %s, which that module does not export: a livepatch of %s can only reach %s's symbols, and a klp relocation for %s would never be applied; export it or patch %s too",
+					user ? user->name : rs->base->name, sym->name, res.objname,
+					ctx->objname, ctx->objname, res.objname, res.objname);
+				continue;
+			}
 			if (parent_is_module && strcmp(res.objname, "vmlinux") &&
 			    is_special_section(rs->base)) {
 				result_add_refusal(ctx, R_KLP_IN_MODULE_SPECIAL,

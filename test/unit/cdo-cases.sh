@@ -43,6 +43,7 @@ run_case() {
 		fi
 	fi
 	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
+	if [[ -n ${SYMVERS_EXTRA:-} ]]; then printf '%s\n' "$SYMVERS_EXTRA" >>"$case.symvers"; fi
 	JUMP_STRUCT_SIZE=16 "$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" "${PARENT:-vmlinux}" "$case.symtab" \
 		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
 	if ((status != want)); then
@@ -515,6 +516,28 @@ if ALT_STRUCT_SIZE=12 run_case alt 0 && expect_funcs changed "alt_b"; then
 	elif ! readelf -rW alt.out.o | sed -n '/rela.altinstructions/,/^$/p' |
 	     grep -q 'altinstr_replacement + 0$'; then
 		fail "the kept entry does not point at the start of the trimmed replacements"
+	else
+		pass
+	fi
+fi
+
+# 22. A module fix calling exports of another module (algif_skcipher
+#     calling af_alg_*): ordinary relocations the module loader resolves,
+#     never .klp.rela.af_alg sections, which livepatch applies only while
+#     patching af_alg.
+cat >othermod.orig.c <<'C'
+extern int af_alg_sendmsg(int x);
+int skcipher_sendmsg(int x) { return x + 1; }
+C
+sed 's/return x + 1;/return af_alg_sendmsg(x) + 1;/' othermod.orig.c >othermod.patched.c
+if SYMVERS_EXTRA=$'0x1\taf_alg_sendmsg\tcrypto/af_alg\tEXPORT_SYMBOL_GPL\t' PARENT=algif_skcipher \
+	run_case othermod 0 && expect_funcs changed "skcipher_sendmsg"; then
+	if grep -q 'af_alg_sendmsg' <(jq -c '.klp_relocations[]' othermod.json); then
+		fail "af_alg_sendmsg became a klp relocation: $(jq -c '.klp_relocations' othermod.json)"
+	elif ! readelf -rW othermod.out.o | grep -qE 'R_X86_64_PLT32 +0+ af_alg_sendmsg - 4'; then
+		fail "no ordinary relocation to af_alg_sendmsg: $(readelf -rW othermod.out.o)"
+	elif readelf -sW othermod.out.o | grep -q 'klp.sym.af_alg'; then
+		fail "a .klp.sym symbol of af_alg was made"
 	else
 		pass
 	fi
