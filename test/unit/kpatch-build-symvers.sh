@@ -126,8 +126,8 @@ KPATCH_BUILD_MODULE=$WORK/build-module expect_status 0 "partial: a function body
 	"${PARTIAL_ARGS[@]}" "$WORK/body.patch"
 KPATCH_BUILD_MODULE=$WORK/build-module expect_status 2 "partial: a structure an export uses changes" \
 	"${PARTIAL_ARGS[@]}" "$WORK/struct.patch"
-check "partial: names the kernel's Module.symvers CRC" \
-	output_has "export-crc-changed: kernel/core.o: core_ops_scale: CRC $OPS_CRC in $SRC/Module.symvers, 0x[0-9a-f]{8} after the patch$"
+check "partial: names the --symvers file and its CRC" \
+	output_has "export-crc-changed: kernel/core.o: core_ops_scale: CRC $OPS_CRC in $TREE/Module.symvers, 0x[0-9a-f]{8} after the patch$"
 
 # A kernel whose CRCs the unpatched source does not reproduce (wrong
 # source or config for the Module.symvers): said as such.
@@ -135,7 +135,7 @@ sed "s/^$OPS_CRC\tcore_ops_scale/0x0badc0de\tcore_ops_scale/" "$TREE/Module.symv
 KPATCH_BUILD_MODULE=$WORK/build-module expect_status 2 "partial: Module.symvers of another build" \
 	"${PARTIAL_ARGS[@]/$TREE\/Module.symvers/$WORK/other.symvers}" "$WORK/body.patch"
 check "partial, other build: kernel CRC and the unchanged patched one" \
-	output_has "core_ops_scale: CRC 0x0badc0de in $SRC/Module.symvers, $OPS_CRC after the patch$"
+	output_has "core_ops_scale: CRC 0x0badc0de in $WORK/other.symvers, $OPS_CRC after the patch$"
 check "partial, other build: says the unpatched source differs too" \
 	output_has "the unpatched source gives $OPS_CRC: this tree or its config does not reproduce the kernel's CRCs"
 finish
