@@ -14,35 +14,11 @@ make_tree "$WORK/built"
 mkdir -p "$WORK/modules/kernel/drivers/demo"
 cp "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
 printf '0x12345678\tcore_value\tvmlinux\tEXPORT_SYMBOL\t\n' >"$WORK/Module.symvers"
-# The kernel's VERMAGIC_STRING is a C string in its vmlinux; the stand-in
-# for build-module gives the module that vermagic (or VERMAGIC, if set).
-printf '%s SMP mod_unload \0' "$REL" >"$WORK/vermagic"
-objcopy --add-section .rodata.vermagic="$WORK/vermagic" "$WORK/built/vmlinux"
-cat >"$WORK/build-module" <<BM
-#!/bin/bash
-set -euo pipefail
-"$FIXTURES/fake-build-module" "\$@"
-while ((\$#)); do case \$1 in --out) out=\$2 ;; --name) name=\$2 ;; esac; shift; done
-printf 'vermagic=%s\\0' "\${VERMAGIC:-$REL SMP mod_unload }" >"\$out/modinfo"
-objcopy --add-section .modinfo="\$out/modinfo" "\$out/\$name.ko"
-rm -f "\$out/modinfo"
-BM
-chmod +x "$WORK/build-module"
-export KPATCH_BUILD_MODULE=$WORK/build-module
-
-# The user's tree: unpacked source, never built. The toy Makefile learns
-# the two preparation targets and kbuild's -DKBUILD_MODNAME.
+# The user's tree: unpacked source, never built.
 cp -a "$FIXTURES/tree" "$WORK/src"
 cp "$WORK/built/.config" "$WORK/kernel.config"
-cat >>"$WORK/src/Makefile" <<'MAKE'
-
-cmd_cc = gcc -O2 -Iinclude $(if $(filter $(MODULE_OBJS),$@),-DMODULE) -DKBUILD_MODNAME=$(basename $(notdir $@)) $(KCFLAGS) -c -o $@ $<
-olddefconfig:
-	mkdir -p include/config && cp .config include/config/auto.conf
-modules_prepare: scripts/hosttool
-	mkdir -p include/config scripts/mod && echo '$(KERNELRELEASE)' >include/config/kernel.release
-	printf '#!/bin/sh\n' >scripts/mod/modpost && chmod +x scripts/mod/modpost
-MAKE
+partial_build_fixtures "$REL" "$WORK/built/vmlinux" "$WORK/src"
+export KPATCH_BUILD_MODULE=$WORK/build-module
 TREE=$WORK/src
 OUT=$WORK/out-dir
 mkdir -p "$OUT"

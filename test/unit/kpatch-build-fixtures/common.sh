@@ -102,6 +102,36 @@ make_patch() {
 	rm -f "$new"
 }
 
+# partial_build_fixtures REL VMLINUX SRC: what a partial build of the toy
+# tree needs. The kernel's VERMAGIC_STRING is a C string in its vmlinux
+# (added to VMLINUX); $WORK/build-module, the stand-in for build-module,
+# gives the module that vermagic (or $VERMAGIC, if set). SRC's Makefile
+# learns the two preparation targets and kbuild's -DKBUILD_MODNAME.
+partial_build_fixtures() {
+	local rel=$1 vmlinux=$2 src=$3
+	printf '%s SMP mod_unload \0' "$rel" >"$WORK/vermagic"
+	objcopy --add-section .rodata.vermagic="$WORK/vermagic" "$vmlinux"
+	cat >"$WORK/build-module" <<BM
+#!/bin/bash
+set -euo pipefail
+"$FIXTURES/fake-build-module" "\$@"
+while ((\$#)); do case \$1 in --out) out=\$2 ;; --name) name=\$2 ;; esac; shift; done
+printf 'vermagic=%s\\0' "\${VERMAGIC:-$rel SMP mod_unload }" >"\$out/modinfo"
+objcopy --add-section .modinfo="\$out/modinfo" "\$out/\$name.ko"
+rm -f "\$out/modinfo"
+BM
+	chmod +x "$WORK/build-module"
+	cat >>"$src/Makefile" <<'MAKE'
+
+cmd_cc = gcc -O2 -Iinclude $(if $(filter $(MODULE_OBJS),$@),-DMODULE) -DKBUILD_MODNAME=$(basename $(notdir $@)) $(KCFLAGS) -c -o $@ $<
+olddefconfig:
+	mkdir -p include/config && cp .config include/config/auto.conf
+modules_prepare: scripts/hosttool
+	mkdir -p include/config scripts/mod && echo '$(KERNELRELEASE)' >include/config/kernel.release
+	printf '#!/bin/sh\n' >scripts/mod/modpost && chmod +x scripts/mod/modpost
+MAKE
+}
+
 finish() {
 	echo "$PASSED passed, $FAILED failed"
 	((FAILED == 0))

@@ -1,0 +1,124 @@
+# shellcheck shell=bash
+# lib-symvers.sh: refuse a patch that changes the modversions CRC of an
+# exported symbol.
+#
+# With CONFIG_MODVERSIONS, kbuild runs genksyms (gendwarfksyms from 6.14)
+# on every object that exports symbols and appends one line per export to
+# the object's command file:
+#	#SYMVER <symbol> 0x<crc>
+# modpost collects those into Module.symvers. The CRC hashes the types the
+# export's declaration uses, as the compiler of that unit saw them. The
+# module is linked against the kernel's Module.symvers, so it would load
+# whatever the patch did to those types; a different CRC means the patched
+# code sees an exported interface differently from the running kernel (a
+# changed structure, a changed prototype, or just a new #include that makes
+# a type visible that genksyms saw as opaque before).
+#
+# Compared: each patched object's exports against the kernel's
+# Module.symvers (the distribution's for a partial build, the original
+# build's for a full one), or against the original object's own #SYMVER
+# lines where Module.symvers does not list the symbol.
+
+# save_patched_kbuild_cmds: keep the command files of the objects the
+# patched build rebuilt, before the tree is restored.
+save_patched_kbuild_cmds() {
+	local rel dir base
+	[[ -f $RUN_DIR/changed_outputs ]] || return 0
+	: >"$RUN_DIR/patched-cmd.list"
+	while IFS= read -r rel; do
+		[[ $rel == *.o ]] || continue
+		dir=$(dirname -- "$rel")
+		base=$(basename -- "$rel")
+		[[ -f $TREE/$dir/.$base.cmd ]] || continue
+		mkdir -p -- "$RUN_DIR/patched-cmd/$dir"
+		cp -p -- "$TREE/$dir/.$base.cmd" "$RUN_DIR/patched-cmd/$dir/.$base.cmd"
+		printf '%s\n' "$rel" >>"$RUN_DIR/patched-cmd.list"
+	done < <(LC_ALL=C sort -u -- "$RUN_DIR/changed_outputs")
+}
+
+# symver_records KIND OBJECT CMD-FILE: "KIND OBJECT SYMBOL CRC" for each
+# #SYMVER line of the command file.
+symver_records() {
+	[[ -f $3 ]] || return 0
+	awk -v kind="$1" -v object="$2" \
+		'$1 == "#SYMVER" && NF == 3 { print kind, object, $2, $3 }' "$3"
+}
+
+# export_crc_changes: "OBJECT SYMBOL OLD NEW SOURCE ORIGINAL" for every
+# export of a rebuilt object whose CRC differs; SOURCE says where OLD comes
+# from, ORIGINAL is the unpatched object's CRC ("-" if none).
+export_crc_changes() {
+	local rel dir base
+	while IFS= read -r rel; do
+		dir=$(dirname -- "$rel")
+		base=$(basename -- "$rel")
+		symver_records new "$rel" "$RUN_DIR/patched-cmd/$dir/.$base.cmd"
+		symver_records orig "$rel" "$RUN_DIR/orig/$dir/.$base.cmd"
+	done <"$RUN_DIR/patched-cmd.list" |
+		awk -v symvers="${SYMVERS:-/dev/null}" '
+		function norm(crc) {
+			crc = tolower(crc)
+			sub(/^0x/, "", crc)
+			while (length(crc) < 8) crc = "0" crc
+			return "0x" crc
+		}
+		BEGIN {
+			# CRC <tab> symbol <tab> module <tab> export type <tab> namespace
+			while ((getline line < symvers) > 0) {
+				split(line, f, "\t")
+				if (f[2] != "") kernel[f[2]] = norm(f[1])
+			}
+		}
+		$1 == "orig" { orig[$2 SUBSEP $3] = norm($4); next }
+		$1 == "new"  { order[++n] = $2 SUBSEP $3; new[$2 SUBSEP $3] = norm($4) }
+		END {
+			for (i = 1; i <= n; i++) {
+				key = order[i]; split(key, k, SUBSEP)
+				was = (key in orig) ? orig[key] : "-"
+				if (k[2] in kernel) {
+					if (new[key] != kernel[k[2]])
+						print k[1], k[2], kernel[k[2]], new[key], "Module.symvers", was
+				} else if (was != "-" && new[key] != was) {
+					print k[1], k[2], was, new[key], "original", was
+				}
+			}
+		}'
+}
+
+# stage_check_export_crcs: refuse (exit 2, code export-crc-changed) when a
+# rebuilt object's export no longer has the kernel's CRC.
+stage_check_export_crcs() {
+	[[ -s $RUN_DIR/patched-cmd.list ]] || return 0
+	local changes object symbol old new source was lines=() mismatch=0
+	changes=$(export_crc_changes) || die "cannot compare the export CRCs of the rebuilt objects with $SYMVERS"
+	if [[ -z $changes ]]; then
+		log "export CRCs: every export of the rebuilt objects keeps the kernel's CRC"
+		return 0
+	fi
+	while read -r object symbol old new source was; do
+		if [[ $source == Module.symvers ]]; then
+			# a partial build names the file the user gave, not the tree's copy
+			lines+=("export-crc-changed: $object: $symbol: CRC $old in ${SYMVERS_OPTION:-$SYMVERS}, $new after the patch")
+			if [[ $was != - && $was != "$old" ]]; then
+				lines+=("  (the unpatched source gives $was: this tree or its config does not reproduce the kernel's CRCs)")
+				mismatch=1
+			fi
+		else
+			lines+=("export-crc-changed: $object: $symbol: CRC $old in the original build, $new after the patch")
+		fi
+	done <<<"$changes"
+	local advice="The patch changes the types these exported symbols use, as genksyms sees them:
+the patched code would disagree with the running kernel and its modules on
+an exported interface. Keep exported structures and prototypes as they are
+(add a new function or a shadow variable instead). If only the CRC moves,
+e.g. because a new #include makes a structure visible that was opaque
+before, hide the change from genksyms as distributions do:
+  #ifndef __GENKSYMS__
+  #include <linux/...>
+  #endif"
+	((mismatch == 0)) || advice+="
+Where the unpatched source already differs, check that -s, -c and --symvers
+belong to the same kernel."
+	fail "$EXIT_UNSUPPORTED" "$(printf '%s\n' "${lines[@]}")
+$advice"
+}
