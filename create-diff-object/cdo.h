@@ -36,9 +36,9 @@ struct cdo_arch {
 	int64_t (*rela_target_offset)(struct rela *rela);
 	/* A relocation that holds the address of its target (not a branch). */
 	bool (*rela_is_address)(struct rela *rela);
-	/* Both text sections differ only in __LINE__-style immediates passed
-	 * to WARN/printk/might_sleep helpers; *why names the first real
-	 * difference otherwise. */
+	/* Both ranges differ only in immediates that are line numbers passed
+	 * to WARN/printk/might_sleep helpers, all moved by the same number
+	 * of lines; *first_diff is the first real difference otherwise. */
 	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
 				       struct section *patched, uint64_t pstart,
 				       uint64_t len, uint64_t *first_diff);
@@ -160,6 +160,7 @@ struct cdo_ctx {
 	const char *objname;		/* parent: "vmlinux" or module name */
 	const char *childobj;		/* how this object is named in messages */
 	bool debug;
+	bool no_line_heuristic;		/* sources keep __LINE__: immediates count */
 
 	struct elf *orig, *patched, *out;
 	const struct cdo_arch *arch;

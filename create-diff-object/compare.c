@@ -131,6 +131,12 @@ static bool regenerated_section(const struct section *sec)
 	       !strcmp(sec->name, ".sframe");
 }
 
+/* Off when kpatch-build kept the line numbers in the source (#line). */
+static bool line_heuristic(const struct cdo_ctx *ctx)
+{
+	return ctx->arch->line_macro_change_only && !ctx->no_line_heuristic;
+}
+
 static void compare_section(struct cdo_ctx *ctx, struct section *p, struct section *o)
 {
 	char why[512] = "";
@@ -187,7 +193,7 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 			snprintf(why, sizeof(why), "%s", rwhy);
 	}
 	if (!data_same && relas_same && p->size == o->size && is_text_section(p) &&
-	    ctx->arch->line_macro_change_only) {
+	    line_heuristic(ctx)) {
 		uint64_t first = 0;
 
 		if (ctx->arch->line_macro_change_only(o, 0, p, 0, p->size, &first)) {
@@ -238,7 +244,7 @@ static bool function_range_equal(struct cdo_ctx *ctx, struct symbol *p, struct s
 	if (p->sec->data && o->sec->data && memcmp(p->sec->data + ps, o->sec->data + os, size)) {
 		uint64_t at = 0;
 
-		if (ctx->arch->line_macro_change_only &&
+		if (line_heuristic(ctx) &&
 		    ctx->arch->line_macro_change_only(o->sec, os, p->sec, ps, size, &at))
 			return true;	/* only __LINE__ immediates moved */
 		snprintf(why, whylen, "bytes differ at +0x%lx", (unsigned long)at);
