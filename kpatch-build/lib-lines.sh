@@ -10,14 +10,15 @@ LINE_ROUTE=0		# 1: the line-fixed patch is applied instead of PATCHES
 LINE_SKIPS=""		# "FILE:LINE: reason" of each spot left without a directive
 
 # line_route_diff_file REL A-DIR B-DIR: the diff of one file between the
-# two copies, /dev/null standing for a file one side lacks.
+# two copies, /dev/null standing for a file one side lacks. Wide context
+# gives a directive a place past a comment or a call the change is in.
 line_route_diff_file() {
 	local rel=$1 a=$2/$1 b=$3/$1 rc=0
 	local old_label=a/$rel new_label=b/$rel
 	[[ -e $a ]] || { a=/dev/null; old_label=/dev/null; }
 	[[ -e $b ]] || { b=/dev/null; new_label=/dev/null; }
 	[[ $a != /dev/null || $b != /dev/null ]] || return 0
-	diff -u --label "$old_label" --label "$new_label" -- "$a" "$b" || rc=$?
+	diff -U 25 --label "$old_label" --label "$new_label" -- "$a" "$b" || rc=$?
 	((rc <= 1))
 }
 
