@@ -331,17 +331,20 @@ static uint32_t imm32_at(const uint8_t *p)
  * the line number as an immediate: moving code up or down a file changes
  * only those. Accepted as no change: every differing instruction loads an
  * immediate into a register that really carries a line number to its
- * callee, and all of them moved by the same nonzero number of lines.
+ * callee, and all of them moved by the same nonzero number of lines: the
+ * function's own shift when the DWARF gives it.
  * Anything else, such as a changed printk("limit %d", 5) argument, is a
  * change.
  */
 static bool x86_line_macro_change_only(struct section *orig, uint64_t ostart,
 				       struct section *patched, uint64_t pstart,
-				       uint64_t len, uint64_t *first_diff)
+				       uint64_t len, const int64_t *line_delta,
+				       uint64_t *first_diff)
 {
 	const uint8_t *o = orig->data + ostart, *p = patched->data + pstart;
 	uint64_t off = 0;
-	int64_t delta = 0;
+	int64_t delta = line_delta ? *line_delta : 0;
+	bool any = false;
 
 	*first_diff = 0;
 	if (ostart + len > orig->size || pstart + len > patched->size || !patched->rela)
@@ -365,15 +368,16 @@ static bool x86_line_macro_change_only(struct section *orig, uint64_t ostart,
 				goto real_change;
 			shift = (int64_t)(int32_t)imm32_at(p + off + b.imm_offset) -
 				(int64_t)(int32_t)imm32_at(o + off + a.imm_offset);
-			if ((delta && shift != delta) ||
+			if (((any || line_delta) && shift != delta) ||
 			    (int32_t)imm32_at(o + off + a.imm_offset) <= 0 ||
 			    !is_line_argument(patched, pstart, pstart + off + b.length, pstart + len, reg))
 				goto real_change;
 			delta = shift;
+			any = true;
 		}
 		off += a.length;
 	}
-	return delta != 0;
+	return any;
 
 real_change:
 	if (!*first_diff) {

@@ -38,10 +38,12 @@ struct cdo_arch {
 	bool (*rela_is_address)(struct rela *rela);
 	/* Both ranges differ only in immediates that are line numbers passed
 	 * to WARN/printk/might_sleep helpers, all moved by the same number
-	 * of lines; *first_diff is the first real difference otherwise. */
+	 * of lines (by *line_delta, when the DWARF tells); *first_diff is the
+	 * first real difference otherwise. */
 	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
 				       struct section *patched, uint64_t pstart,
-				       uint64_t len, uint64_t *first_diff);
+				       uint64_t len, const int64_t *line_delta,
+				       uint64_t *first_diff);
 	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
 	 * finds what it expects when the module loads. */
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
@@ -153,6 +155,17 @@ struct cdo_result {
 	int exit_status;
 };
 
+/* ---- declaration lines of functions (declline.c) ---- */
+
+struct decl_lines {
+	struct decl_line *entries;	/* sorted by name */
+	size_t n;
+};
+
+int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t errlen);
+long decl_line_of(const struct decl_lines *dl, const char *symbol);
+void decl_lines_free(struct decl_lines *dl);
+
 /* ---- the context ---- */
 
 struct cdo_ctx {
@@ -161,6 +174,7 @@ struct cdo_ctx {
 	const char *childobj;		/* how this object is named in messages */
 	bool debug;
 	bool no_line_heuristic;		/* sources keep __LINE__: immediates count */
+	struct decl_lines orig_decl, patched_decl;	/* empty without DWARF */
 
 	struct elf *orig, *patched, *out;
 	const struct cdo_arch *arch;

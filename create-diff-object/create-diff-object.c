@@ -288,6 +288,17 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 		return EXIT_ERROR;
 	timed(ctx, "analyze", t);
 
+	if (!ctx->no_line_heuristic && elf_find_section(ctx->orig, ".debug_info") &&
+	    elf_find_section(ctx->patched, ".debug_info")) {
+		/* without them the heuristic asks one consistent shift */
+		if (decl_lines_read(opt->orig, &ctx->orig_decl, err, sizeof(err)) ||
+		    decl_lines_read(opt->patched, &ctx->patched_decl, err, sizeof(err))) {
+			cdo_debug(ctx, "no declaration lines: %s", err);
+			decl_lines_free(&ctx->orig_decl);
+			decl_lines_free(&ctx->patched_decl);
+		}
+	}
+
 	t = now_ms();
 	correlate(ctx);
 	timed(ctx, "correlate", t);
@@ -367,6 +378,8 @@ int main(int argc, char **argv)
 		lookup_close(ctx.lookup);
 	elf_free(ctx.orig);
 	elf_free(ctx.patched);
+	decl_lines_free(&ctx.orig_decl);
+	decl_lines_free(&ctx.patched_decl);
 	for (size_t i = 0; i < ctx.nr_modinfo_ns; i++)
 		free(ctx.modinfo_ns[i]);
 	free(ctx.modinfo_ns);

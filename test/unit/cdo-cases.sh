@@ -191,7 +191,21 @@ C
 { printf '\n\n\n'; cat btrfsline.orig.c; } >btrfsline.patched.c
 run_case btrfsline 3 && pass
 
-# 5g. With --no-line-heuristic (kpatch-build kept the line numbers in the
+# 5g. With DWARF the shift must be the function's own (DW_AT_decl_line):
+#     a real shift is no change; a literal in a line position changed by
+#     one where no line moved is a change (one consistent delta alone
+#     would have taken it for a shift).
+cat >dwline.orig.c <<'C'
+extern void __might_sleep(const char *file, int line);
+void dw_shift(void) { __might_sleep("d.c", __LINE__); }
+void dw_literal(void) { __might_sleep("d.c", 40); }
+C
+{ printf '\n\n'; cat dwline.orig.c; } >dwline.patched.c
+run_case dwline 3 -g && pass
+sed 's/, 40)/, 41)/' dwline.orig.c >dwline.patched.c
+run_case dwline 0 -g && expect_funcs changed "dw_literal" && pass
+
+# 5h. With --no-line-heuristic (kpatch-build kept the line numbers in the
 #     source), a changed line immediate is a change.
 CDO_OPTION=--no-line-heuristic run_case line 0 && expect_funcs changed "sleepy" && pass
 # ---- end of __LINE__ cases ----
