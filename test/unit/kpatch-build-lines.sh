@@ -67,4 +67,17 @@ check "inside a call: fs/file.o keeps the heuristic" kept_heuristic fs/file.o
 check "inside a call: kernel/core.o runs without it" told_no_heuristic kernel/core.o
 check "inside a call: tree restored byte-identical" same_tree "$TREE" "$WORK/snap"
 
+# 4. Two patches to the same file, the second made on top of the first:
+# folded into one diff against the original, both applied, lines kept.
+mkdir -p "$WORK/stacked/fs"
+sed '1i\
+/* first */' "$TREE/fs/file.c" >"$WORK/stacked/fs/file.c"
+diff -u --label a/fs/file.c --label b/fs/file.c "$TREE/fs/file.c" "$WORK/stacked/fs/file.c" >"$WORK/first.patch"
+make_patch "$WORK/stacked" fs/file.c 's/x + FS_ONLY/x + FS_ONLY + 2/' "$WORK/second.patch"
+: >"$FAKE_CDO_LOG"
+expect_status 0 "two stacked patches to one file" -s "$TREE" -o "$WORK" "$WORK/first.patch" "$WORK/second.patch"
+check "stacked: file_read changed" output_has 'changed function: file_read'
+check "stacked: file_line (moved down) unchanged" sh -c "! grep -q 'function: file_line' '$WORK/out'"
+check "stacked: tree restored byte-identical" same_tree "$TREE" "$WORK/snap"
+
 finish
