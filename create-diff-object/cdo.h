@@ -36,12 +36,14 @@ struct cdo_arch {
 	int64_t (*rela_target_offset)(struct rela *rela);
 	/* A relocation that holds the address of its target (not a branch). */
 	bool (*rela_is_address)(struct rela *rela);
-	/* Both text sections differ only in __LINE__-style immediates passed
-	 * to WARN/printk/might_sleep helpers; *why names the first real
-	 * difference otherwise. */
+	/* Both ranges differ only in immediates that are line numbers passed
+	 * to WARN/printk/might_sleep helpers, all moved by the same number
+	 * of lines (by *line_delta, when the DWARF tells); *first_diff is the
+	 * first real difference otherwise. */
 	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
 				       struct section *patched, uint64_t pstart,
-				       uint64_t len, uint64_t *first_diff);
+				       uint64_t len, const int64_t *line_delta,
+				       uint64_t *first_diff);
 	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
 	 * finds what it expects when the module loads. */
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
@@ -158,6 +160,17 @@ struct cdo_result {
 	int exit_status;
 };
 
+/* ---- declaration lines of functions (declline.c) ---- */
+
+struct decl_lines {
+	struct decl_line *entries;	/* sorted by name */
+	size_t n;
+};
+
+int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t errlen);
+long decl_line_of(const struct decl_lines *dl, const char *symbol);
+void decl_lines_free(struct decl_lines *dl);
+
 /* ---- the context ---- */
 
 struct cdo_ctx {
@@ -165,6 +178,8 @@ struct cdo_ctx {
 	const char *objname;		/* parent: "vmlinux" or module name */
 	const char *childobj;		/* how this object is named in messages */
 	bool debug;
+	bool no_line_heuristic;		/* sources keep __LINE__: immediates count */
+	struct decl_lines orig_decl, patched_decl;	/* empty without DWARF */
 
 	struct elf *orig, *patched, *out;
 	const struct cdo_arch *arch;

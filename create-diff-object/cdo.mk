@@ -13,6 +13,7 @@ CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(BUILD)/create-diff-object/output.o \
 	$(BUILD)/create-diff-object/report.o \
 	$(BUILD)/create-diff-object/arch-x86.o \
+	$(BUILD)/create-diff-object/declline.o \
 	$(X86_INSN_OBJS) $(ELF_OBJS) $(LOOKUP_OBJS)
 
 $(BUILD)/create-diff-object/create-diff-object: $(CDO_OBJS)

@@ -129,6 +129,28 @@ static bool regenerated_section(const struct section *sec)
 	       !strcmp(sec->name, ".sframe");
 }
 
+/* Off when kpatch-build kept the line numbers in the source (#line). */
+static bool line_heuristic(const struct cdo_ctx *ctx)
+{
+	return ctx->arch->line_macro_change_only && !ctx->no_line_heuristic;
+}
+
+/* How far the function moved in its file, if both objects' DWARF say. */
+static const int64_t *line_delta_of(const struct cdo_ctx *ctx, const struct symbol *p,
+				    const struct symbol *o, int64_t *delta)
+{
+	long pl, ol;
+
+	if (!p || !o)
+		return NULL;
+	pl = decl_line_of(&ctx->patched_decl, p->name);
+	ol = decl_line_of(&ctx->orig_decl, o->name);
+	if (!pl || !ol)
+		return NULL;
+	*delta = pl - ol;
+	return delta;
+}
+
 static void compare_section(struct cdo_ctx *ctx, struct section *p, struct section *o)
 {
 	char why[512] = "";
@@ -185,10 +207,14 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 			snprintf(why, sizeof(why), "%s", rwhy);
 	}
 	if (!data_same && relas_same && p->size == o->size && is_text_section(p) &&
-	    ctx->arch->line_macro_change_only) {
+	    line_heuristic(ctx)) {
 		uint64_t first = 0;
+		struct symbol *pf = section_function(p);
+		int64_t delta;
 
-		if (ctx->arch->line_macro_change_only(o, 0, p, 0, p->size, &first)) {
+		if (ctx->arch->line_macro_change_only(o, 0, p, 0, p->size,
+						      line_delta_of(ctx, pf, pf ? pf->twin : NULL, &delta),
+						      &first)) {
 			cdo_debug(ctx, "%s: only __LINE__ immediates changed", p->name);
 			data_same = true;
 		} else {
@@ -231,9 +257,11 @@ static bool function_range_equal(struct cdo_ctx *ctx, struct symbol *p, struct s
 		return false;
 	if (p->sec->data && o->sec->data && memcmp(p->sec->data + ps, o->sec->data + os, size)) {
 		uint64_t at = 0;
+		int64_t delta;
 
-		if (ctx->arch->line_macro_change_only &&
-		    ctx->arch->line_macro_change_only(o->sec, os, p->sec, ps, size, &at))
+		if (line_heuristic(ctx) &&
+		    ctx->arch->line_macro_change_only(o->sec, os, p->sec, ps, size,
+						      line_delta_of(ctx, p, o, &delta), &at))
 			return true;	/* only __LINE__ immediates moved */
 		snprintf(why, whylen, "bytes differ at +0x%lx", (unsigned long)at);
 		return false;

@@ -23,6 +23,7 @@
 
 struct options {
 	bool debug;
+	bool no_line_heuristic;
 	const char *report;
 	const char *struct_sizes_from;
 	const char *object_name;
@@ -51,6 +52,8 @@ static void usage(FILE *f)
 	      "                              (default: PARENT-SYMTAB when it is an ELF file,\n"
 	      "                              then the *_STRUCT_SIZE environment variables)\n"
 	      "      --object-name NAME      name the object this way in messages\n"
+	      "      --no-line-heuristic     any changed immediate is a change: the sources\n"
+	      "                              keep their line numbers (#line directives)\n"
 	      "  -h, --help                  show this help\n"
 	      "      --version               show the version\n"
 	      "\n"
@@ -60,12 +63,13 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct options *opt)
 {
-	enum { OPT_REPORT = 256, OPT_SIZES, OPT_NAME, OPT_VERSION, OPT_KLP_ARCH };
+	enum { OPT_REPORT = 256, OPT_SIZES, OPT_NAME, OPT_VERSION, OPT_KLP_ARCH, OPT_NO_LINE };
 	static const struct option longopts[] = {
 		{ "debug", no_argument, NULL, 'd' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "struct-sizes-from", required_argument, NULL, OPT_SIZES },
 		{ "object-name", required_argument, NULL, OPT_NAME },
+		{ "no-line-heuristic", no_argument, NULL, OPT_NO_LINE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "klp-arch", no_argument, NULL, 'a' },
@@ -79,6 +83,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
 		case OPT_REPORT: opt->report = optarg; break;
 		case OPT_SIZES: opt->struct_sizes_from = optarg; break;
 		case OPT_NAME: opt->object_name = optarg; break;
+		case OPT_NO_LINE: opt->no_line_heuristic = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case OPT_VERSION: printf("create-diff-object %s\n", KPATCH_VERSION); exit(EXIT_OK);
 		case 'a':
@@ -286,6 +291,17 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 		return EXIT_ERROR;
 	timed(ctx, "analyze", t);
 
+	if (!ctx->no_line_heuristic && elf_find_section(ctx->orig, ".debug_info") &&
+	    elf_find_section(ctx->patched, ".debug_info")) {
+		/* without them the heuristic asks one consistent shift */
+		if (decl_lines_read(opt->orig, &ctx->orig_decl, err, sizeof(err)) ||
+		    decl_lines_read(opt->patched, &ctx->patched_decl, err, sizeof(err))) {
+			cdo_debug(ctx, "no declaration lines: %s", err);
+			decl_lines_free(&ctx->orig_decl);
+			decl_lines_free(&ctx->patched_decl);
+		}
+	}
+
 	t = now_ms();
 	correlate(ctx);
 	timed(ctx, "correlate", t);
@@ -341,6 +357,7 @@ int main(int argc, char **argv)
 	ctx.objname = opt.parent;
 	ctx.childobj = opt.object_name ? opt.object_name : default_object_name(opt.orig);
 	ctx.debug = opt.debug;
+	ctx.no_line_heuristic = opt.no_line_heuristic;
 
 	/* a stale output from an earlier run must not pass for this one's */
 	if (unlink(opt.output) && errno != ENOENT) {
@@ -364,6 +381,8 @@ int main(int argc, char **argv)
 		lookup_close(ctx.lookup);
 	elf_free(ctx.orig);
 	elf_free(ctx.patched);
+	decl_lines_free(&ctx.orig_decl);
+	decl_lines_free(&ctx.patched_decl);
 	for (size_t i = 0; i < ctx.nr_modinfo_ns; i++)
 		free(ctx.modinfo_ns[i]);
 	free(ctx.modinfo_ns);

@@ -3,16 +3,18 @@
 include kpatch-build/module.mk
 
 KPB_CDO     := $(BUILD)/create-diff-object/create-diff-object
-KPB_HELPERS := kpatch-build/kpatch-cc
+KPB_HELPERS := kpatch-build/kpatch-cc kpatch-build/fix-patch-lines
 KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-patch.sh kpatch-build/lib-kernel.sh \
 	       kpatch-build/lib-objects.sh kpatch-build/lib-patchable.sh \
-	       kpatch-build/lib-partial.sh kpatch-build/lib-symvers.sh
+	       kpatch-build/lib-partial.sh kpatch-build/lib-symvers.sh \
+	       kpatch-build/lib-lines.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \
 	 test/unit/kpatch-build-install.sh test/unit/kpatch-build-partial.sh \
-	 test/unit/kpatch-build-symvers.sh test/unit/kpatch-macros-compat.sh
+	 test/unit/kpatch-build-symvers.sh test/unit/kpatch-macros-compat.sh \
+	 test/unit/fix-patch-lines.sh test/unit/kpatch-build-lines.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build
 # for programs and helpers, ../share/kpatch-build for the module template

@@ -199,8 +199,10 @@ diff_object() {
 	err=$RUN_DIR/reports/$object.err
 	: >"$out"
 	: >"$err"
-	local args=()
+	local args=() line_option
 	((DEBUG)) && args+=(--debug)
+	line_option=$(line_heuristic_args "$object")
+	[[ -z $line_option ]] || args+=("$line_option")
 	args+=(--report "$report" --struct-sizes-from "$VMLINUX" --object-name "$object"
 		"$orig" "$patched" "$parent_name" "$parent_symtab" "$SYMVERS" "$NAME" "$output")
 	log "$ $CDO ${args[*]}"

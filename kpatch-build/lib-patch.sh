@@ -3,6 +3,7 @@
 # patch files for kpatch-build.
 
 PATCHES=()		# absolute paths, in the order given
+APPLY_PATCHES=()	# what gets applied, if not PATCHES (see lib-lines.sh)
 PATCHED_FILES=()	# tree-relative paths touched by any patch, sorted
 
 # Fallback for systems without patchutils: file names from a unified diff.
@@ -140,7 +141,8 @@ apply_patches() {
 		backup_source "$file"
 	done
 	journal_sync
-	for patch in "${PATCHES[@]}"; do
+	((${#APPLY_PATCHES[@]})) || APPLY_PATCHES=("${PATCHES[@]}")
+	for patch in "${APPLY_PATCHES[@]}"; do
 		if ! output=$(patch_cmd -d "$TREE" -i "$patch" </dev/null 2>&1); then
 			log "$output"
 			die "$patch failed to apply to $TREE although its test run succeeded:

@@ -86,51 +86,64 @@ static const Dwfl_Callbacks offline_callbacks = {
  * .ko) DWARF string and DIE offsets are only right after applying the
  * .rela.debug_* relocations, which libdwfl does and plain libdw does not.
  */
-int dwarf_struct_sizes(const char *elf_path, const char *const *names,
-		       size_t n, unsigned long *sizes, char *err, size_t errlen)
+Dwarf *dwarf_open_relocated(const char *elf_path, Dwfl **dwflp, char *err, size_t errlen)
 {
-	bool found[n ? n : 1];
-	struct size_search search = { names, sizes, found, n, n };
 	Dwfl_Module *module;
-	Dwarf_CU *unit = NULL;
-	Dwarf_Die unit_die;
 	Dwarf_Addr bias;
 	Dwarf *dwarf;
 	Dwfl *dwfl;
-	int result = 0, fd;
-	size_t i;
+	int fd;
 
-	for (i = 0; i < n; i++) {
-		sizes[i] = 0;
-		found[i] = false;
-	}
 	/* Checked here only for a plain errno message; libdwfl reopens it. */
 	fd = open(elf_path, O_RDONLY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", elf_path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	close(fd);
 
 	dwfl = dwfl_begin(&offline_callbacks);
 	if (!dwfl) {
 		snprintf(err, errlen, "%s: %s", elf_path, dwfl_errmsg(-1));
-		return -1;
+		return NULL;
 	}
 	module = dwfl_report_offline(dwfl, elf_path, elf_path, -1);
 	if (!module || dwfl_report_end(dwfl, NULL, NULL)) {
 		snprintf(err, errlen, "%s: cannot read as ELF: %s", elf_path,
 			 dwfl_errmsg(-1));
 		dwfl_end(dwfl);
-		return -1;
+		return NULL;
 	}
 	dwarf = dwfl_module_getdwarf(module, &bias);
 	if (!dwarf) {
 		snprintf(err, errlen, "%s: no DWARF debug info: %s", elf_path,
 			 dwfl_errmsg(-1));
 		dwfl_end(dwfl);
-		return -1;
+		return NULL;
 	}
+	*dwflp = dwfl;
+	return dwarf;
+}
+
+int dwarf_struct_sizes(const char *elf_path, const char *const *names,
+		       size_t n, unsigned long *sizes, char *err, size_t errlen)
+{
+	bool found[n ? n : 1];
+	struct size_search search = { names, sizes, found, n, n };
+	Dwarf_CU *unit = NULL;
+	Dwarf_Die unit_die;
+	Dwarf *dwarf;
+	Dwfl *dwfl;
+	int result = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sizes[i] = 0;
+		found[i] = false;
+	}
+	dwarf = dwarf_open_relocated(elf_path, &dwfl, err, errlen);
+	if (!dwarf)
+		return -1;
 	while (search.remaining) {
 		int status = dwarf_get_units(dwarf, unit, &unit, NULL, NULL,
 					     &unit_die, NULL);

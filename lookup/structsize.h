@@ -8,6 +8,14 @@
 #define KPATCH_LOOKUP_STRUCTSIZE_H
 
 #include <stddef.h>
+#include <elfutils/libdwfl.h>
+
+/*
+ * The DWARF of an ELF file (relocations applied, for .o and .ko files),
+ * never from separate debuginfo. Free with dwfl_end(*dwfl). NULL, with err
+ * naming the file, if it can't be opened or has no DWARF.
+ */
+Dwarf *dwarf_open_relocated(const char *elf_path, Dwfl **dwfl, char *err, size_t errlen);
 
 /*
  * For each names[i], sizes[i] = DW_AT_byte_size of the first complete

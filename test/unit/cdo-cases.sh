@@ -44,7 +44,7 @@ run_case() {
 	fi
 	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
 	if [[ -n ${SYMVERS_EXTRA:-} ]]; then printf '%s\n' "$SYMVERS_EXTRA" >>"$case.symvers"; fi
-	JUMP_STRUCT_SIZE=16 "$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" "${PARENT:-vmlinux}" "$case.symtab" \
+	JUMP_STRUCT_SIZE=16 "$cdo" ${CDO_OPTION:+"$CDO_OPTION"} --report "$case.json" "$case.orig.o" "$case.patched.o" "${PARENT:-vmlinux}" "$case.symtab" \
 		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
 	if ((status != want)); then
 		fail "exit status $status, expected $want: $(cat "$case.stderr")"
@@ -136,6 +136,80 @@ void sleepy(void) { __might_sleep("line.c", __LINE__); }
 C
 { printf '\n\n\n'; cat line.orig.c; } >line.patched.c
 run_case line 3 && expect_json '"verdict": "no-change"' && pass
+
+# ---- __LINE__ (issue 7): only real line numbers, moved by one delta ----
+# 5a. A changed constant printk argument is a change, not a line shift.
+cat >limit.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+void show_limit(void) { printk("limit %d\n", 5); }
+C
+sed 's/, 5)/, 6)/' limit.orig.c >limit.patched.c
+run_case limit 0 && expect_funcs changed "show_limit" && pass
+
+# 5b. Line numbers that the format string names, or that follow __FILE__,
+#     moved by a line shift: no change.
+cat >fmtline.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+extern void __warn_printk(const char *fmt, ...);
+void at_line(void) { printk("at line %d\n", __LINE__); }
+void at_file(void) { __warn_printk("failed at %s (%d)\n", __FILE__, __LINE__); }
+C
+{ printf '\n\n'; cat fmtline.orig.c; } >fmtline.patched.c
+run_case fmtline 3 && pass
+
+# 5c. A shift by one line plus a constant changed by one: still a change.
+cat >shiftconst.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+extern void __might_sleep(const char *file, int line);
+void shifted(void) { __might_sleep("s.c", __LINE__); printk("limit %d\n", 5); }
+C
+{ echo; sed 's/, 5)/, 6)/' shiftconst.orig.c; } >shiftconst.patched.c
+run_case shiftconst 0 && expect_funcs changed "shifted" && pass
+
+# 5d. A literal in a line-number position that moved by another amount
+#     than the real line numbers of the same function: a change.
+cat >twodelta.orig.c <<'C'
+extern void __might_sleep(const char *file, int line);
+void two(void) { __might_sleep("a.c", __LINE__); __might_sleep("b.c", 40); }
+C
+{ echo; sed 's/, 40)/, 42)/' twodelta.orig.c; } >twodelta.patched.c
+run_case twodelta 0 && expect_funcs changed "two" && pass
+
+# 5e. The right register only: __might_resched's line is %esi; a changed
+#     offsets argument (%edx) is a change even when the lines moved too.
+cat >resched.orig.c <<'C'
+extern void __might_resched(const char *file, int line, unsigned int offsets);
+void resched(void) { __might_resched("r.c", __LINE__, 3); }
+C
+{ echo; sed 's/, 3)/, 4)/' resched.orig.c; } >resched.patched.c
+run_case resched 0 && expect_funcs changed "resched" && pass
+
+# 5f. A callee taking the line in %edx: a line shift is no change.
+cat >btrfsline.orig.c <<'C'
+extern void __btrfs_abort_transaction(void *trans, const char *function, unsigned int line, int errno_);
+void abort_it(void *t) { __btrfs_abort_transaction(t, __func__, __LINE__, -5); }
+C
+{ printf '\n\n\n'; cat btrfsline.orig.c; } >btrfsline.patched.c
+run_case btrfsline 3 && pass
+
+# 5g. With DWARF the shift must be the function's own (DW_AT_decl_line):
+#     a real shift is no change; a literal in a line position changed by
+#     one where no line moved is a change (one consistent delta alone
+#     would have taken it for a shift).
+cat >dwline.orig.c <<'C'
+extern void __might_sleep(const char *file, int line);
+void dw_shift(void) { __might_sleep("d.c", __LINE__); }
+void dw_literal(void) { __might_sleep("d.c", 40); }
+C
+{ printf '\n\n'; cat dwline.orig.c; } >dwline.patched.c
+run_case dwline 3 -g && pass
+sed 's/, 40)/, 41)/' dwline.orig.c >dwline.patched.c
+run_case dwline 0 -g && expect_funcs changed "dw_literal" && pass
+
+# 5h. With --no-line-heuristic (kpatch-build kept the line numbers in the
+#     source), a changed line immediate is a change.
+CDO_OPTION=--no-line-heuristic run_case line 0 && expect_funcs changed "sleepy" && pass
+# ---- end of __LINE__ cases ----
 
 # 6. A change to initialized data only is refused.
 cat >data.orig.c <<'C'
