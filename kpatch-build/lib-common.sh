@@ -134,6 +134,25 @@ show_log_excerpt() {
 	printf '%s\n' "---" >&2
 }
 
+# test_point NAME: a named point at which the tests interrupt a run. TEST
+# ONLY, not an interface: KPATCH_BUILD_TEST_SIGNAL=SIG@NAME[#N][,...] makes
+# the run send SIG to itself when it reaches NAME (its Nth time), as if the
+# user pressed Ctrl-C exactly there. Works from subshells ($$ is the run).
+declare -A TEST_POINT_SEEN=()
+test_point() {
+	[[ -n ${KPATCH_BUILD_TEST_SIGNAL:-} ]] || return 0
+	local specs spec sig point
+	TEST_POINT_SEEN[$1]=$((${TEST_POINT_SEEN[$1]:-0} + 1))
+	IFS=, read -r -a specs <<<"$KPATCH_BUILD_TEST_SIGNAL"
+	for spec in "${specs[@]}"; do
+		sig=${spec%%@*}
+		point=${spec#*@}
+		[[ $point == "$1" || $point == "$1#${TEST_POINT_SEEN[$1]}" ]] || continue
+		printf 'kpatch-build: test point %s: sending SIG%s\n' "$point" "$sig" >&2
+		kill -s "$sig" "$$"
+	done
+}
+
 # run_child OUT ERR COMMAND...: run a long command in its own session, so
 # that on a signal we can stop it together with everything it started
 # (make, its sub-makes and their compilers) and wait for all of them before
@@ -144,6 +163,7 @@ run_child() {
 	debug "run: $*"
 	setsid "$@" </dev/null >>"$out" 2>>"$err" &
 	CHILD_PID=$!
+	test_point child-started
 	wait "$CHILD_PID" || rc=$?
 	CHILD_PID=""
 	return "$rc"

@@ -140,11 +140,13 @@ apply_patches() {
 		backup_source "$file"
 	done
 	journal_sync
+	test_point after-backup
 	for patch in "${PATCHES[@]}"; do
 		if ! output=$(patch_cmd -d "$TREE" -i "$patch" </dev/null 2>&1); then
 			log "$output"
 			die "$patch failed to apply to $TREE although its test run succeeded:
 $output"
 		fi
+		test_point patch-applied
 	done
 }

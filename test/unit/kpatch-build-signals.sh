@@ -81,6 +81,19 @@ check "differ stopped" no_leftover 41
 check "SIGINT in the differ: tree identical" same_tree "$TREE" "$WORK/snap"
 check "SIGINT: no module written" test -z "$(find "$OUT" -name '*slow*')"
 
+# A signal while the objects to rebuild are read from a process
+# substitution: the trap then runs inside "IFS= read", whose empty IFS must
+# not change how the journal is read back (it did: nothing was restored and
+# the journal was deleted).
+for sig in INT:130 TERM:143 HUP:129; do
+	STATUS=0
+	KPATCH_BUILD_TEST_SIGNAL=${sig%:*}@select-objects "$KPATCH_BUILD" -s "$TREE" -o "$OUT" \
+		"$WORK/fix.patch" >"$WORK/out" 2>&1 || STATUS=$?
+	check "SIG${sig%:*} while selecting objects: point reached" output_has "test point select-objects"
+	check "SIG${sig%:*} while selecting objects: exit ${sig#*:}" test "$STATUS" = "${sig#*:}"
+	check "SIG${sig%:*} while selecting objects: tree identical" same_tree "$TREE" "$WORK/snap"
+done
+
 # A second run on the same tree while one is running.
 start_run FAKE_SLOW=40
 wait_for_log 'CC +kernel/core.o'
