@@ -6,6 +6,7 @@
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=kpatch-build-fixtures/common.sh
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
+restart_with_sigint "$0" "$@"
 
 # Job control gives background jobs their own process group and keeps
 # SIGINT deliverable to them (a non-interactive shell would ignore it).

@@ -86,7 +86,12 @@ snapshot() {
 
 # same_tree DIR SNAPSHOT-FILE: unchanged since the snapshot?
 same_tree() {
-	if snapshot "$1" | diff -u "$2" - >"$WORK/tree.diff"; then
+	same_tree_by snapshot "$@"
+}
+
+# same_tree_by SNAPSHOT-FUNCTION DIR SNAPSHOT-FILE
+same_tree_by() {
+	if "$1" "$2" | diff -u "$3" - >"$WORK/tree.diff"; then
 		return 0
 	fi
 	sed 's/^/    tree| /' "$WORK/tree.diff" | head -n 20
@@ -100,6 +105,16 @@ make_patch() {
 	sed -e "$script" "$tree/$file" >"$new"
 	diff -u --label "a/$file" --label "b/$file" "$tree/$file" "$new" >"$out"
 	rm -f "$new"
+}
+
+# restart_with_sigint SCRIPT ARGS...: a script started in the background of
+# a non-interactive shell inherits SIGINT ignored, which no bash can undo,
+# and then so would the runs it interrupts. Signal tests call this first:
+# it runs the script again with SIGINT at its default disposition.
+restart_with_sigint() {
+	[[ -z ${KPATCH_TEST_SIGINT_RESET:-} ]] || return 0
+	rm -rf "$WORK"
+	KPATCH_TEST_SIGINT_RESET=1 exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' -- bash "$@"
 }
 
 finish() {
