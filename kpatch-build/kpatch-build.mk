@@ -12,7 +12,7 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \
 	 test/unit/kpatch-build-install.sh test/unit/kpatch-build-partial.sh \
-	 test/unit/kpatch-build-signals-stress.sh
+	 test/unit/kpatch-build-signals-stress.sh test/unit/kpatch-build-restore.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build
 # for programs and helpers, ../share/kpatch-build for the module template
