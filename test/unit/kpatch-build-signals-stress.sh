@@ -11,6 +11,7 @@
 # every following run checks, and a last normal run at the end.
 #   STRESS_RANDOM_PER_STAGE  random-delay runs per stage and signal (default 2)
 #   STRESS_SEED              seed of the delays (default: printed, random)
+#   STRESS_SIGNALS           the signals to try (default "INT TERM HUP")
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=kpatch-build-fixtures/common.sh
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
@@ -103,7 +104,7 @@ stage_run() {
 	"$KPATCH_BUILD" -s "$TREE" -o "$OUT" "${PATCHES[@]}" >"$WORK/out" 2>&1 </dev/null &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
-		grep -qF -- "$stage ..." "$WORK/out" && break
+		grep -qF -- "$stage" "$WORK/out" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -156,7 +157,8 @@ HOOK_POINTS=(after-backup patch-applied#1 patch-applied#2 select-objects child-s
 full_snapshot "$TREE" >"$WORK/snap"
 check "first run on the two patches succeeds, tree unchanged" first_run
 
-for sig in INT TERM HUP; do
+SIGNALS=${STRESS_SIGNALS:-INT TERM HUP}
+for sig in $SIGNALS; do
 	for point in "${HOOK_POINTS[@]}"; do
 		hook_run "$sig" "$sig@$point" "$point"
 	done
@@ -176,7 +178,7 @@ for point in after-backup patch-applied#1 patched-built restore-middle; do
 done
 
 check "a normal run afterwards succeeds, tree unchanged" first_run
-for sig in INT TERM HUP; do
+for sig in $SIGNALS; do
 	echo "SIG$sig: ${TRIED[$sig]:-0} interruption points tried, each checked restored"
 done
 ((LATE == 0)) || echo "($LATE random signals came after a run had already finished)"

@@ -147,7 +147,7 @@ signal_stage_run() {
 	pid=$!
 	set +m
 	for ((i = 0; i < 6000; i++)); do
-		grep -qF -- "$stage ..." "$SIG_DIR/last.log" && break
+		grep -qF -- "$stage" "$SIG_DIR/last.log" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
