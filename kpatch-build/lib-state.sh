@@ -253,7 +253,7 @@ restore_tree_now() {
 note_kbuild_temps() {
 	local entry
 	for entry in "$TREE"/.tmp_[0-9]*; do
-		[[ -e $entry ]] && printf '%s\n' "$entry"
+		[[ ! -e $entry ]] || printf '%s\n' "$entry"
 	done >"$RUN_DIR/kbuild-temps.before"
 }
 
