@@ -160,7 +160,13 @@ signal_stage_run() {
 	local label="SIG$sig ${delay}ms into '$stage'$how"
 	if ! kill -s "$sig" -- "$target" 2>/dev/null; then
 		wait "$pid"
-		echo "signal stress    $label: the run had ended (exit $?) => not counted"
+		status=$?
+		if ((status)); then
+			echo "signal stress    $label: the run had failed before the signal (exit $status) => FAIL (log: $SIG_DIR/last.log)"
+			FAILED=$((FAILED + 1))
+		else
+			echo "signal stress    $label: the run had succeeded before the signal => not counted"
+		fi
 		return 1
 	fi
 	wait "$pid" || status=$?
