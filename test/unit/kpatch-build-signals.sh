@@ -82,6 +82,15 @@ check "differ stopped" no_leftover 41
 check "SIGINT in the differ: tree identical" same_tree "$TREE" "$WORK/snap"
 check "SIGINT: no module written" test -z "$(find "$OUT" -name '*slow*')"
 
+# kbuild's try-run directory .tmp_<pid>, left by a make stopped inside it.
+start_run FAKE_TRYRUN=43
+wait_for_log 'TRYRUN'
+check "try-run: its directory exists while it runs (test sanity)" \
+	test -n "$(find "$TREE" -maxdepth 1 -name '.tmp_*')"
+stop_run TERM 143 "SIGTERM during kbuild's try-run"
+check "try-run: no .tmp_ directory left in the tree" test -z "$(find "$TREE" -maxdepth 1 -name '.tmp_*')"
+check "try-run: tree identical" same_tree "$TREE" "$WORK/snap"
+
 # A signal while the objects to rebuild are read from a process
 # substitution: the trap then runs inside "IFS= read", whose empty IFS must
 # not change how the journal is read back (it did: nothing was restored and
