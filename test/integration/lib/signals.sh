@@ -5,7 +5,7 @@
 # random moments after a stage line appears; the Ctrl-C ones go to the whole
 # process group, as a terminal sends them. After each: the expected exit
 # status, no file of the tree written since the run began (mtime) and the
-# patched sources, their objects and .cmd files byte-identical, nothing
+# patched sources, their objects and .cmd files byte- and mtime-identical, nothing
 # left (kbuild .tmp_* directories, restore temporaries, processes), and a
 # normal make of the touched objects succeeds and rebuilds nothing.
 # Uses PASSED/FAILED and KPATCH_BUILD of the caller.
@@ -57,8 +57,10 @@ signal_watched_files() {
 		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$SIG_PATCH")
 }
 
+# Content and mtime of each watched file.
 signal_hash_files() {
-	(cd "$SIG_TREE" && xargs -r -d '\n' sha256sum -- <"$SIG_DIR/files")
+	(cd "$SIG_TREE" && xargs -r -d '\n' sha256sum -- <"$SIG_DIR/files" &&
+		xargs -r -d '\n' stat -c '%Y %n' -- <"$SIG_DIR/files")
 }
 
 # signal_kpb: kpatch-build on the patch, with SIGINT at its default disposition
@@ -96,14 +98,15 @@ signal_no_process() {
 	! pgrep -f -- "$SIG_TREE" >/dev/null
 }
 
-# A normal make of the touched objects: works, rebuilds nothing.
+# A normal make of the touched objects: works, rebuilds nothing (kbuild's
+# prepare step may still rewrite its own files such as .missing-syscalls.d).
 signal_make_consistent() {
 	local objects
 	objects=$(grep '\.o$' "$SIG_DIR/files" | tr '\n' ' ')
 	[[ -n $objects ]] || return 0
 	# shellcheck disable=SC2086 # object list
 	kernel_build_cmd "$SIG_TREE" $objects >"$SIG_DIR/make.log" 2>&1 &&
-		signal_nothing_newer && signal_files_same
+		signal_files_same
 }
 
 signal_files_same() {
