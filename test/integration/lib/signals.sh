@@ -63,10 +63,12 @@ signal_hash_files() {
 		xargs -r -d '\n' stat -c '%Y %n' -- <"$SIG_DIR/files")
 }
 
-# signal_kpb: kpatch-build on the patch, with SIGINT at its default disposition
-# (a background job of a script would inherit it ignored).
+# signal_kpb: kpatch-build on the patch, with SIGINT at its default
+# disposition (a background job of a script would inherit it ignored).
+# It replaces the calling (sub)shell, so that $! of "signal_kpb &" is
+# kpatch-build itself: call it in a subshell or in the background.
 signal_kpb() {
-	perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' -- \
+	exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' -- \
 		"$KPATCH_BUILD" -s "$SIG_TREE" -n kpt_signals -o "$SIG_DIR" "$SIG_PATCH"
 }
 
@@ -128,7 +130,10 @@ signal_verify() {
 signal_hook_run() {
 	local sig=$1 spec=$2 status=0 point=${2%%,*}
 	touch "$SIG_DIR/marker"
-	KPATCH_BUILD_TEST_SIGNAL=$sig@$spec signal_kpb >"$SIG_DIR/last.log" 2>&1 </dev/null || status=$?
+	(
+		export KPATCH_BUILD_TEST_SIGNAL=$sig@$spec
+		signal_kpb
+	) >"$SIG_DIR/last.log" 2>&1 </dev/null || status=$?
 	if ! grep -q "test point $point: sending" "$SIG_DIR/last.log"; then
 		echo "signal stress    SIG$sig at $point: point not reached => FAIL (log: $SIG_DIR/last.log)"
 		FAILED=$((FAILED + 1))
