@@ -166,6 +166,7 @@ for sig in $SIGNALS; do
 	hook_run "$sig" "$sig@patch-applied#1,$sig@restore-middle" "patch-applied#1, again during the restore"
 	hook_run "$sig" "$sig@patched-built,TERM@restore-begin,INT@restore-end" "patched-built, then TERM and INT during the restore"
 	hook_run "$sig" "$sig@after-backup,$sig@after-backup" "after-backup, twice at once"
+	hook_run "$sig" "$sig@child-started#2,$sig@restore-begin" "the differ, again as the restore begins"
 	for ((stage = 0; stage < ${#STAGES[@]}; stage++)); do
 		for ((n = 0; n < PER_STAGE; n++)); do
 			stage_run "$sig" "$stage"
