@@ -164,9 +164,11 @@ for sig in $SIGNALS; do
 	done
 	# A second signal while the restore runs, and two at once.
 	hook_run "$sig" "$sig@patch-applied#1,$sig@restore-middle" "patch-applied#1, again during the restore"
+	hook_run "$sig" "$sig@patch-applied#2,$sig@restore-end" "patch-applied#2, again as the restore ends"
 	hook_run "$sig" "$sig@patched-built,TERM@restore-begin,INT@restore-end" "patched-built, then TERM and INT during the restore"
 	hook_run "$sig" "$sig@after-backup,$sig@after-backup" "after-backup, twice at once"
-	hook_run "$sig" "$sig@child-started#2,$sig@restore-begin" "the differ, again as the restore begins"
+	# (the restore that on_exit runs, the first one this run reaches)
+	hook_run "$sig" "$sig@select-objects,$sig@restore-begin" "select-objects, again as the restore begins"
 	for ((stage = 0; stage < ${#STAGES[@]}; stage++)); do
 		for ((n = 0; n < PER_STAGE; n++)); do
 			stage_run "$sig" "$stage"
