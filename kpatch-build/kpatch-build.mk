@@ -14,7 +14,8 @@ TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \
 	 test/unit/kpatch-build-install.sh test/unit/kpatch-build-partial.sh \
 	 test/unit/kpatch-build-symvers.sh test/unit/kpatch-macros-compat.sh \
-	 test/unit/fix-patch-lines.sh test/unit/kpatch-build-lines.sh
+	 test/unit/fix-patch-lines.sh test/unit/kpatch-build-lines.sh \
+	 test/unit/kpatch-build-signals-stress.sh test/unit/kpatch-build-restore.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build
 # for programs and helpers, ../share/kpatch-build for the module template

@@ -12,6 +12,8 @@ STAGE_TEXT=""
 STAGE_START=0
 STAGE_LINE_OPEN=0	# 1 while "Stage ..." waits for its " done (...)"
 CHILD_PID=""		# session/group leader of the running long command
+SIGNALS_DEFERRED=0	# >0: a signal is only noted, and acted on by signals_resume
+PENDING_SIGNAL=""	# "NAME NUMBER" of a signal noted while deferred
 
 log() {
 	if [[ -n $LOG_FILE ]]; then
@@ -134,6 +136,42 @@ show_log_excerpt() {
 	printf '%s\n' "---" >&2
 }
 
+# test_point NAME: a named point at which the tests interrupt a run. TEST
+# ONLY, not an interface: KPATCH_BUILD_TEST_SIGNAL=SIG@NAME[#N][,...] makes
+# the run send SIG to itself when it reaches NAME (its Nth time), as if the
+# user pressed Ctrl-C exactly there. Works from subshells ($$ is the run).
+declare -A TEST_POINT_SEEN=()
+test_point() {
+	[[ -n ${KPATCH_BUILD_TEST_SIGNAL:-} ]] || return 0
+	local specs spec sig point
+	TEST_POINT_SEEN[$1]=$((${TEST_POINT_SEEN[$1]:-0} + 1))
+	IFS=, read -r -a specs <<<"$KPATCH_BUILD_TEST_SIGNAL"
+	for spec in "${specs[@]}"; do
+		sig=${spec%%@*}
+		point=${spec#*@}
+		[[ $point == "$1" || $point == "$1#${TEST_POINT_SEEN[$1]}" ]] || continue
+		printf 'kpatch-build: test point %s: sending SIG%s\n' "$point" "$sig" >&2
+		# SIGKILL stands for a crash: of the subshell doing the work too.
+		kill -s "$sig" "$$"
+		[[ $sig != KILL ]] || kill -s KILL "$BASHPID"
+	done
+}
+
+# signals_defer / signals_resume: around a few commands that must not be
+# separated (starting a child and noting its pid). A signal in between is
+# acted on when they are done. The handler is on_signal in kpatch-build.
+signals_defer() {
+	SIGNALS_DEFERRED=$((SIGNALS_DEFERRED + 1))
+}
+
+signals_resume() {
+	SIGNALS_DEFERRED=$((SIGNALS_DEFERRED - 1))
+	if ((SIGNALS_DEFERRED == 0)) && [[ -n $PENDING_SIGNAL ]]; then
+		# shellcheck disable=SC2086 # "NAME NUMBER"
+		stop_on_signal $PENDING_SIGNAL
+	fi
+}
+
 # run_child OUT ERR COMMAND...: run a long command in its own session, so
 # that on a signal we can stop it together with everything it started
 # (make, its sub-makes and their compilers) and wait for all of them before
@@ -142,41 +180,67 @@ run_child() {
 	local out=$1 err=$2 rc=0
 	shift 2
 	debug "run: $*"
+	# A signal between the fork and noting the pid would leave a child
+	# nobody stops, still writing the tree while it is restored.
+	signals_defer
 	setsid "$@" </dev/null >>"$out" 2>>"$err" &
 	CHILD_PID=$!
+	signals_resume
+	test_point child-started
 	wait "$CHILD_PID" || rc=$?
 	CHILD_PID=""
 	return "$rc"
 }
 
-# Stop the running child's process group and wait until no member is left:
-# an orphaned compiler could otherwise write an object after we restored it.
+# stop_child: stop the running child's process group and wait until no
+# member is left, since an orphaned compiler could otherwise write an object
+# (or kbuild's fixdep a .cmd file) after we restored it. Returns non-zero if
+# some member survives even SIGKILL; the tree must not be restored then.
 stop_child() {
 	local pgid=$CHILD_PID
 	[[ -n $pgid ]] || return 0
-	CHILD_PID=""
-	kill -TERM -- "-$pgid" 2>/dev/null || true
+	# The pid too: the child may not have called setsid() yet.
+	kill -TERM -- "-$pgid" "$pgid" 2>/dev/null
 	# make forwards SIGTERM to its jobs and waits for them; give it 10s.
-	wait_until_gone "$pgid" 100 || kill -KILL -- "-$pgid" 2>/dev/null || true
-	wait "$pgid" 2>/dev/null || true
+	wait_until_gone "$pgid" 100 || kill -KILL -- "-$pgid" "$pgid" 2>/dev/null
+	wait_until_gone "$pgid" 100
+	wait "$pgid" 2>/dev/null
 	# Members that outlived the leader (a compiler under a killed shell).
-	wait_until_gone "-$pgid" 50 || kill -KILL -- "-$pgid" 2>/dev/null || true
-	wait_until_gone "-$pgid" 20 || true
+	if ! wait_until_gone "-$pgid" 50; then
+		kill -KILL -- "-$pgid" 2>/dev/null
+		if ! wait_until_gone "-$pgid" 300; then
+			printf 'kpatch-build: processes of the stopped build are still running: %s\n' \
+				"$(pgrep -g "$pgid" | tr '\n' ' ')" >&2
+			return 1
+		fi
+	fi
+	CHILD_PID=""
 }
 
 # wait_until_gone PID|-PGID TENTHS: poll until no live process is left.
-# Our unreaped child counts as gone once it is a zombie.
+# Zombies count as gone (ours until reaped; orphans where nothing reaps).
 wait_until_gone() {
-	local target=$1 tenths=$2 stat
+	local target=$1 tenths=$2 pid
 	while ((tenths-- > 0)); do
 		if [[ $target != -* ]]; then
-			stat=$(cat "/proc/$target/stat" 2>/dev/null) || return 0
-			stat=${stat##*) }
-			[[ ${stat%% *} != Z ]] || return 0
+			is_live_process "$target" || return 0
 		else
-			kill -0 -- "$target" 2>/dev/null || return 0
+			local live=0
+			local pids=()
+			mapfile -t pids < <(pgrep -g "${target#-}" 2>/dev/null)
+			for pid in "${pids[@]}"; do
+				is_live_process "$pid" && live=1
+			done
+			((live)) || return 0
 		fi
 		sleep 0.1
 	done
 	return 1
+}
+
+is_live_process() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
 }

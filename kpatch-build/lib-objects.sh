@@ -28,6 +28,7 @@ ere_escape() {
 # host tools and documentation are pruned to keep a distro tree fast.
 objects_depending_on() {
 	local alternatives="" file tree_re
+	test_point select-objects
 	for file in "$@"; do
 		alternatives+="${alternatives:+|}$(ere_escape "$file")"
 	done

@@ -98,6 +98,16 @@ kernelrelease_args() {
 	log "release arguments: ${KERNELRELEASE_ARG[*]}"
 }
 
+# replace_tree_file SOURCE REL: REL in the tree becomes a copy of SOURCE,
+# never half written: the copy is renamed into place when complete, and
+# on_exit removes it if the run stops in between.
+replace_tree_file() {
+	TREE_TMP=$TREE/.$2.kpatch-tmp
+	cp -- "$1" "$TREE_TMP"
+	mv -f -- "$TREE_TMP" "$TREE/$2"
+	TREE_TMP=""
+}
+
 # The key of a prepared tree: everything that changes what kbuild generates.
 prepare_key() {
 	{
@@ -129,7 +139,7 @@ stage_prepare_tree() {
 	rm -f -- "$STATE_DIR/prepared"
 	# The prepared state belongs to the tree from now on, like a full
 	# build's objects: the config is not put back afterwards.
-	[[ -z $CONFIG_FILE || $CONFIG_FILE == "$TREE/.config" ]] || cp -- "$CONFIG_FILE" "$TREE/.config"
+	[[ -z $CONFIG_FILE || $CONFIG_FILE == "$TREE/.config" ]] || replace_tree_file "$CONFIG_FILE" .config
 	if ! run_make -- olddefconfig; then
 		show_log_excerpt "$LOG_FILE"
 		die "make olddefconfig failed in $TREE; see the log"
@@ -143,8 +153,7 @@ stage_prepare_tree() {
 	release=$(<"$TREE/include/config/kernel.release")
 	[[ $release == "$KERNEL_RELEASE" ]] ||
 		die "the prepared tree's release is '$release', not '$KERNEL_RELEASE'"
-	cp -- "$SYMVERS_OPTION" "$TREE/Module.symvers.tmp"
-	mv -f -- "$TREE/Module.symvers.tmp" "$TREE/Module.symvers"
+	replace_tree_file "$SYMVERS_OPTION" Module.symvers
 	printf '%s\n' "$key" >"$STATE_DIR/prepared"
 	stage_end "prepared"
 }

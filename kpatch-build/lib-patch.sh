@@ -141,6 +141,7 @@ apply_patches() {
 		backup_source "$file"
 	done
 	journal_sync
+	test_point after-backup
 	((${#APPLY_PATCHES[@]})) || APPLY_PATCHES=("${PATCHES[@]}")
 	for patch in "${APPLY_PATCHES[@]}"; do
 		if ! output=$(patch_cmd -d "$TREE" -i "$patch" </dev/null 2>&1); then
@@ -148,5 +149,6 @@ apply_patches() {
 			die "$patch failed to apply to $TREE although its test run succeeded:
 $output"
 		fi
+		test_point patch-applied
 	done
 }

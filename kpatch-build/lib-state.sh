@@ -66,6 +66,7 @@ journal_sync() {
 
 # A journal at start-up means an earlier run died before restoring.
 recover_stale_state() {
+	remove_kbuild_temps
 	[[ -e $JOURNAL ]] || return 0
 	warn "an earlier kpatch-build run on $TREE did not finish (crash or kill -9?);
 restoring the files it changed from its backups in $RUN_DIR"
@@ -126,13 +127,31 @@ install_config() {
 	cp -- "$config" "$TREE/.config"
 }
 
+# restore_file SAVED DEST: DEST becomes a whole copy of SAVED (content,
+# mode, times). Written beside DEST and renamed over it, so DEST is never
+# a mix of two versions, even if something else wrote it at the same time.
+# A symlink is written through, like the patch wrote through it.
+restore_file() {
+	local saved=$1 dest=$2 tmp
+	if [[ -L $dest ]]; then
+		cp -p -- "$saved" "$dest"
+		return
+	fi
+	tmp=${dest%/*}/.kpatch-restore.${dest##*/}
+	if cp -p -- "$saved" "$tmp" && mv -f -- "$tmp" "$dest"; then
+		return 0
+	fi
+	rm -f -- "$tmp"
+	return 1
+}
+
 # restore_one_output REL: the file and its kbuild .cmd file as they were.
 restore_one_output() {
 	local rel=$1 dir base status=0
 	dir=$(dirname "$rel")
 	base=$(basename "$rel")
 	if [[ -e $RUN_DIR/orig/$rel ]]; then
-		cp -p -- "$RUN_DIR/orig/$rel" "$TREE/$rel" || status=1
+		restore_file "$RUN_DIR/orig/$rel" "$TREE/$rel" || status=1
 	elif [[ -e $RUN_DIR/orig/$rel.absent ]]; then
 		rm -f -- "$TREE/$rel" || status=1
 	else
@@ -140,7 +159,7 @@ restore_one_output() {
 		return 1
 	fi
 	if [[ -e $RUN_DIR/orig/$dir/.$base.cmd ]]; then
-		cp -p -- "$RUN_DIR/orig/$dir/.$base.cmd" "$TREE/$dir/.$base.cmd" || status=1
+		restore_file "$RUN_DIR/orig/$dir/.$base.cmd" "$TREE/$dir/.$base.cmd" || status=1
 	else
 		rm -f -- "$TREE/$dir/.$base.cmd" || status=1
 	fi
@@ -157,7 +176,7 @@ restored_paths() {
 			[[ -e $TREE/$rel ]] && printf '%s\n' "$TREE/$rel"
 		done
 	fi
-	while read -r kind rel; do
+	while IFS=' ' read -r kind rel; do
 		case $kind in
 		source) printf '%s\n' "$TREE/$rel" ;;
 		config) printf '%s\n' "$TREE/.config" ;;
@@ -165,46 +184,85 @@ restored_paths() {
 	done <"$JOURNAL"
 }
 
-# restore_tree: undo everything the journal and changed_outputs list. Must
-# finish even if the user keeps pressing Ctrl-C, so signals are ignored
-# here; a crash midway is handled by running it again (it is idempotent).
-# Returns non-zero if some file could not be restored.
+# restore_tree: undo everything the journal and changed_outputs list.
+# Returns non-zero if some file could not be restored. The work is done by
+# a child that ignores INT, TERM and HUP, as do the commands it runs, so a
+# Ctrl-C (which the terminal sends to the whole process group) cannot cut
+# it short; the caller's trap runs once it is done. A child killed before
+# it could ignore them is simply run again: restoring is idempotent, and
+# so is resuming one that a crash interrupted.
 restore_tree() {
-	local kind rel status=0 dirs=() errexit=0
-	[[ -e $JOURNAL ]] || return 0
-	trap '' INT TERM HUP
-	[[ $- != *e* ]] || errexit=1
+	local rc
+	while [[ -e $JOURNAL ]]; do
+		rc=0
+		(
+			trap '' INT TERM HUP
+			restore_tree_now
+		) || rc=$?
+		((rc > 128)) || return "$rc"
+	done
+}
+
+restore_tree_now() {
+	local kind rel status=0 dirs=() restored=0
+	IFS=$' \t\n'
 	set +e
+	test_point restore-begin
 	if [[ -s $RUN_DIR/changed_outputs ]]; then
 		while IFS= read -r rel; do
 			[[ -n $rel ]] || continue
 			restore_one_output "$rel" || status=1
+			((restored++)) || test_point restore-middle
 		done < <(sort -u "$RUN_DIR/changed_outputs")
 	fi
-	while read -r kind rel; do
+	while IFS=' ' read -r kind rel; do
 		case $kind in
 		source)
-			cp -p -- "$RUN_DIR/backup/$rel" "$TREE/$rel" || status=1 ;;
+			restore_file "$RUN_DIR/backup/$rel" "$TREE/$rel" || status=1 ;;
 		new-source)
 			rm -f -- "$TREE/$rel" || status=1 ;;
 		new-dir)
 			dirs=("$rel" "${dirs[@]}") ;;
 		config)
-			cp -p -- "$RUN_DIR/config.orig" "$TREE/.config" || status=1 ;;
+			restore_file "$RUN_DIR/config.orig" "$TREE/.config" || status=1 ;;
 		new-config)
 			rm -f -- "$TREE/.config" || status=1 ;;
+		*)
+			printf 'kpatch-build: unknown journal entry "%s %s" in %s\n' "$kind" "$rel" "$JOURNAL" >&2
+			status=1 ;;
 		esac
+		((restored++)) || test_point restore-middle
 	done <"$JOURNAL"
 	for rel in "${dirs[@]}"; do
 		rmdir -- "$TREE/$rel" 2>/dev/null
 	done
-	if ((status == 0)); then
-		# the restored files reach the disk before the journal goes;
-		# syncing just them is much cheaper than the whole file system
-		restored_paths | xargs -r -d '\n' sync -- 2>/dev/null
-		rm -f -- "$JOURNAL"
-		sync -- "$STATE_DIR" 2>/dev/null
-	fi
-	((errexit == 0)) || set -e
-	return "$status"
+	((status == 0)) || return "$status"
+	test_point restore-end
+	# the restored files reach the disk before the journal goes;
+	# syncing just them is much cheaper than the whole file system
+	restored_paths | xargs -r -d '\n' sync -- 2>/dev/null
+	rm -f -- "$JOURNAL"
+	sync -- "$STATE_DIR" 2>/dev/null
+	return 0
+}
+
+# kbuild's try-run helper works in a directory .tmp_<pid> at the top of the
+# tree and removes it on exit, but not when it is killed. note_kbuild_temps
+# records those present before a make; remove_kbuild_temps removes the ones
+# a stopped make left (also those of a run killed with -9, at the next run).
+note_kbuild_temps() {
+	local entry
+	for entry in "$TREE"/.tmp_[0-9]*; do
+		[[ ! -e $entry ]] || printf '%s\n' "$entry"
+	done >"$RUN_DIR/kbuild-temps.before"
+}
+
+remove_kbuild_temps() {
+	local before=$RUN_DIR/kbuild-temps.before entry
+	[[ -f $before ]] || return 0
+	for entry in "$TREE"/.tmp_[0-9]*; do
+		[[ -e $entry ]] || continue
+		grep -qxF -- "$entry" "$before" || rm -rf -- "$entry"
+	done
+	rm -f -- "$before"
 }

@@ -6,6 +6,7 @@
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=kpatch-build-fixtures/common.sh
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
+restart_with_sigint "$0" "$@"
 
 # Job control gives background jobs their own process group and keeps
 # SIGINT deliverable to them (a non-interactive shell would ignore it).
@@ -80,6 +81,28 @@ stop_run INT 130 "SIGINT while the differ runs"
 check "differ stopped" no_leftover 41
 check "SIGINT in the differ: tree identical" same_tree "$TREE" "$WORK/snap"
 check "SIGINT: no module written" test -z "$(find "$OUT" -name '*slow*')"
+
+# kbuild's try-run directory .tmp_<pid>, left by a make stopped inside it.
+start_run FAKE_TRYRUN=43
+wait_for_log 'TRYRUN'
+check "try-run: its directory exists while it runs (test sanity)" \
+	test -n "$(find "$TREE" -maxdepth 1 -name '.tmp_*')"
+stop_run TERM 143 "SIGTERM during kbuild's try-run"
+check "try-run: no .tmp_ directory left in the tree" test -z "$(find "$TREE" -maxdepth 1 -name '.tmp_*')"
+check "try-run: tree identical" same_tree "$TREE" "$WORK/snap"
+
+# A signal while the objects to rebuild are read from a process
+# substitution: the trap then runs inside "IFS= read", whose empty IFS must
+# not change how the journal is read back (it did: nothing was restored and
+# the journal was deleted).
+for sig in INT:130 TERM:143 HUP:129; do
+	STATUS=0
+	KPATCH_BUILD_TEST_SIGNAL=${sig%:*}@select-objects "$KPATCH_BUILD" -s "$TREE" -o "$OUT" \
+		"$WORK/fix.patch" >"$WORK/out" 2>&1 || STATUS=$?
+	check "SIG${sig%:*} while selecting objects: point reached" output_has "test point select-objects"
+	check "SIG${sig%:*} while selecting objects: exit ${sig#*:}" test "$STATUS" = "${sig#*:}"
+	check "SIG${sig%:*} while selecting objects: tree identical" same_tree "$TREE" "$WORK/snap"
+done
 
 # A second run on the same tree while one is running.
 start_run FAKE_SLOW=40

@@ -18,7 +18,7 @@ export KPATCH_CDO=$FIXTURES/fake-create-diff-object
 export KPATCH_BUILD_MODULE=$FIXTURES/fake-build-module
 export FAKE_CDO_LOG=$WORK/cdo.log
 export FAKE_BM_LOG=$WORK/bm.log
-unset KCFLAGS KCPPFLAGS LLVM CROSS_COMPILE KBUILD_OUTPUT MAKEFLAGS MAKELEVEL FAKE_CDO_MODE FAKE_BM_MODE FAKE_SLOW FAKE_SLOW_AFTER
+unset KCFLAGS KCPPFLAGS LLVM CROSS_COMPILE KBUILD_OUTPUT MAKEFLAGS MAKELEVEL FAKE_CDO_MODE FAKE_BM_MODE FAKE_SLOW FAKE_SLOW_AFTER FAKE_TRYRUN
 
 pass() {
 	PASSED=$((PASSED + 1))
@@ -86,7 +86,12 @@ snapshot() {
 
 # same_tree DIR SNAPSHOT-FILE: unchanged since the snapshot?
 same_tree() {
-	if snapshot "$1" | diff -u "$2" - >"$WORK/tree.diff"; then
+	same_tree_by snapshot "$@"
+}
+
+# same_tree_by SNAPSHOT-FUNCTION DIR SNAPSHOT-FILE
+same_tree_by() {
+	if "$1" "$2" | diff -u "$3" - >"$WORK/tree.diff"; then
 		return 0
 	fi
 	sed 's/^/    tree| /' "$WORK/tree.diff" | head -n 20
@@ -130,6 +135,16 @@ modules_prepare: scripts/hosttool
 	mkdir -p include/config scripts/mod && echo '$(KERNELRELEASE)' >include/config/kernel.release
 	printf '#!/bin/sh\n' >scripts/mod/modpost && chmod +x scripts/mod/modpost
 MAKE
+}
+
+# restart_with_sigint SCRIPT ARGS...: a script started in the background of
+# a non-interactive shell inherits SIGINT ignored, which no bash can undo,
+# and then so would the runs it interrupts. Signal tests call this first:
+# it runs the script again with SIGINT at its default disposition.
+restart_with_sigint() {
+	[[ -z ${KPATCH_TEST_SIGINT_RESET:-} ]] || return 0
+	rm -rf "$WORK"
+	KPATCH_TEST_SIGINT_RESET=1 exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' -- bash "$@"
 }
 
 finish() {
