@@ -1,0 +1,10 @@
+# verify/verify.mk: kpatch-verify, the independent livepatch verifier. It
+# links the ELF model and the parent lookup, nothing of the differ.
+
+VERIFY_OBJS := $(BUILD)/verify/main.o $(BUILD)/verify/model.o \
+	$(BUILD)/verify/compare.o $(BUILD)/verify/checks.o $(ELF_OBJS) $(LOOKUP_OBJS)
+
+$(BUILD)/verify/kpatch-verify: $(VERIFY_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PROGRAMS += $(BUILD)/verify/kpatch-verify
