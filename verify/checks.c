@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kpatch-format.h"
+#include "structsize.h"
 #include "util.h"
 #include "verify.h"
 
@@ -103,7 +104,8 @@ static void pair_module_patched(struct verify *v, struct func_index *patched_ix,
 		struct cmp_result res, best_res = { 0 };
 
 		if (first == end)
-			continue;	/* not from PATCHED.o: the module template's own code */
+			continue;	/* not from PATCHED.o: the template's or another object's */
+		m->from_patched = true;
 		if (report && !m->patched)
 			continue;	/* reported in the first pass */
 		if (report) {
@@ -252,6 +254,11 @@ static void check_record(struct verify *v, struct record *rec)
 		return;
 	}
 	p = rec->func->patched;
+	if (!p && !rec->func->from_patched) {
+		add_note(v, "record for %s: %s is not from %s (another object of the module)",
+			 rec->old_name, rec->new_func->name, v->patched_path);
+		return;
+	}
 	if (!p) {
 		add_finding(v, "klp-func", rec->old_name, KPATCH_FUNCS_SECTION, true, rec->offset,
 			    "the replacement %s is not a copy of a function of the patched object",
@@ -547,6 +554,7 @@ static void check_crcs(struct verify *v)
 
 struct special {
 	const char *name;
+	const char *type;	/* the kernel's struct, for DWARF */
 	const char *size_env;
 	uint64_t size;		/* x86_64 6.12 */
 	size_t min_relocs;	/* >0: every entry has at least these relocated fields */
@@ -554,13 +562,13 @@ struct special {
 };
 
 static const struct special specials[] = {
-	{ "__bug_table", "BUG_STRUCT_SIZE", 12, 1, true },
-	{ "__ex_table", "EX_STRUCT_SIZE", 12, 2, true },
-	{ "__jump_table", "JUMP_STRUCT_SIZE", 16, 3, true },
-	{ ".altinstructions", "ALT_STRUCT_SIZE", 14, 2, true },
-	{ ".static_call_sites", "STATIC_CALL_STRUCT_SIZE", 8, 2, true },
-	{ ".printk_index", "PRINTK_INDEX_STRUCT_SIZE", 44, 0, false },
-	{ NULL, NULL, 0, 0, false }
+	{ "__bug_table", "bug_entry", "BUG_STRUCT_SIZE", 12, 1, true },
+	{ "__ex_table", "exception_table_entry", "EX_STRUCT_SIZE", 12, 2, true },
+	{ "__jump_table", "jump_entry", "JUMP_STRUCT_SIZE", 16, 3, true },
+	{ ".altinstructions", "alt_instr", "ALT_STRUCT_SIZE", 14, 2, true },
+	{ ".static_call_sites", "static_call_site", "STATIC_CALL_STRUCT_SIZE", 8, 2, true },
+	{ ".printk_index", "pi_entry", "PRINTK_INDEX_STRUCT_SIZE", 44, 0, false },
+	{ NULL, NULL, NULL, 0, 0, false }
 };
 
 /* Every entry of size bytes starts with a relocation to code. */
@@ -609,16 +617,22 @@ static uint64_t infer_entry_size(const struct vobj *o, struct section *sec, size
 	return found;
 }
 
+#define NR_SPECIALS (sizeof(specials) / sizeof(specials[0]) - 1)
+static unsigned long dwarf_sizes[NR_SPECIALS];
+
 /*
- * The size the caller gave (environment, as for create-diff-object) or
- * the x86_64 default, unless the patched object's own layout shows it
+ * The size the target kernel's DWARF (--struct-sizes-from), the
+ * environment (as for create-diff-object) or the x86_64 default gives,
+ * unless the patched object's own layout shows it
  * wrong: a multiple of the real size, or entries not starting with code.
  */
 static uint64_t entry_size(struct verify *v, const struct special *sp, struct section *ps)
 {
 	const char *env = getenv(sp->size_env);
-	uint64_t size = env && *env ? strtoull(env, NULL, 0) : 0, inferred;
+	uint64_t size = dwarf_sizes[sp - specials], inferred;
 
+	if (!size && env && *env)
+		size = strtoull(env, NULL, 0);
 	if (!size)
 		size = sp->size;
 	if (!ps || !sp->min_relocs)
@@ -735,6 +749,17 @@ static void check_special(struct verify *v, const struct special *sp)
 }
 
 /* ---- all -------------------------------------------------------------- */
+
+int read_struct_sizes(struct verify *v, char *err, size_t errlen)
+{
+	const char *types[NR_SPECIALS];
+
+	if (!v->struct_sizes_from)
+		return 0;
+	for (size_t i = 0; i < NR_SPECIALS; i++)
+		types[i] = specials[i].type;
+	return dwarf_struct_sizes(v->struct_sizes_from, types, NR_SPECIALS, dwarf_sizes, err, errlen);
+}
 
 void run_checks(struct verify *v)
 {

@@ -24,7 +24,8 @@ static const char *prog = "kpatch-verify";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--symvers FILE] [--parent NAME] [--json FILE] [--allow-line-only FUNC]...\n"
+		"usage: %s [--symvers FILE] [--parent NAME] [--json FILE] [--struct-sizes-from ELF]\n"
+		"       [--allow-line-only FUNC]...\n"
 		"       ORIG.o PATCHED.o MODULE PARENT-SYMTAB\n"
 		"MODULE is the livepatch module (.ko) or create-diff-object's output object.\n"
 		"Exit status: 0 verified, 1 usage or I/O error, 2 findings.\n", prog);
@@ -172,6 +173,7 @@ static void parse_args(struct verify *v, int argc, char **argv)
 		{ "parent", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "allow-line-only", required_argument, NULL, 'l' },
+		{ "struct-sizes-from", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -182,6 +184,7 @@ static void parse_args(struct verify *v, int argc, char **argv)
 		case 's': v->symvers_path = optarg; break;
 		case 'p': v->parent = optarg; break;
 		case 'j': v->json_path = optarg; break;
+		case 'z': v->struct_sizes_from = optarg; break;
 		case 'l':
 			v->allow_line_only = xrealloc(v->allow_line_only,
 				(v->nr_allow_line_only + 1) * sizeof(char *));
@@ -271,6 +274,11 @@ int main(int argc, char **argv)
 	v.lookup = lookup_open(v.symtab_path, v.parent, v.symvers_path ? v.symvers_path : "/dev/null",
 			       err, sizeof(err));
 	if (!v.lookup) {
+		fprintf(stderr, "%s: ERROR: %s\n", prog, err);
+		free_verify(&v);
+		return EXIT_ERROR;
+	}
+	if (read_struct_sizes(&v, err, sizeof(err))) {
 		fprintf(stderr, "%s: ERROR: %s\n", prog, err);
 		free_verify(&v);
 		return EXIT_ERROR;

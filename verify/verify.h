@@ -39,6 +39,7 @@ struct vfunc {
 	bool line_only;		/* patched: only __LINE__ immediates differ */
 	bool replaced;		/* patched: a klp_func record replaces it */
 	bool recorded;		/* module: the new_func of a record */
+	bool from_patched;	/* module: PATCHED.o has functions of its name */
 	char *why;		/* patched: first difference from ORIG */
 };
 
@@ -63,6 +64,7 @@ struct verify {
 	const char *orig_path, *patched_path, *module_path, *symtab_path, *symvers_path;
 	const char *parent;	/* "vmlinux" or the module name */
 	const char *json_path;
+	const char *struct_sizes_from;	/* ELF with DWARF for special-section entry sizes */
 	char **allow_line_only;
 	size_t nr_allow_line_only;
 	bool module_is_ko;	/* linked module (has .klp.rela / .gnu.linkonce.this_module) */
@@ -137,6 +139,8 @@ int parent_resolve(struct verify *v, const struct symbol *sym, struct lookup_res
 /* checks.c */
 void load_records(struct verify *v);	/* .kpatch.funcs of the module */
 void run_checks(struct verify *v);
+/* Entry sizes from --struct-sizes-from's DWARF; -1 with err on failure. */
+int read_struct_sizes(struct verify *v, char *err, size_t errlen);
 
 /* main.c */
 void add_finding(struct verify *v, const char *check, const char *function,
