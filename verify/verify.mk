@@ -8,3 +8,6 @@ $(BUILD)/verify/kpatch-verify: $(VERIFY_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 PROGRAMS += $(BUILD)/verify/kpatch-verify
+
+# kpatch-build runs it as a stage (with a stand-in here)
+TESTS += test/unit/kpatch-build-verify.sh
