@@ -106,7 +106,7 @@ static void pair_module_patched(struct verify *v, struct func_index *patched_ix,
 		if (first == end)
 			continue;	/* not from PATCHED.o: the template's or another object's */
 		m->from_patched = true;
-		if (report && !m->patched)
+		if (report && (!m->patched || m->unsound))
 			continue;	/* reported in the first pass */
 		if (report) {
 			compare_funcs(v, CMP_MODULE, &v->patched, m->patched, &v->module, m, &res);
@@ -132,7 +132,14 @@ static void pair_module_patched(struct verify *v, struct func_index *patched_ix,
 				best_res = res;
 			}
 		}
-		if (!m->patched) {
+		if (!m->patched && best) {
+			/*
+			 * Not a faithful copy: reported here. Records and
+			 * completeness still see it as the copy of its
+			 * namesake, so the one fault is reported once.
+			 */
+			m->patched = best;
+			m->unsound = true;
 			v->functions_checked++;
 			add_finding(v, "soundness", m->sym->name, section_of(m), true, best_res.at,
 				    "the module's %s is not the patched object's code: %s",

@@ -40,6 +40,7 @@ struct vfunc {
 	bool replaced;		/* patched: a klp_func record replaces it */
 	bool recorded;		/* module: the new_func of a record */
 	bool from_patched;	/* module: PATCHED.o has functions of its name */
+	bool unsound;		/* module: differs from the PATCHED function it names */
 	char *why;		/* patched: first difference from ORIG */
 };
 

@@ -11,3 +11,11 @@ PROGRAMS += $(BUILD)/verify/kpatch-verify
 
 # kpatch-build runs it as a stage (with a stand-in here)
 TESTS += test/unit/kpatch-build-verify.sh
+
+# the fault injector of the verifier's negative tests
+$(BUILD)/test/unit/verify-mutate: $(BUILD)/test/unit/verify-mutate.o $(ELF_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+PROGRAMS += $(BUILD)/test/unit/verify-mutate
+
+# over the corpus' differ outputs, the known-wrong ones and injected faults
+TESTS += test/unit/verify-corpus.sh
