@@ -19,3 +19,4 @@ PROGRAMS += $(BUILD)/test/unit/verify-mutate
 
 # over the corpus' differ outputs, the known-wrong ones and injected faults
 TESTS += test/unit/verify-corpus.sh
+TESTS += test/unit/verify-cases.sh

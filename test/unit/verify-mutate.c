@@ -14,6 +14,7 @@
  *   add-record SYMBOL OBJNAME  append a record replacing SYMBOL of OBJNAME
  *                              with the module's SYMBOL
  *   klp-obj FROM TO            rename klp symbols and sections of object FROM
+ *   rename-sym FROM TO         rename symbol FROM
  *
  * N counts from 0, relocations in offset order.
  */
@@ -260,6 +261,12 @@ int main(int argc, char **argv)
 		drop_record(elf, strtoul(argv[4], NULL, 0));
 	} else if (!strcmp(op, "add-record") && argc == 6) {
 		add_record(elf, argv[4], argv[5]);
+	} else if (!strcmp(op, "rename-sym") && argc == 6) {
+		struct symbol *s = elf_find_symbol(elf, argv[4]);
+
+		if (!s)
+			die("no symbol", argv[4]);
+		elf_rename_symbol(elf, s, argv[5]);
 	} else if (!strcmp(op, "klp-obj") && argc == 6) {
 		rename_klp(elf, argv[4], argv[5]);
 	} else {
