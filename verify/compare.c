@@ -51,6 +51,35 @@ static int match_parent_file(struct verify *v, const char *file,
 	return rc;
 }
 
+/* match_parent_file once per file name: every klp relocation asks again. */
+static int cached_parent_file(struct verify *v, const char *file,
+			      const struct lookup_file **block, char *why, size_t whylen)
+{
+	struct parent_file *pf = NULL;
+	char err[1024];
+
+	for (size_t i = 0; i < v->nr_parent_files && !pf; i++)
+		if (!strcmp(v->parent_files[i].name, file))
+			pf = &v->parent_files[i];
+	if (!pf) {
+		v->parent_files = xrealloc(v->parent_files,
+					   (v->nr_parent_files + 1) * sizeof(*v->parent_files));
+		pf = &v->parent_files[v->nr_parent_files++];
+		pf->name = file;
+		pf->why = NULL;
+		if (match_parent_file(v, file, &pf->block, err, sizeof(err))) {
+			pf->block = NULL;
+			pf->why = xstrdup(err);
+		}
+	}
+	if (!pf->block) {
+		snprintf(why, whylen, "%s", pf->why);
+		return -1;
+	}
+	*block = pf->block;
+	return 0;
+}
+
 int parent_resolve(struct verify *v, const struct symbol *sym, struct lookup_result *res,
 		   char *why, size_t whylen)
 {
@@ -66,7 +95,7 @@ int parent_resolve(struct verify *v, const struct symbol *sym, struct lookup_res
 		snprintf(why, whylen, "local %s has no FILE symbol to find it by", sym->name);
 		return -1;
 	}
-	if (match_parent_file(v, sym->file->name, &block, why, whylen))
+	if (cached_parent_file(v, sym->file->name, &block, why, whylen))
 		return -1;
 	if (lookup_local(v->lookup, block, sym->name, res))
 		return 0;

@@ -73,6 +73,12 @@ struct verify {
 
 	struct vobj orig, patched, module;
 	struct lookup_table *lookup;
+	struct parent_file {		/* FILE blocks of the parent already matched */
+		const char *name;
+		const struct lookup_file *block;	/* NULL: no match, why says why */
+		char *why;
+	} *parent_files;
+	size_t nr_parent_files;
 	struct record *records;
 	size_t nr_records;
 	char **ignored;		/* KPATCH_IGNORE_FUNCTION names */
