@@ -508,7 +508,8 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 	nb = relas_in(ob, sb->sec, bbase, bbase + size, &rb);
 	mask = xcalloc(size ? size : 1, 1);
 	rb_all = xcalloc(nb + 1, sizeof(*rb_all));
-	memcpy(rb_all, rb, nb * sizeof(*rb));
+	if (nb)
+		memcpy(rb_all, rb, nb * sizeof(*rb));
 
 	/* the ftrace call site: a call to __fentry__ or its 5-byte nop */
 	fa = fentry_site(ca, size, abase, ra, na, &acall);

@@ -83,14 +83,14 @@ done < <(tail -n +2 "$corpus/expected.tsv")
 differ static-call-issue-1165 JUMP_STRUCT_SIZE=24 || true
 run_verify static-call-issue-1165 "$work/static-call-issue-1165.o" JUMP_STRUCT_SIZE=24
 expect_finding "__jump_table cut at 24 bytes (true 16)" special '__jump_table'
-differ bug-table-section BUG_STRUCT_SIZE=24
+differ bug-table-section BUG_STRUCT_SIZE=24 || fail "bug-table-section: the differ failed with BUG_STRUCT_SIZE=24"
 run_verify bug-table-section "$work/bug-table-section.o" BUG_STRUCT_SIZE=24
 expect_finding "__bug_table cut at 24 bytes (true 12)" special \
 	'\(__bug_table\+0xc\): entry refers to .*retire_sysctl_set.*not to a function of the module'
 
 # --- faults injected into good outputs
 good=ASSERT_RTNL-detect
-differ "$good"
+differ "$good" || fail "$good: the differ failed"
 inject() {	# inject DESCRIPTION CHECK REGEX MUTATION...
 	local what=$1 check=$2 regex=$3
 	shift 3
@@ -129,13 +129,13 @@ inject "a record for a function of the module the original lacks" klp-func \
 	add-record __dev_get_by_flags.cold vmlinux
 
 # klp relocations for an object the patch does not register
-differ cold-add
+differ cold-add || fail "cold-add: the differ failed"
 good=cold-add
 inject "a klp relocation for an unregistered object" klp-reloc \
 	'of othermod, which the patch does not register as a klp object' klp-obj vmlinux othermod
 
 # an unchanged function carried as patched: verify against PATCHED as ORIG
-differ ASSERT_RTNL-detect
+differ ASSERT_RTNL-detect || fail "ASSERT_RTNL-detect: the differ failed"
 status=0
 # shellcheck disable=SC2046
 env $(env_of ASSERT_RTNL-detect) "$verify" --json "$work/out.json" "$dir/ASSERT_RTNL-detect.PATCHED.o" \
