@@ -507,28 +507,43 @@ static void check_imports(struct verify *v)
 	}
 }
 
-/* Module.symvers: "0xCRC<tab>symbol<tab>module<tab>EXPORT..." */
-static bool symvers_crc(const char *path, const char *name, unsigned long *crc)
+struct crc_entry {
+	char *name;
+	unsigned long crc;
+};
+
+static int cmp_crc_entry(const void *x, const void *y)
+{
+	return strcmp(((const struct crc_entry *)x)->name, ((const struct crc_entry *)y)->name);
+}
+
+/* Module.symvers: "0xCRC<tab>symbol<tab>module<tab>EXPORT...", sorted by symbol. */
+static struct crc_entry *read_crcs(const char *path, size_t *count)
 {
 	FILE *f = fopen(path, "r");
+	struct crc_entry *list = NULL;
+	size_t n = 0, cap = 0;
 	char line[1024];
-	bool found = false;
 
+	*count = 0;
 	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
 		char *tab = strchr(line, '\t'), *end;
 
-		if (!tab)
+		if (!tab || !(end = strchr(tab + 1, '\t')))
 			continue;
-		end = strchr(tab + 1, '\t');
-		if (end && (size_t)(end - tab - 1) == strlen(name) && !memcmp(tab + 1, name, end - tab - 1)) {
-			*crc = strtoul(line, NULL, 16);
-			found = true;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			list = xrealloc(list, cap * sizeof(*list));
 		}
+		list[n].crc = strtoul(line, NULL, 16);
+		list[n++].name = xasprintf("%.*s", (int)(end - tab - 1), tab + 1);
 	}
 	fclose(f);
-	return found;
+	qsort(list, n, sizeof(*list), cmp_crc_entry);
+	*count = n;
+	return list;
 }
 
 static void check_crcs(struct verify *v)
@@ -536,25 +551,33 @@ static void check_crcs(struct verify *v)
 	struct section *sec = elf_find_section(v->module.elf, "__versions");
 	const size_t entry = 64;	/* struct modversion_info: unsigned long crc; char name[56] */
 
+	struct crc_entry *crcs, key, *found;
+	size_t n;
+
 	if (!sec || !v->have_symvers || !sec->data)
 		return;
+	crcs = read_crcs(v->symvers_path, &n);
 	for (uint64_t off = 0; off + entry <= sec->size; off += entry) {
 		uint64_t crc;
-		unsigned long want;
 		char name[57];
 
 		memcpy(&crc, sec->data + off, 8);
 		memcpy(name, sec->data + off + 8, 56);
 		name[56] = '\0';
-		if (!symvers_crc(v->symvers_path, name, &want))
+		key.name = name;
+		found = n ? bsearch(&key, crcs, n, sizeof(*crcs), cmp_crc_entry) : NULL;
+		if (!found)
 			add_finding(v, "crc", name, "__versions", true, off,
 				    "the module records a CRC for %s, which %s does not list", name,
 				    v->symvers_path);
-		else if ((uint32_t)crc != (uint32_t)want)
+		else if ((uint32_t)crc != (uint32_t)found->crc)
 			add_finding(v, "crc", name, "__versions", true, off,
 				    "the module was built against %s with CRC 0x%08x; the kernel's is 0x%08lx",
-				    name, (uint32_t)crc, want);
+				    name, (uint32_t)crc, found->crc);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(crcs[i].name);
+	free(crcs);
 }
 
 /* ---- special sections -------------------------------------------------- */
