@@ -671,6 +671,11 @@ static uint64_t entry_size(struct verify *v, const struct special *sp, struct se
 	if (inferred && inferred != size &&
 	    ((inferred < size && size % inferred == 0) ||
 	     !entries_start_with_code(&v->patched, ps, size))) {
+		static bool noted[NR_SPECIALS];
+
+		if (noted[sp - specials])
+			return inferred;
+		noted[sp - specials] = true;
 		add_note(v, "%s: entries of the patched object are 0x%lx bytes (relocation layout), not 0x%lx",
 			 sp->name, (unsigned long)inferred, (unsigned long)size);
 		return inferred;
@@ -778,6 +783,54 @@ static void check_special(struct verify *v, const struct special *sp)
 	}
 }
 
+/* ---- static branches ---------------------------------------------------- */
+
+static int cmp_jump_site(const void *x, const void *y)
+{
+	const struct jump_site *a = x, *b = y;
+
+	if (a->secidx != b->secidx)
+		return a->secidx < b->secidx ? -1 : 1;
+	return (a->off > b->off) - (a->off < b->off);
+}
+
+/* The code field (the first) of every __jump_table entry of PATCHED.o. */
+static void collect_jump_sites(struct verify *v)
+{
+	struct section *sec = elf_find_section(v->patched.elf, "__jump_table");
+	const struct special *sp = specials;
+	uint64_t size;
+	struct rela **relas;
+	size_t n;
+
+	while (sp->name && strcmp(sp->name, "__jump_table"))
+		sp++;
+	if (!sec || !sp->name)
+		return;
+	size = entry_size(v, sp, sec);
+	n = relas_in(&v->patched, sec, 0, sec->size, &relas);
+	v->jump_sites = xcalloc(n + 1, sizeof(*v->jump_sites));
+	for (size_t i = 0; i < n; i++) {
+		struct symbol *s = relas[i]->sym;
+
+		if (relas[i]->offset % size || !s || !s->sec)
+			continue;
+		v->jump_sites[v->nr_jump_sites].secidx = s->sec->index;
+		v->jump_sites[v->nr_jump_sites++].off =
+			(s->type == STT_SECTION ? 0 : s->sym.st_value) + relas[i]->addend;
+	}
+	free(relas);
+	qsort(v->jump_sites, v->nr_jump_sites, sizeof(*v->jump_sites), cmp_jump_site);
+}
+
+bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t off)
+{
+	struct jump_site key = { sec->index, off };
+
+	return v->nr_jump_sites &&
+	       bsearch(&key, v->jump_sites, v->nr_jump_sites, sizeof(key), cmp_jump_site);
+}
+
 /* ---- all -------------------------------------------------------------- */
 
 int read_struct_sizes(struct verify *v, char *err, size_t errlen)
@@ -798,6 +851,7 @@ void run_checks(struct verify *v)
 	index_by_norm(&v->orig, &orig_ix);
 	index_by_norm(&v->patched, &patched_ix);
 	read_ignored(v);
+	collect_jump_sites(v);
 	pair_orig_patched(v, &orig_ix);
 	pair_module_patched(v, &patched_ix, false);
 	pair_module_patched(v, &patched_ix, true);

@@ -418,6 +418,29 @@ static int64_t line_immediate(const unsigned char *a, const unsigned char *b, ui
 	return -1;
 }
 
+/*
+ * A static branch the compiler emitted as a jump ("objtool NOPs this")
+ * and objtool, run when the module was linked, turned into a nop of the
+ * same length: the kernel patches it from __jump_table either way.
+ * Returns the last offset of the site, or -1.
+ */
+static int64_t static_branch_nop(const struct verify *v, const struct section *psec,
+				 uint64_t base, const unsigned char *p, const unsigned char *m,
+				 uint64_t size, uint64_t i)
+{
+	static const unsigned char nop2[2] = { 0x66, 0x90 };
+
+	for (uint64_t s = i >= 4 ? i - 4 : 0; s <= i; s++) {
+		if (!is_jump_site(v, psec, base + s))
+			continue;
+		if (p[s] == 0xeb && s + 2 <= size && i < s + 2 && !memcmp(m + s, nop2, 2))
+			return (int64_t)s + 1;
+		if (p[s] == 0xe9 && s + 5 <= size && !memcmp(m + s, nop5, 5))
+			return (int64_t)s + 4;
+	}
+	return -1;
+}
+
 /* a pc-relative reference from code points 4 bytes before its target */
 static int64_t code_bias(unsigned int type)
 {
@@ -618,6 +641,10 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 				i = op + 4;
 				continue;
 			}
+		}
+		if (mode == CMP_MODULE && (op = static_branch_nop(v, sa->sec, abase, ca, cb, size, i)) >= 0) {
+			i = op;
+			continue;
 		}
 		differ_at(res, i, "bytes differ at +0x%lx (%02x, the %s object's %02x)", (unsigned long)i,
 			  cb[i], mode == CMP_MODULE ? "patched" : "original", ca[i]);

@@ -248,6 +248,7 @@ static void free_verify(struct verify *v)
 	for (size_t i = 0; i < v->nr_parent_files; i++)
 		free(v->parent_files[i].why);
 	free(v->parent_files);
+	free(v->jump_sites);
 	free(v->records);
 	free(v->findings);
 	free(v->notes);

@@ -84,6 +84,12 @@ struct verify {
 	char **ignored;		/* KPATCH_IGNORE_FUNCTION names */
 	size_t nr_ignored;
 
+	struct jump_site {		/* code addresses of PATCHED.o's __jump_table */
+		unsigned int secidx;
+		uint64_t off;
+	} *jump_sites;
+	size_t nr_jump_sites;
+
 	struct finding *findings;
 	size_t nr_findings;
 	char **notes;
@@ -146,6 +152,8 @@ int parent_resolve(struct verify *v, const struct symbol *sym, struct lookup_res
 /* checks.c */
 void load_records(struct verify *v);	/* .kpatch.funcs of the module */
 void run_checks(struct verify *v);
+/* Whether PATCHED.o has a static branch (a __jump_table code address) at sec+off. */
+bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t off);
 /* Entry sizes from --struct-sizes-from's DWARF; -1 with err on failure. */
 int read_struct_sizes(struct verify *v, char *err, size_t errlen);
 

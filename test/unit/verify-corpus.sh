@@ -134,6 +134,21 @@ good=cold-add
 inject "a klp relocation for an unregistered object" klp-reloc \
 	'of othermod, which the patch does not register as a klp object' klp-obj vmlinux othermod
 
+# a static branch the compiler left as a jump (objtool not run yet, as for
+# IBT kernels' vmlinux objects) that objtool made a nop in the module: the
+# same; a nop made a jump in the module is not
+good=jump-label-issue-1021
+differ "$good" || fail "$good: the differ failed"
+"$mutate" "$dir/$good.PATCHED.o" "$work/jmp.PATCHED.o" set tcp_retransmit_timer 0xd2 e9 00 00 00 00
+status=0
+# shellcheck disable=SC2046
+env $(env_of "$good") "$verify" "$dir/$good.ORIG.o" "$work/jmp.PATCHED.o" "$work/$good.o" \
+	"$work/$good.symtab" >"$work/out" 2>&1 || status=$?
+if [[ $status == 0 ]]; then pass; else fail "static branch jmp vs nop: exit $status"; grep FAILED "$work/out"; fi
+inject "a static branch nop made a jump" soundness \
+	'function tcp_retransmit_timer \(\.text\.tcp_retransmit_timer\+0xd2\): .*bytes differ at \+0xd2 \(e9' \
+	set tcp_retransmit_timer 0xd2 e9 00 00 00 00
+
 # an unchanged function carried as patched: verify against PATCHED as ORIG
 differ ASSERT_RTNL-detect || fail "ASSERT_RTNL-detect: the differ failed"
 status=0

@@ -4,6 +4,7 @@
  * (or the differ's output object) for kpatch-verify's negative tests.
  *
  *   byte SYMBOL OFF            flip the low bit of the byte at SYMBOL+OFF
+ *   set SYMBOL OFF HEX...      write bytes (hex, one argument each) at SYMBOL+OFF
  *   addend SYMBOL N DELTA      add DELTA to the Nth relocation inside SYMBOL
  *   drop SYMBOL N              remove the Nth relocation inside SYMBOL
  *   retarget SECTION N SYMBOL  point the Nth relocation of SECTION at SYMBOL
@@ -221,6 +222,12 @@ int main(int argc, char **argv)
 		struct symbol *s = find_defined(elf, argv[4]);
 
 		s->sec->data[s->sym.st_value + strtoul(argv[5], NULL, 0)] ^= 1;
+	} else if (!strcmp(op, "set") && argc >= 7) {
+		struct symbol *s = find_defined(elf, argv[4]);
+		uint64_t at = s->sym.st_value + strtoul(argv[5], NULL, 0);
+
+		for (int i = 6; i < argc; i++)
+			s->sec->data[at + i - 6] = (unsigned char)strtoul(argv[i], NULL, 16);
 	} else if (!strcmp(op, "addend") && argc == 7) {
 		struct symbol *s = find_defined(elf, argv[4]);
 
