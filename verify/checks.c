@@ -836,8 +836,12 @@ bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t of
 int read_struct_sizes(struct verify *v, char *err, size_t errlen)
 {
 	const char *types[NR_SPECIALS];
+	bool needed = false;
 
-	if (!v->struct_sizes_from)
+	/* reading the DWARF of vmlinux takes longer than all the checks */
+	for (size_t i = 0; i < NR_SPECIALS && !needed; i++)
+		needed = elf_find_section(v->module.elf, specials[i].name) != NULL;
+	if (!v->struct_sizes_from || !needed)
 		return 0;
 	for (size_t i = 0; i < NR_SPECIALS; i++)
 		types[i] = specials[i].type;
