@@ -212,7 +212,9 @@ static bool klp_matches(struct verify *v, const struct symbol *psym, const char 
 			 m->obj, lookup_sym->name, lookup_sym->name, res.sympos, res.objname);
 		return false;
 	}
-	if (pf && pf->orig && res.addr && res.size != pf->orig->sym->sym.st_size) {
+	/* a weak function the kernel links another definition of: that one is meant */
+	if (pf && pf->orig && res.addr && res.size != pf->orig->sym->sym.st_size &&
+	    pf->orig->sym->bind != STB_WEAK) {
 		snprintf(why, whylen, "%s,%lu of %s is 0x%lx bytes, the original object's %s 0x%lx",
 			 m->name, m->pos, m->obj, res.size, lookup_sym->name,
 			 (unsigned long)pf->orig->sym->sym.st_size);

@@ -141,6 +141,27 @@ run_verify demo demo.klp.ko
 expect_finding "module: an import nobody exports" import 'the module imports __fentry__, which neither the kernel nor a module exports'
 printf '0x1234\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
 
+# --- a call to a weak function the kernel links another definition of:
+# the klp relocation means the kernel's (strong) one, whatever its size
+mkdir -p weak/orig weak/patched
+cat >weak/orig/demo.c <<'EOF_C'
+void __attribute__((weak)) arch_hook(int *x) { }
+int demo_fn(int x) { arch_hook(&x); return x * 2; }
+EOF_C
+sed 's/x \* 2;/x * 3;/' weak/orig/demo.c >weak/patched/demo.c
+build weak
+printf 'void arch_hook(int *x) { *x += 100; x[1] = x[2] * 7; }\n' >strong.c
+gcc "${cflags[@]}" -o strong.o strong.c
+ld -r -o weak.parent.o weak.orig.o strong.o
+readelf -s --wide weak.parent.o >weak.symtab
+differ weak vmlinux
+run_verify weak weak.out.o
+if readelf -sW weak.out.o | grep -q '\.klp\.sym\.vmlinux\.arch_hook,0'; then
+	expect_verified "a call to an overridden weak function"
+else
+	fail "a call to an overridden weak function: no klp relocation to arch_hook to check"
+fi
+
 # --- a module fix calling another module's export: the kernel would never
 # apply its klp relocation (known differ bug while it emits one)
 mkdir -p other/orig other/patched
