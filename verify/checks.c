@@ -340,10 +340,17 @@ static void check_carried(struct verify *v)
 			continue;
 		if (is_part_of_replaced(&v->module, m, true))
 			continue;
+		/*
+		 * A local copy of an unchanged function that new code calls
+		 * (a branch the differ could not relocate) is harmless; a
+		 * global one, or one whose code changed, is not.
+		 */
+		if (m->sym->bind == STB_LOCAL && !m->patched->changed)
+			continue;
 		add_finding(v, "klp-func", m->sym->name, section_of(m), false, 0,
-			    "the module carries a copy of %s, which the original object has, without patching it%s",
-			    m->sym->name, m->patched->changed ?
-			    " (it changed: the kernel keeps running the old code)" :
+			    "the module carries a %s copy of %s, which the original object has, without patching it%s",
+			    m->sym->bind == STB_LOCAL ? "local" : "global", m->sym->name,
+			    m->patched->changed ? " (it changed: the kernel keeps running the old code)" :
 			    " (it did not change)");
 	}
 }
@@ -831,6 +838,46 @@ bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t of
 	       bsearch(&key, v->jump_sites, v->nr_jump_sites, sizeof(key), cmp_jump_site);
 }
 
+/*
+ * runtime_const_ptr() sites: each entry of a runtime_ptr_<var> section of
+ * PATCHED.o points at the imm64 of a "movabs" the kernel patches at boot.
+ */
+static void collect_runtime_sites(struct verify *v)
+{
+	struct elf *elf = v->patched.elf;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		struct rela **relas;
+		size_t n;
+
+		if (strncmp(sec->name, "runtime_ptr_", 12) || is_rela_section(sec))
+			continue;
+		n = relas_in(&v->patched, sec, 0, sec->size, &relas);
+		v->runtime_sites = xrealloc(v->runtime_sites,
+					    (v->nr_runtime_sites + n + 1) * sizeof(*v->runtime_sites));
+		for (size_t k = 0; k < n; k++) {
+			struct symbol *s = relas[k]->sym;
+
+			if (!s || !s->sec)
+				continue;
+			v->runtime_sites[v->nr_runtime_sites].secidx = s->sec->index;
+			v->runtime_sites[v->nr_runtime_sites].off =
+				(s->type == STT_SECTION ? 0 : s->sym.st_value) + relas[k]->addend;
+			v->runtime_sites[v->nr_runtime_sites++].var = sec->name + 12;
+		}
+		free(relas);
+	}
+}
+
+const char *runtime_site(const struct verify *v, const struct section *sec, uint64_t off)
+{
+	for (size_t i = 0; i < v->nr_runtime_sites; i++)
+		if (v->runtime_sites[i].secidx == sec->index && v->runtime_sites[i].off == off)
+			return v->runtime_sites[i].var;
+	return NULL;
+}
+
 /* ---- all -------------------------------------------------------------- */
 
 int read_struct_sizes(struct verify *v, char *err, size_t errlen)
@@ -856,6 +903,7 @@ void run_checks(struct verify *v)
 	index_by_norm(&v->patched, &patched_ix);
 	read_ignored(v);
 	collect_jump_sites(v);
+	collect_runtime_sites(v);
 	pair_orig_patched(v, &orig_ix);
 	pair_module_patched(v, &patched_ix, false);
 	pair_module_patched(v, &patched_ix, true);

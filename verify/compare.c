@@ -412,8 +412,10 @@ static int64_t line_immediate(const unsigned char *a, const unsigned char *b, ui
 
 			if (!r || r->offset < base + j + 5 || r->offset > base + j + 5 + 64)
 				continue;
+			/* a call, or a tail call */
 			if ((r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32) &&
-			    r->offset >= base + 1 && b[r->offset - base - 1] == 0xe8)
+			    r->offset >= base + 1 &&
+			    (b[r->offset - base - 1] == 0xe8 || b[r->offset - base - 1] == 0xe9))
 				return (int64_t)j;
 		}
 	}
@@ -499,6 +501,32 @@ static bool runtime_const_load(const unsigned char *mcode, uint64_t size, uint64
 	/* or a klp symbol for it */
 	return !strncmp(mr->sym->name, ".klp.sym.", 9) && strstr(mr->sym->name, var) &&
 	       strchr(mr->sym->name, ',') == strstr(mr->sym->name, var) + strlen(var);
+}
+
+/*
+ * The same for kernels that mark the immediate from a runtime_ptr_<var>
+ * section instead of relocating it: the module's "mov <var>(%rip), %reg"
+ * (relocation at rel) replaces the movabs whose imm64 is at rel - 1.
+ */
+static bool runtime_load_of(const struct verify *v, const struct section *psec, uint64_t pbase,
+			    const unsigned char *mcode, uint64_t size, uint64_t rel,
+			    const struct rela *mr)
+{
+	const char *var, *name;
+	size_t len;
+
+	if (rel < 3 || rel + 7 > size || !is_pcrel(mr->type) || !mr->sym ||
+	    !(var = runtime_site(v, psec, pbase + rel - 1)))
+		return false;
+	if ((mcode[rel - 3] & 0xf8) != 0x48 || mcode[rel - 2] != 0x8b)
+		return false;
+	name = mr->sym->name;
+	len = strlen(var);
+	if (!strcmp(name, var))
+		return true;
+	/* or the klp symbol of it: .klp.sym.<obj>.<var>,<pos> */
+	return !strncmp(name, ".klp.sym.", 9) && strchr(name + 9, '.') &&
+	       !strncmp(strchr(name + 9, '.') + 1, var, len) && strchr(name + 9, '.')[1 + len] == ',';
 }
 
 void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
@@ -599,6 +627,10 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		if (!mr)
 			continue;
 		rel = mr->offset - bbase;
+		if (mode == CMP_MODULE && runtime_load_of(v, sa->sec, abase, cb, size, rel, mr)) {
+			memset(mask + rel - 3, 1, 10);
+			continue;
+		}
 		resolve_rela(mr, &tm);
 		/*
 		 * A branch the assembler resolved inside a section the differ

@@ -249,6 +249,7 @@ static void free_verify(struct verify *v)
 		free(v->parent_files[i].why);
 	free(v->parent_files);
 	free(v->jump_sites);
+	free(v->runtime_sites);
 	free(v->records);
 	free(v->findings);
 	free(v->notes);

@@ -89,6 +89,12 @@ struct verify {
 		uint64_t off;
 	} *jump_sites;
 	size_t nr_jump_sites;
+	struct runtime_site {		/* runtime_const_ptr() immediates of PATCHED.o */
+		unsigned int secidx;
+		uint64_t off;
+		const char *var;
+	} *runtime_sites;
+	size_t nr_runtime_sites;
 
 	struct finding *findings;
 	size_t nr_findings;
@@ -154,6 +160,8 @@ void load_records(struct verify *v);	/* .kpatch.funcs of the module */
 void run_checks(struct verify *v);
 /* Whether PATCHED.o has a static branch (a __jump_table code address) at sec+off. */
 bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t off);
+/* The variable of the runtime_const_ptr() imm64 at sec+off of PATCHED.o, or NULL. */
+const char *runtime_site(const struct verify *v, const struct section *sec, uint64_t off);
 /* Entry sizes from --struct-sizes-from's DWARF; -1 with err on failure. */
 int read_struct_sizes(struct verify *v, char *err, size_t errlen);
 

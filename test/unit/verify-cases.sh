@@ -126,7 +126,7 @@ inject "module: a klp relocation for an unregistered object" klp-reloc \
 	'\.klp\.rela\.othermod\.\.text\.demo_fn is for othermod, which the patch does not register' \
 	klp-obj demo othermod
 inject "module: the record dropped" klp-func \
-	'the module carries a copy of demo_fn, which the original object has, without patching it' \
+	'the module carries a local copy of demo_fn, which the original object has, without patching it \(it changed' \
 	drop-record 0
 
 # import CRCs: the module's must be the kernel's
