@@ -162,6 +162,29 @@ else
 	fail "a call to an overridden weak function: no klp relocation to arch_hook to check"
 fi
 
+# --- runtime_const_ptr(): the module loads the variable instead of the
+# immediate the kernel patches at boot; loading another variable is wrong
+mkdir -p rconst/orig rconst/patched
+cat >rconst/orig/rc.c <<'EOF_C'
+extern unsigned long USER_PTR_MAX, OTHER_MAX;
+#define runtime_const_ptr(sym) ({ unsigned long __ret;				\
+	asm("mov %1,%0\n1:\n.pushsection runtime_ptr_" #sym ",\"a\"\n\t"	\
+	    ".long 1b - %c2 - .\n.popsection"					\
+	    : "=r" (__ret) : "i" (0x0123456789abcdefull), "i" (sizeof(long)));	\
+	__ret; })
+int valid_ptr(unsigned long p) { return p <= runtime_const_ptr(USER_PTR_MAX) + OTHER_MAX; }
+EOF_C
+sed 's/p <= runtime/p + 1 <= runtime/' rconst/orig/rc.c >rconst/patched/rc.c
+printf '0x1\tUSER_PTR_MAX\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tOTHER_MAX\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+build rconst
+differ rconst vmlinux
+run_verify rconst rconst.out.o
+expect_verified "runtime_const_ptr() turned into a load"
+"$mutate" rconst.out.o bad.o retarget .text.valid_ptr 1 OTHER_MAX
+run_verify rconst bad.o
+expect_finding "runtime_const_ptr() turned into a load of another variable" soundness \
+	'function valid_ptr .*relocation at \+0xc refers to undefined OTHER_MAX\+0 where the patched object refers to'
+
 # --- a module fix calling another module's export: the kernel would never
 # apply its klp relocation (known differ bug while it emits one)
 mkdir -p other/orig other/patched
