@@ -8,7 +8,7 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-patch.sh kpatch-build/lib-kernel.sh \
 	       kpatch-build/lib-objects.sh kpatch-build/lib-patchable.sh \
 	       kpatch-build/lib-partial.sh kpatch-build/lib-symvers.sh \
-	       kpatch-build/lib-lines.sh
+	       kpatch-build/lib-lines.sh kpatch-build/lib-verify.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \
@@ -27,7 +27,7 @@ install: all
 	sed 's/@VERSION@/$(VERSION)/' kpatch-build/kpatch-build >$(DESTDIR)$(BINDIR)/.kpatch-build.tmp
 	chmod 755 $(DESTDIR)$(BINDIR)/.kpatch-build.tmp
 	mv -f $(DESTDIR)$(BINDIR)/.kpatch-build.tmp $(DESTDIR)$(BINDIR)/kpatch-build
-	install -m 755 $(KPB_CDO) $(MODULE_LIBEXEC) $(KPB_HELPERS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 755 $(KPB_CDO) $(BUILD)/verify/kpatch-verify $(MODULE_LIBEXEC) $(KPB_HELPERS) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(KPB_LIBS) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(MODULE_TEMPLATE) $(DESTDIR)$(DATADIR)/module/
 	install -m 644 $(MODULE_HEADERS) $(DESTDIR)$(DATADIR)/include/

@@ -222,6 +222,8 @@ diff_object() {
 		fi
 		((++DIFF_CHANGED))
 		printf '%s\n' "$object" >>"$RUN_DIR/diffed_objs"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$object" "$orig" "$patched" "$parent_name" \
+			"$parent_symtab" >>"$RUN_DIR/verify_inputs"
 		grep -E ': (changed|new) function: ' "$out" |
 			sed "s|^[^:]*: \([a-z]*\) function: \(.*\)|\1 \2 $parent_name|" \
 				>>"$RUN_DIR/functions" || true ;;

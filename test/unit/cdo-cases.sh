@@ -6,6 +6,7 @@ set -euo pipefail
 
 build=${1:-${BUILD:-build}}
 cdo=$(realpath "$build/create-diff-object/create-diff-object")
+verify=$(realpath "$build/verify/kpatch-verify")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -63,6 +64,12 @@ run_case() {
 	fi
 	if [[ $(jq -r .exit_status "$case.json") != "$status" ]]; then
 		fail "report exit_status differs from the exit status $status"
+		return 1
+	fi
+	# every output passes kpatch-verify, which shares no differ code
+	if ((status == 0)) && ! JUMP_STRUCT_SIZE=16 "$verify" --parent "${PARENT:-vmlinux}" \
+		"$case.orig.o" "$case.patched.o" "$case.out.o" "$case.symtab" >"$case.verify" 2>&1; then
+		fail "kpatch-verify: $(grep -m 1 -E 'FAILED|ERROR' "$case.verify")"
 		return 1
 	fi
 	return 0

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# kpatch-verify on small C sources compiled the way kbuild compiles the
+# kernel: the differ's output and a module linked from it (an ld -r with a
+# stand-in for the module template, then create-klp-module, as
+# build-module does) verify; the differ's known-wrong outputs and faults
+# injected into the module are caught by the check that names them.
+set -euo pipefail
+
+build=${1:-${BUILD:-build}}
+cdo=$(realpath "$build/create-diff-object/create-diff-object")
+verify=$(realpath "$build/verify/kpatch-verify")
+mutate=$(realpath "$build/test/unit/verify-mutate")
+ckm=$(realpath "$build/kpatch-build/create-klp-module")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0
+failed=0
+cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount -fno-pie
+	-mcmodel=kernel -mno-red-zone -fno-asynchronous-unwind-tables -fno-stack-protector)
+
+pass() { passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+# build NAME: NAME.orig.o / NAME.patched.o from orig/ and patched/ sources of
+# that case (several files are linked with ld -r, as kbuild links a
+# composite object), its symbol table standing in for the parent's
+build() {
+	local name=$1 d
+	for d in orig patched; do
+		(cd "$name/$d" && for c in *.c; do gcc "${cflags[@]}" -o "${c%.c}.o" "$c"; done &&
+			ld -r -o "../../$name.$d.o" ./*.o)
+	done
+	readelf -s --wide "$name.orig.o" >"$name.symtab"
+}
+
+# differ NAME PARENT: NAME.out.o
+differ() {
+	"$cdo" "$1.orig.o" "$1.patched.o" "$2" "$1.symtab" symvers test "$1.out.o" >/dev/null 2>"$1.err" ||
+		{ fail "$1: create-diff-object failed: $(cat "$1.err")"; return 1; }
+}
+
+# run_verify NAME MODULE [OPTIONS...]: $status, output in out
+run_verify() {
+	local name=$1 module=$2
+	shift 2
+	status=0
+	"$verify" --symvers symvers "$@" "$name.orig.o" "$name.patched.o" "$module" "$name.symtab" \
+		>out 2>&1 || status=$?
+}
+
+expect_verified() {
+	if [[ $status == 0 ]] && grep -q ': verified: ' out; then
+		pass
+	else
+		fail "$1: exit $status, expected verified"
+		sed 's/^/    /' out | grep -v note | head -n 5
+	fi
+}
+
+expect_finding() {	# expect_finding WHAT CHECK REGEX
+	if [[ $status == 2 ]] && grep -Eq -- "FAILED $2: .*$3" out; then
+		pass
+	else
+		fail "$1: exit $status, no $2 finding matching /$3/"
+		sed 's/^/    /' out | grep -v note | head -n 5
+	fi
+}
+
+# link_module NAME: NAME.ko (template stand-in + output, as kbuild links
+# it) and NAME.klp.ko (create-klp-module's livepatch format)
+link_module() {
+	cat >tmpl.c <<'TMPL'
+int livepatch_init_stub(void) { return 0; }
+__attribute__((section(".gnu.linkonce.this_module"))) char this_module_stub[64];
+struct modversion_info { unsigned long crc; char name[56]; };
+__attribute__((section("__versions"))) struct modversion_info versions[] = {
+	{ 0x1234, "__fentry__" },
+};
+TMPL
+	gcc -O2 -c -fno-pie -mcmodel=kernel -fno-asynchronous-unwind-tables -o tmpl.o tmpl.c
+	ld -r -o "$1.ko" tmpl.o "$1.out.o"
+	"$ckm" "$1.ko" "$1.klp.ko"
+}
+
+printf '0x1234\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n' >symvers
+printf '0x5678\tother_export\tdrivers/other/othermod\tEXPORT_SYMBOL\t\n' >>symvers
+
+# --- a module fix: a klp relocation to a local of the parent module
+mkdir -p demo/orig demo/patched
+cat >demo/orig/demo.c <<'EOF_C'
+static int __attribute__((noinline)) local_helper(int x) { return x + 11; }
+int demo_fn(int x) { return local_helper(x) * 2; }
+EOF_C
+sed 's/\* 2;/* 3;/' demo/orig/demo.c >demo/patched/demo.c
+build demo
+differ demo demo
+run_verify demo demo.out.o
+expect_verified "module fix, differ output"
+link_module demo
+run_verify demo demo.klp.ko
+expect_verified "module fix, linked livepatch module"
+run_verify demo demo.ko
+expect_finding "klp relocation left for the module loader" klp-reloc \
+	'function demo_fn \(\.text\.demo_fn\+0x[0-9a-f]+\): relocation to \.klp\.sym\.demo\.local_helper,0 left in \.rela\.text\.demo_fn'
+
+inject() {	# inject DESCRIPTION CHECK REGEX MUTATION...
+	local what=$1 check=$2 regex=$3
+	shift 3
+	if ! "$mutate" demo.klp.ko bad.ko "$@" 2>out; then
+		fail "$what: cannot inject: $(cat out)"
+		return
+	fi
+	run_verify demo bad.ko
+	expect_finding "$what" "$check" "$regex"
+}
+inject "module: a byte flipped" soundness 'function demo_fn \(\.text\.demo_fn\+0x5\): .*bytes differ at \+0x5' \
+	byte demo_fn 5
+inject "module: a klp symbol's sympos changed" soundness \
+	'demo_fn .*klp symbol local_helper,1 of demo, but local_helper is local_helper,0 of demo' \
+	rename-sym '.klp.sym.demo.local_helper,0' '.klp.sym.demo.local_helper,1'
+inject "module: a klp relocation's addend changed" soundness \
+	'demo_fn .*refers to demo.s local_helper \(sympos 0\)-3 where the patched object refers to local_helper-4' \
+	addend demo_fn 1 1
+inject "module: a klp relocation for an unregistered object" klp-reloc \
+	'\.klp\.rela\.othermod\.\.text\.demo_fn is for othermod, which the patch does not register' \
+	klp-obj demo othermod
+inject "module: the record dropped" klp-func \
+	'the module carries a local copy of demo_fn, which the original object has, without patching it \(it changed' \
+	drop-record 0
+
+# import CRCs: the module's must be the kernel's
+run_verify demo demo.klp.ko
+expect_verified "module: CRCs match"
+sed -i 's/^0x1234/0x4321/' symvers
+run_verify demo demo.klp.ko
+expect_finding "module: a CRC the kernel does not have" crc \
+	'function __fentry__ \(__versions\+0x0\): the module was built against __fentry__ with CRC 0x00001234; the kernel.s is 0x00004321'
+sed -i '/__fentry__/d' symvers
+run_verify demo demo.klp.ko
+expect_finding "module: an import nobody exports" import 'the module imports __fentry__, which neither the kernel nor a module exports'
+printf '0x1234\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+
+# --- a call to a weak function the kernel links another definition of:
+# the klp relocation means the kernel's (strong) one, whatever its size
+mkdir -p weak/orig weak/patched
+cat >weak/orig/demo.c <<'EOF_C'
+void __attribute__((weak)) arch_hook(int *x) { }
+int demo_fn(int x) { arch_hook(&x); return x * 2; }
+EOF_C
+sed 's/x \* 2;/x * 3;/' weak/orig/demo.c >weak/patched/demo.c
+build weak
+printf 'void arch_hook(int *x) { *x += 100; x[1] = x[2] * 7; }\n' >strong.c
+gcc "${cflags[@]}" -o strong.o strong.c
+ld -r -o weak.parent.o weak.orig.o strong.o
+readelf -s --wide weak.parent.o >weak.symtab
+differ weak vmlinux
+run_verify weak weak.out.o
+if readelf -sW weak.out.o | grep -q '\.klp\.sym\.vmlinux\.arch_hook,0'; then
+	expect_verified "a call to an overridden weak function"
+else
+	fail "a call to an overridden weak function: no klp relocation to arch_hook to check"
+fi
+
+# --- runtime_const_ptr(): the module loads the variable instead of the
+# immediate the kernel patches at boot; loading another variable is wrong
+mkdir -p rconst/orig rconst/patched
+cat >rconst/orig/rc.c <<'EOF_C'
+extern unsigned long USER_PTR_MAX, OTHER_MAX;
+#define runtime_const_ptr(sym) ({ unsigned long __ret;				\
+	asm("mov %1,%0\n1:\n.pushsection runtime_ptr_" #sym ",\"a\"\n\t"	\
+	    ".long 1b - %c2 - .\n.popsection"					\
+	    : "=r" (__ret) : "i" (0x0123456789abcdefull), "i" (sizeof(long)));	\
+	__ret; })
+int valid_ptr(unsigned long p) { return p <= runtime_const_ptr(USER_PTR_MAX) + OTHER_MAX; }
+EOF_C
+sed 's/p <= runtime/p + 1 <= runtime/' rconst/orig/rc.c >rconst/patched/rc.c
+printf '0x1\tUSER_PTR_MAX\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tOTHER_MAX\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+build rconst
+differ rconst vmlinux
+run_verify rconst rconst.out.o
+expect_verified "runtime_const_ptr() turned into a load"
+"$mutate" rconst.out.o bad.o retarget .text.valid_ptr 1 OTHER_MAX
+run_verify rconst bad.o
+expect_finding "runtime_const_ptr() turned into a load of another variable" soundness \
+	'function valid_ptr .*relocation at \+0xc refers to undefined OTHER_MAX\+0 where the patched object refers to'
+
+# --- a module fix calling another module's export: the kernel would never
+# apply its klp relocation (known differ bug while it emits one)
+mkdir -p other/orig other/patched
+cat >other/orig/demo.c <<'EOF_C'
+extern int other_export(int);
+int demo_fn(int x) { return x * 2; }
+EOF_C
+sed 's/x \* 2;/x * 2 + other_export(x);/' other/orig/demo.c >other/patched/demo.c
+build other
+differ other demo
+run_verify other other.out.o
+if readelf -sW other.out.o | grep -q '\.klp\.sym\.othermod\.other_export'; then
+	expect_finding "another module's export as a klp relocation" klp-reloc \
+		'function demo_fn .*relocation to \.klp\.sym\.othermod\.other_export,0, of othermod, which the patch does not register'
+else
+	expect_verified "another module's export"
+fi
+
+# --- an ld -r object of two files with same-named static helpers, both
+# changed: each must be replaced, at its own sympos
+mkdir -p helpers/orig helpers/patched
+printf 'static int __attribute__((noinline)) helper(int x) { return x * 3; }\nint a_entry(int x) { return helper(x) + 1; }\n' >helpers/orig/a.c
+printf 'static int __attribute__((noinline)) helper(int x) { return x * 5; }\nint b_entry(int x) { return helper(x) + 2; }\n' >helpers/orig/b.c
+sed 's/x \* 3/x * 7/' helpers/orig/a.c >helpers/patched/a.c
+sed 's/x \* 5/x * 9/' helpers/orig/b.c >helpers/patched/b.c
+build helpers
+differ helpers vmlinux
+run_verify helpers helpers.out.o
+helper_records=$(readelf -rW helpers.out.o |
+	awk '/^Relocation section/ { f = /\.rela\.kpatch\.funcs/; next } f && / helper \+ 0$/' | wc -l)
+if ((helper_records < 2)); then
+	expect_finding "two helpers, one record (known differ bug)" completeness \
+		'function helper \(\.text\.helper\): helper of b\.c changed .* but the module does not replace it'
+else
+	expect_verified "two helpers, two records"
+fi
+"$mutate" helpers.out.o bad.o sympos 0 7
+run_verify helpers bad.o
+expect_finding "two helpers: a wrong sympos" klp-func 'record says [a-z_]+,7 of vmlinux'
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Function comparison: same size, same bytes outside relocation sites, and
+ * relocations at the same offsets resolving to the same thing. The module's
+ * relocation may reach a function either as the module's own copy or as
+ * the parent's symbol through a klp relocation, whose sympos must be the
+ * one the parent gives that symbol.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "verify.h"
+
+#define FENTRY_CALL_LEN	5
+static const unsigned char nop5[FENTRY_CALL_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+/* ---- the parent ------------------------------------------------------ */
+
+/* The ORIG object's FILE block named file: its local function and object names. */
+static int match_parent_file(struct verify *v, const char *file,
+			     const struct lookup_file **block, char *why, size_t whylen)
+{
+	struct elf *orig = v->orig.elf;
+	const char **locals = NULL;
+	size_t n = 0;
+	struct symbol *fsym = NULL;
+	int rc;
+
+	for (size_t i = 1; i < orig->nr_symbols && !fsym; i++)
+		if (orig->symbols[i]->type == STT_FILE && !strcmp(orig->symbols[i]->name, file))
+			fsym = orig->symbols[i];
+	if (!fsym) {
+		snprintf(why, whylen, "%s has no FILE symbol %s", v->orig_path, file);
+		return -1;
+	}
+	locals = xcalloc(orig->nr_symbols, sizeof(*locals));
+	for (size_t i = fsym->index + 1; i < orig->nr_symbols; i++) {
+		struct symbol *s = orig->symbols[i];
+
+		if (s->type == STT_FILE)
+			break;
+		if (s->bind == STB_LOCAL && (s->type == STT_FUNC || s->type == STT_OBJECT))
+			locals[n++] = s->name;
+	}
+	rc = lookup_match_file(v->lookup, file, locals, n, block, why, whylen);
+	free(locals);
+	return rc;
+}
+
+/* match_parent_file once per file name: every klp relocation asks again. */
+static int cached_parent_file(struct verify *v, const char *file,
+			      const struct lookup_file **block, char *why, size_t whylen)
+{
+	struct parent_file *pf = NULL;
+	char err[1024];
+
+	for (size_t i = 0; i < v->nr_parent_files && !pf; i++)
+		if (!strcmp(v->parent_files[i].name, file))
+			pf = &v->parent_files[i];
+	if (!pf) {
+		v->parent_files = xrealloc(v->parent_files,
+					   (v->nr_parent_files + 1) * sizeof(*v->parent_files));
+		pf = &v->parent_files[v->nr_parent_files++];
+		pf->name = file;
+		pf->why = NULL;
+		if (match_parent_file(v, file, &pf->block, err, sizeof(err))) {
+			pf->block = NULL;
+			pf->why = xstrdup(err);
+		}
+	}
+	if (!pf->block) {
+		snprintf(why, whylen, "%s", pf->why);
+		return -1;
+	}
+	*block = pf->block;
+	return 0;
+}
+
+int parent_resolve(struct verify *v, const struct symbol *sym, struct lookup_result *res,
+		   char *why, size_t whylen)
+{
+	const struct lookup_file *block;
+
+	if (sym->bind != STB_LOCAL) {
+		if (lookup_global(v->lookup, sym->name, res))
+			return 0;
+		snprintf(why, whylen, "%s is not a symbol of %s", sym->name, v->parent);
+		return -1;
+	}
+	if (!sym->file) {
+		snprintf(why, whylen, "local %s has no FILE symbol to find it by", sym->name);
+		return -1;
+	}
+	if (cached_parent_file(v, sym->file->name, &block, why, whylen))
+		return -1;
+	if (lookup_local(v->lookup, block, sym->name, res))
+		return 0;
+	snprintf(why, whylen, "local %s of %s is %s in %s", sym->name, sym->file->name,
+		 lookup_local_is_ambiguous(v->lookup, block, sym->name) ? "ambiguous" : "missing",
+		 v->parent);
+	return -1;
+}
+
+/* ---- targets --------------------------------------------------------- */
+
+/* A string literal: the bytes of the string around pos, and where pos is in it. */
+static bool same_string(const struct section *a, int64_t pa, const struct section *b, int64_t pb)
+{
+	int64_t sa = pa, sb = pb, ea = pa, eb = pb;
+
+	if (!a->data || !b->data || pa < 0 || pb < 0 || (uint64_t)pa >= a->size ||
+	    (uint64_t)pb >= b->size)
+		return pa == pb && a->size == b->size;
+	while (sa > 0 && a->data[sa - 1])
+		sa--;
+	while (sb > 0 && b->data[sb - 1])
+		sb--;
+	while ((uint64_t)ea < a->size && a->data[ea])
+		ea++;
+	while ((uint64_t)eb < b->size && b->data[eb])
+		eb++;
+	return pa - sa == pb - sb && ea - sa == eb - sb && !memcmp(a->data + sa, b->data + sb, ea - sa);
+}
+
+/* ".rodata.foo" and a linked module's ".rodata": the same kind of section. */
+static bool same_section_kind(const char *a, const char *b)
+{
+	const char *da = strchr(a + 1, '.'), *db = strchr(b + 1, '.');
+	size_t la = da ? (size_t)(da - a) : strlen(a), lb = db ? (size_t)(db - b) : strlen(b);
+
+	return la == lb && !memcmp(a, b, la);
+}
+
+/* Anonymous data (jump tables, alternative replacements): the bytes it starts with. */
+static bool same_anon(const struct target *p, const struct target *m)
+{
+	int64_t len = 8;	/* where the block ends is not known */
+
+	if (!same_section_kind(p->sec->name, m->sec->name))
+		return false;
+	if (p->off < 0 || m->off < 0 || (uint64_t)p->off > p->sec->size ||
+	    (uint64_t)m->off > m->sec->size)
+		return p->off == m->off;
+	if ((int64_t)p->sec->size - p->off < len)
+		len = (int64_t)p->sec->size - p->off;
+	if ((int64_t)m->sec->size - m->off < len)
+		len = (int64_t)m->sec->size - m->off;
+	if (!p->sec->data || !m->sec->data)
+		return !p->sec->data && !m->sec->data;
+	return !memcmp(p->sec->data + p->off, m->sec->data + m->off, len);
+}
+
+static bool names_match(const char *a, const char *b)
+{
+	char *na = normalize_name(a), *nb = normalize_name(b);
+	bool same = !strcmp(na, nb);
+
+	free(na);
+	free(nb);
+	return same;
+}
+
+/* The ORIG object's local name in the FILE block named file, else fallback. */
+static const struct symbol *orig_local(struct verify *v, const char *file, const char *name,
+				       const struct symbol *fallback)
+{
+	struct elf *orig = v->orig.elf;
+
+	for (struct symbol *s = elf_find_symbol(orig, name); s; s = elf_find_symbol_next(orig, s))
+		if (s->bind == STB_LOCAL && s->file && !strcmp(s->file->name, file) &&
+		    s->type == fallback->type)
+			return s;
+	return fallback;
+}
+
+/* A klp relocation to the parent's sym: right object, sympos and size. */
+static bool klp_matches(struct verify *v, const struct symbol *psym, const char *name,
+			const struct target *m, char *why, size_t whylen)
+{
+	struct lookup_result res;
+	const struct symbol *lookup_sym = psym;
+	struct vfunc *pf = psym ? vobj_func_of(&v->patched, psym) : NULL;
+	struct symbol undef = { 0 };
+
+	if (pf && pf->orig)
+		lookup_sym = pf->orig->sym;	/* the parent has the original's name */
+	else if (psym && psym->bind == STB_LOCAL && psym->file && names_match(m->name, psym->name))
+		/* a static renumbered by the compiler: the original's, by the name the module uses */
+		lookup_sym = orig_local(v, psym->file->name, m->name, psym);
+	if (!lookup_sym) {
+		undef.name = (char *)name;
+		undef.bind = STB_GLOBAL;
+		lookup_sym = &undef;
+	}
+	if (!names_match(m->name, lookup_sym->name)) {
+		snprintf(why, whylen, "klp symbol names %s, the patched object %s", m->name, name);
+		return false;
+	}
+	if (psym && pf && !pf->orig) {
+		snprintf(why, whylen, "klp relocation to %s, a function the original object does not have",
+			 name);
+		return false;
+	}
+	if (parent_resolve(v, lookup_sym, &res, why, whylen))
+		return false;
+	if (strcmp(m->obj, res.objname) || m->pos != res.sympos) {
+		snprintf(why, whylen, "klp symbol %s,%lu of %s, but %s is %s,%lu of %s", m->name, m->pos,
+			 m->obj, lookup_sym->name, lookup_sym->name, res.sympos, res.objname);
+		return false;
+	}
+	/* a weak function the kernel links another definition of: that one is meant */
+	if (pf && pf->orig && res.addr && res.size != pf->orig->sym->sym.st_size &&
+	    pf->orig->sym->bind != STB_WEAK) {
+		snprintf(why, whylen, "%s,%lu of %s is 0x%lx bytes, the original object's %s 0x%lx",
+			 m->name, m->pos, m->obj, res.size, lookup_sym->name,
+			 (unsigned long)pf->orig->sym->sym.st_size);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The symbol of sec named like name (numbers aside) whose address plus
+ * delta is off: how a relocation through the section symbol (sec+off)
+ * and one through a symbol (name+delta) can be seen to mean the same.
+ */
+static struct symbol *named_at(const struct section *sec, int64_t off, const char *name,
+			       int64_t delta)
+{
+	struct symbol *found = NULL;
+
+	for (size_t i = 0; i < sec->nr_syms && !found; i++) {
+		struct symbol *s = sec->syms[i];
+
+		if ((s->type == STT_FUNC || s->type == STT_OBJECT) &&
+		    (int64_t)s->sym.st_value + delta == off && names_match(s->name, name))
+			found = s;
+	}
+	return found;
+}
+
+/*
+ * Two section-relative references (sec+off) from the same instruction:
+ * a pc-relative one points 4 to 8 bytes before its target (the size of
+ * the instruction's immediate is not known without decoding it), so they
+ * mean the same when, for one of those distances, both land in
+ * same-named symbols at the same offset.
+ */
+static bool same_via_sections(const struct target *p, const struct target *m, bool pcrel_code)
+{
+	static const int64_t code_biases[] = { 4, 5, 6, 8 }, data_biases[] = { 0 };
+	const int64_t *b = pcrel_code ? code_biases : data_biases;
+	size_t n = pcrel_code ? 4 : 1;
+
+	/* the symbols nearest the places named: the same, at the same offset */
+	if (p->sym->type == m->sym->type && names_match(p->sym->name, m->sym->name) &&
+	    p->delta == m->delta)
+		return true;
+
+	for (size_t i = 0; i < n; i++) {
+		struct symbol *sp = symbol_at(p->sec, p->off + b[i], true);
+		struct symbol *sm = symbol_at(m->sec, m->off + b[i], true);
+
+		if (sp && sm && sp->type == sm->type && names_match(sp->name, sm->name) &&
+		    p->off - (int64_t)sp->sym.st_value == m->off - (int64_t)sm->sym.st_value)
+			return true;
+	}
+	return false;
+}
+
+static bool same_symbol_target(struct verify *v, enum cmp_mode mode, const struct target *p,
+			       const struct target *m, int64_t str_bias, char *why, size_t whylen)
+{
+	const struct symbol *psym = p->sym;
+	struct vfunc *mf;
+
+	if (m->kind == T_SYM && p->via_section && m->via_section)
+		return same_via_sections(p, m, str_bias != 0);
+	if (m->kind == T_SYM && m->via_section)
+		return named_at(m->sec, m->off, p->sym->name, p->delta) != NULL;
+	if (p->via_section && m->kind != T_SYM && m->kind != T_KLP && m->kind != T_UNDEF)
+		return false;
+	if (p->via_section) {
+		/* the module names the symbol: find the patched one it means */
+		const char *name = m->kind == T_SYM ? m->sym->name : m->name;
+
+		psym = named_at(p->sec, p->off, name, m->delta);
+		if (!psym)
+			return false;
+	} else if (m->delta != p->delta) {
+		return false;
+	}
+	switch (m->kind) {
+	case T_SYM:
+		if (m->sym->type != psym->type || !names_match(m->sym->name, psym->name))
+			return false;
+		/* the module's copy of a same-named function of another file */
+		mf = mode == CMP_MODULE ? vobj_func_of(&v->module, m->sym) : NULL;
+		return !(mf && mf->patched && mf->patched->sym != psym);
+	case T_KLP:
+		return mode == CMP_MODULE && klp_matches(v, psym, psym->name, m, why, whylen);
+	case T_UNDEF:
+		return mode == CMP_MODULE && psym->bind != STB_LOCAL && !strcmp(m->name, psym->name);
+	default:
+		return false;
+	}
+}
+
+bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
+		 const struct target *m, int64_t str_bias, char *why, size_t whylen)
+{
+	char dp[300], dm[300];
+	bool same = false;
+
+	why[0] = '\0';
+	switch (p->kind) {
+	case T_NONE:
+		same = m->kind == T_NONE && m->delta == p->delta;
+		break;
+	case T_SYM:
+		same = same_symbol_target(v, mode, p, m, str_bias, why, whylen);
+		break;
+	case T_UNDEF:
+		if (m->kind == T_UNDEF)
+			same = m->delta == p->delta && !strcmp(m->name, p->name);
+		else if (m->kind == T_KLP && mode == CMP_MODULE)
+			same = m->delta == p->delta && klp_matches(v, NULL, p->name, m, why, whylen);
+		else if (m->kind == T_SYM && mode == CMP_MODULE)
+			/* defined by another object linked into the module */
+			same = m->delta == p->delta && m->sym->bind != STB_LOCAL &&
+			       !strcmp(m->sym->name, p->name);
+		break;
+	case T_KLP:
+		same = m->kind == T_KLP && m->delta == p->delta && !strcmp(m->obj, p->obj) &&
+		       !strcmp(m->name, p->name) && m->pos == p->pos;
+		break;
+	case T_STR:
+		if (m->kind == T_STR)
+			same = same_string(p->sec, p->off + str_bias, m->sec, m->off + str_bias);
+		break;
+	case T_ANON:
+		same = m->kind == T_ANON && same_anon(p, m);
+		break;
+	}
+	if (!same && !why[0]) {
+		describe_target(m, dm, sizeof(dm));
+		describe_target(p, dp, sizeof(dp));
+		snprintf(why, whylen, "refers to %s where the %s object refers to %s", dm,
+			 mode == CMP_MODULE ? "patched" : "original", dp);
+	}
+	return same;
+}
+
+/* ---- functions ------------------------------------------------------- */
+
+static bool is_fentry_rela(const struct rela *r)
+{
+	return r && r->sym && !strcmp(r->sym->name, "__fentry__");
+}
+
+static struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] && list[i]->offset == off)
+			return list[i];
+	return NULL;
+}
+
+/* Where the ftrace call site is (after an ENDBR, if any), or -1. */
+static int fentry_site(const unsigned char *code, uint64_t size, uint64_t base,
+		       struct rela **relas, size_t n, bool *is_call)
+{
+	uint64_t at = size >= 4 && !memcmp(code, endbr64, 4) ? 4 : 0;
+
+	if (at + FENTRY_CALL_LEN > size)
+		return -1;
+	*is_call = code[at] == 0xe8 && is_fentry_rela(rela_at_offset(relas, n, base + at + 1));
+	if (*is_call)
+		return (int)at;
+	if (!memcmp(code + at, nop5, FENTRY_CALL_LEN))
+		return (int)at;
+	return -1;
+}
+
+/*
+ * Byte i differs inside the immediate of "mov $imm32, %esi/%edx" (be/ba)
+ * that a call within the next 64 bytes consumes: how WARN(),
+ * might_sleep() and friends pass __LINE__. Returns the opcode's offset,
+ * or -1.
+ */
+static bool plausible_line(const unsigned char *imm)
+{
+	int32_t line;
+
+	memcpy(&line, imm, 4);
+	return line > 0 && line < 0x100000;
+}
+
+static int64_t line_immediate(const unsigned char *a, const unsigned char *b, uint64_t size,
+			      uint64_t i, uint64_t base, struct rela **relas, size_t n)
+{
+	for (uint64_t j = i; j-- > (i >= 4 ? i - 4 : 0);) {
+		if (a[j] != b[j] || (a[j] != 0xbe && a[j] != 0xba) || j + 5 > size ||
+		    !plausible_line(a + j + 1) || !plausible_line(b + j + 1))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			struct rela *r = relas[k];
+
+			if (!r || r->offset < base + j + 5 || r->offset > base + j + 5 + 64)
+				continue;
+			/* a call, or a tail call */
+			if ((r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32) &&
+			    r->offset >= base + 1 &&
+			    (b[r->offset - base - 1] == 0xe8 || b[r->offset - base - 1] == 0xe9))
+				return (int64_t)j;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A static branch the compiler emitted as a jump ("objtool NOPs this")
+ * and objtool, run when the module was linked, turned into a nop of the
+ * same length: the kernel patches it from __jump_table either way.
+ * Returns the last offset of the site, or -1.
+ */
+static int64_t static_branch_nop(const struct verify *v, const struct section *psec,
+				 uint64_t base, const unsigned char *p, const unsigned char *m,
+				 uint64_t size, uint64_t i)
+{
+	static const unsigned char nop2[2] = { 0x66, 0x90 };
+
+	for (uint64_t s = i >= 4 ? i - 4 : 0; s <= i; s++) {
+		if (!is_jump_site(v, psec, base + s))
+			continue;
+		if (p[s] == 0xeb && s + 2 <= size && i < s + 2 && !memcmp(m + s, nop2, 2))
+			return (int64_t)s + 1;
+		if (p[s] == 0xe9 && s + 5 <= size && !memcmp(m + s, nop5, 5))
+			return (int64_t)s + 4;
+	}
+	return -1;
+}
+
+/* a pc-relative reference from code points 4 bytes before its target */
+static int64_t code_bias(unsigned int type)
+{
+	return is_pcrel(type) ? 4 : 0;
+}
+
+static bool same_rela_type(unsigned int a, unsigned int b)
+{
+	/* gas picks PLT32 or PC32 for the same call */
+	if (a == R_X86_64_PLT32)
+		a = R_X86_64_PC32;
+	if (b == R_X86_64_PLT32)
+		b = R_X86_64_PC32;
+	return a == b;
+}
+
+static void differ_at(struct cmp_result *res, uint64_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void differ_at(struct cmp_result *res, uint64_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!res->same)
+		return;		/* keep the first difference */
+	res->same = false;
+	res->line_only = false;
+	res->at = at;
+	va_start(ap, fmt);
+	vsnprintf(res->why, sizeof(res->why), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * runtime_const_ptr(): the patched object's "movabs $imm64, %reg" with an
+ * R_X86_64_64 to runtime_ptr_<var> becomes, in a module (nothing patches
+ * the immediate there), "mov <var>(%rip), %reg" in the same bytes.
+ */
+static bool runtime_const_load(const unsigned char *mcode, uint64_t size, uint64_t rel,
+			       struct rela *pr, struct rela **mrelas, size_t mn, uint64_t mbase)
+{
+	const char *var;
+	struct rela *mr;
+
+	if (pr->type != R_X86_64_64 || !pr->sym || strncmp(pr->sym->name, "runtime_ptr_", 12) ||
+	    rel < 2 || rel + 8 > size)
+		return false;
+	var = pr->sym->name + 12;
+	mr = rela_at_offset(mrelas, mn, mbase + rel + 1);
+	if (!mr || !is_pcrel(mr->type) || !mr->sym || (mcode[rel - 2] & 0xf8) != 0x48 ||
+	    mcode[rel - 1] != 0x8b)
+		return false;
+	if (!strcmp(mr->sym->name, var))
+		return true;
+	/* or a klp symbol for it */
+	return !strncmp(mr->sym->name, ".klp.sym.", 9) && strstr(mr->sym->name, var) &&
+	       strchr(mr->sym->name, ',') == strstr(mr->sym->name, var) + strlen(var);
+}
+
+/*
+ * The same for kernels that mark the immediate from a runtime_ptr_<var>
+ * section instead of relocating it: the module's "mov <var>(%rip), %reg"
+ * (relocation at rel) replaces the movabs whose imm64 is at rel - 1.
+ */
+static bool runtime_load_of(const struct verify *v, const struct section *psec, uint64_t pbase,
+			    const unsigned char *mcode, uint64_t size, uint64_t rel,
+			    const struct rela *mr)
+{
+	const char *var, *name;
+	size_t len;
+
+	if (rel < 3 || rel + 7 > size || !is_pcrel(mr->type) || !mr->sym ||
+	    !(var = runtime_site(v, psec, pbase + rel - 1)))
+		return false;
+	if ((mcode[rel - 3] & 0xf8) != 0x48 || mcode[rel - 2] != 0x8b)
+		return false;
+	name = mr->sym->name;
+	len = strlen(var);
+	if (!strcmp(name, var))
+		return true;
+	/* or the klp symbol of it: .klp.sym.<obj>.<var>,<pos> */
+	return !strncmp(name, ".klp.sym.", 9) && strchr(name + 9, '.') &&
+	       !strncmp(strchr(name + 9, '.') + 1, var, len) && strchr(name + 9, '.')[1 + len] == ',';
+}
+
+void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
+		   const struct vfunc *a, const struct vobj *ob, const struct vfunc *b,
+		   struct cmp_result *res)
+{
+	const struct symbol *sa = a->sym, *sb = b->sym;
+	uint64_t size = sa->sym.st_size, abase = sa->sym.st_value, bbase = sb->sym.st_value;
+	struct rela **ra = NULL, **rb = NULL, **rb_all;
+	size_t na, nb;
+	unsigned char *mask, *ca, *cb;
+	bool acall, bcall, any_line = false;
+	int32_t line_delta = 0;
+	int fa, fb;
+	char why[600];
+
+	memset(res, 0, sizeof(*res));
+	res->same = true;
+	if (size != sb->sym.st_size) {
+		differ_at(res, 0, "size 0x%lx, the %s object's 0x%lx", (unsigned long)sb->sym.st_size,
+			  mode == CMP_MODULE ? "patched" : "original", (unsigned long)size);
+		return;
+	}
+	if (!sa->sec->data || !sb->sec->data || abase + size > sa->sec->size ||
+	    bbase + size > sb->sec->size) {
+		differ_at(res, 0, "function lies outside its section's data");
+		return;
+	}
+	ca = sa->sec->data + abase;
+	cb = sb->sec->data + bbase;
+	na = relas_in(oa, sa->sec, abase, abase + size, &ra);
+	nb = relas_in(ob, sb->sec, bbase, bbase + size, &rb);
+	mask = xcalloc(size ? size : 1, 1);
+	rb_all = xcalloc(nb + 1, sizeof(*rb_all));
+	if (nb)
+		memcpy(rb_all, rb, nb * sizeof(*rb));
+
+	/* the ftrace call site: a call to __fentry__ or its 5-byte nop */
+	fa = fentry_site(ca, size, abase, ra, na, &acall);
+	fb = fentry_site(cb, size, bbase, rb, nb, &bcall);
+	if (fa >= 0 && fa == fb && (acall || bcall)) {
+		memset(mask + fa, 1, FENTRY_CALL_LEN);
+		for (size_t i = 0; i < na; i++)
+			if (ra[i] && ra[i]->offset >= abase + fa && ra[i]->offset < abase + fa + FENTRY_CALL_LEN)
+				ra[i] = NULL;
+		for (size_t i = 0; i < nb; i++)
+			if (rb[i] && rb[i]->offset >= bbase + fa && rb[i]->offset < bbase + fa + FENTRY_CALL_LEN)
+				rb[i] = NULL;
+	}
+
+	for (size_t i = 0; i < na; i++) {
+		struct rela *pr = ra[i], *mr;
+		uint64_t rel;
+		struct target tp, tm;
+
+		if (!pr)
+			continue;
+		rel = pr->offset - abase;
+		if (mode == CMP_MODULE && runtime_const_load(cb, size, rel, pr, rb, nb, bbase)) {
+			memset(mask + rel - 2, 1, 10);
+			for (size_t k = 0; k < nb; k++)
+				if (rb[k] && rb[k]->offset == bbase + rel + 1)
+					rb[k] = NULL;
+			ra[i] = NULL;
+			continue;
+		}
+		mr = rela_at_offset(rb, nb, bbase + rel);
+		resolve_rela(pr, &tp);
+		if (!mr) {
+			describe_target(&tp, why, sizeof(why));
+			differ_at(res, rel, "no relocation at +0x%lx, where the %s object has one to %s",
+				  (unsigned long)rel, mode == CMP_MODULE ? "patched" : "original", why);
+			target_free(&tp);
+			continue;
+		}
+		resolve_rela(mr, &tm);
+		v->relocs_checked++;
+		if (!same_rela_type(pr->type, mr->type) || pr->sym == NULL) {
+			differ_at(res, rel, "relocation type %u at +0x%lx, the %s object's %u", mr->type,
+				  (unsigned long)rel, mode == CMP_MODULE ? "patched" : "original", pr->type);
+		} else if (!same_target(v, mode, &tp, &tm, code_bias(pr->type), why, sizeof(why))) {
+			differ_at(res, rel, "relocation at +0x%lx %s", (unsigned long)rel, why);
+		}
+		if (rel + rela_width(pr->type) <= size)
+			memset(mask + rel, 1, rela_width(pr->type));
+		target_free(&tp);
+		target_free(&tm);
+		for (size_t k = 0; k < nb; k++)
+			if (rb[k] == mr)
+				rb[k] = NULL;
+	}
+	for (size_t k = 0; k < nb; k++) {
+		struct rela *mr = rb[k];
+		uint64_t rel;
+		struct target tm, tp;
+		int32_t disp;
+
+		if (!mr)
+			continue;
+		rel = mr->offset - bbase;
+		if (mode == CMP_MODULE && runtime_load_of(v, sa->sec, abase, cb, size, rel, mr)) {
+			memset(mask + rel - 3, 1, 10);
+			continue;
+		}
+		resolve_rela(mr, &tm);
+		/*
+		 * A branch the assembler resolved inside a section the differ
+		 * cut apart: the patched bytes hold the displacement; the
+		 * implied target is section + (place + displacement).
+		 */
+		if (mode == CMP_MODULE && is_pcrel(mr->type) && rela_width(mr->type) == 4 &&
+		    rel + 4 <= size) {
+			memcpy(&disp, ca + rel, 4);
+			resolve_target(oa->elf, sa->sec, 0, NULL, (int64_t)(abase + rel) + disp, &tp);
+			v->relocs_checked++;
+			if (!same_target(v, mode, &tp, &tm, code_bias(mr->type), why, sizeof(why)))
+				differ_at(res, rel, "relocation at +0x%lx %s", (unsigned long)rel, why);
+			memset(mask + rel, 1, 4);
+			target_free(&tp);
+		} else {
+			describe_target(&tm, why, sizeof(why));
+			differ_at(res, rel, "relocation at +0x%lx to %s, which the %s object does not have",
+				  (unsigned long)rel, why, mode == CMP_MODULE ? "patched" : "original");
+		}
+		target_free(&tm);
+	}
+
+	for (uint64_t i = 0; i < size && res->same; i++) {
+		int64_t op;
+
+		if (mask[i] || ca[i] == cb[i])
+			continue;
+		/*
+		 * Code that only moved within its file: every line number
+		 * shifts by the same amount. A lone immediate that changed
+		 * otherwise is a real change.
+		 */
+		if (mode == CMP_ORIG && (op = line_immediate(ca, cb, size, i, bbase, rb_all, nb)) >= 0) {
+			int32_t was, now;
+
+			memcpy(&was, ca + op + 1, 4);
+			memcpy(&now, cb + op + 1, 4);
+			if (!any_line || now - was == line_delta) {
+				line_delta = now - was;
+				any_line = true;
+				i = op + 4;
+				continue;
+			}
+		}
+		if (mode == CMP_MODULE && (op = static_branch_nop(v, sa->sec, abase, ca, cb, size, i)) >= 0) {
+			i = op;
+			continue;
+		}
+		differ_at(res, i, "bytes differ at +0x%lx (%02x, the %s object's %02x)", (unsigned long)i,
+			  cb[i], mode == CMP_MODULE ? "patched" : "original", ca[i]);
+	}
+	if (res->same && any_line) {
+		res->same = false;
+		res->line_only = true;
+		snprintf(res->why, sizeof(res->why), "only __LINE__ immediates differ");
+	}
+	free(mask);
+	free(rb_all);
+	free(ra);
+	free(rb);
+}

@@ -1,0 +1,22 @@
+# verify/verify.mk: kpatch-verify, the independent livepatch verifier. It
+# links the ELF model and the parent lookup, nothing of the differ.
+
+VERIFY_OBJS := $(BUILD)/verify/main.o $(BUILD)/verify/model.o \
+	$(BUILD)/verify/compare.o $(BUILD)/verify/checks.o $(ELF_OBJS) $(LOOKUP_OBJS)
+
+$(BUILD)/verify/kpatch-verify: $(VERIFY_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PROGRAMS += $(BUILD)/verify/kpatch-verify
+
+# kpatch-build runs it as a stage (with a stand-in here)
+TESTS += test/unit/kpatch-build-verify.sh
+
+# the fault injector of the verifier's negative tests
+$(BUILD)/test/unit/verify-mutate: $(BUILD)/test/unit/verify-mutate.o $(ELF_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+PROGRAMS += $(BUILD)/test/unit/verify-mutate
+
+# over the corpus' differ outputs, the known-wrong ones and injected faults
+TESTS += test/unit/verify-corpus.sh
+TESTS += test/unit/verify-cases.sh
