@@ -29,3 +29,15 @@ bench: all
 .PHONY: test
 test:
 	test/run-all
+
+# The full signal stress test (every named point with every signal, random
+# delays after each stage line: at least 30 points per signal); make check
+# runs a one-minute sample of it.
+.PHONY: signal-stress mutation-test
+signal-stress: all
+	STRESS_FULL=1 test/run-tests test/unit/kpatch-build-signals-stress.sh
+
+# Deliberate faults in the differ and the module generator; the unit tests,
+# the corpus and kpatch-verify must catch every one (test/mutation/run).
+mutation-test: all
+	test/mutation/run

@@ -9,7 +9,12 @@
 # included), no process of the run left, no journal, and a normal make of
 # the tree rebuilds nothing. The next run on the tree must then work, which
 # every following run checks, and a last normal run at the end.
-#   STRESS_RANDOM_PER_STAGE  random-delay runs per stage and signal (default 2)
+# make check runs a quick sample (every named point once, the signals taken
+# in turn, one kill -9); STRESS_FULL=1 (make signal-stress) runs every point
+# with every signal plus random delays: at least 30 points per signal.
+#   STRESS_FULL              1: the full run (default 0: the quick sample)
+#   STRESS_RANDOM_PER_STAGE  random-delay runs per stage and signal
+#                            (default 2 in the full run, 0 in the sample)
 #   STRESS_SEED              seed of the delays (default: printed, random)
 #   STRESS_SIGNALS           the signals to try (default "INT TERM HUP")
 # shellcheck source-path=SCRIPTDIR
@@ -21,7 +26,8 @@ restart_with_sigint "$0" "$@"
 # stays deliverable to them.
 set -m
 
-PER_STAGE=${STRESS_RANDOM_PER_STAGE:-2}
+FULL=${STRESS_FULL:-0}
+if ((FULL)); then PER_STAGE=${STRESS_RANDOM_PER_STAGE:-2}; else PER_STAGE=${STRESS_RANDOM_PER_STAGE:-0}; fi
 SEED=${STRESS_SEED:-$((RANDOM * 32768 + RANDOM))}
 RANDOM=$SEED
 echo "# seed $SEED (STRESS_SEED=$SEED reproduces the delays)"
@@ -150,7 +156,8 @@ note_late() {
 	echo "# $1: the run had already succeeded"
 }
 
-HOOK_POINTS=(after-backup patch-applied#1 patch-applied#2 select-objects child-started#1
+# (the patches are folded into one line-fixed diff: one patch application)
+HOOK_POINTS=(after-backup patch-applied#1 select-objects child-started#1
 	patched-built restore-begin restore-middle restore-end restored child-started#2
 	child-started#3)
 
@@ -158,30 +165,54 @@ full_snapshot "$TREE" >"$WORK/snap"
 check "first run on the two patches succeeds, tree unchanged" first_run
 
 SIGNALS=${STRESS_SIGNALS:-INT TERM HUP}
-for sig in $SIGNALS; do
+read -r -a SIGNAL_LIST <<<"$SIGNALS"
+
+# hook_specs SIG: every named point, and second signals during the restore.
+hook_specs() {
+	local sig=$1 point
 	for point in "${HOOK_POINTS[@]}"; do
-		hook_run "$sig" "$sig@$point" "$point"
+		printf '%s\t%s\n' "$sig@$point" "$point"
 	done
-	# A second signal while the restore runs, and two at once.
-	hook_run "$sig" "$sig@patch-applied#1,$sig@restore-middle" "patch-applied#1, again during the restore"
-	hook_run "$sig" "$sig@patch-applied#2,$sig@restore-end" "patch-applied#2, again as the restore ends"
-	hook_run "$sig" "$sig@patched-built,TERM@restore-begin,INT@restore-end" "patched-built, then TERM and INT during the restore"
-	hook_run "$sig" "$sig@after-backup,$sig@after-backup" "after-backup, twice at once"
-	# (the restore that on_exit runs, the first one this run reaches)
-	hook_run "$sig" "$sig@select-objects,$sig@restore-begin" "select-objects, again as the restore begins"
-	for ((stage = 0; stage < ${#STAGES[@]}; stage++)); do
-		for ((n = 0; n < PER_STAGE; n++)); do
-			stage_run "$sig" "$stage"
+	printf '%s\t%s\n' \
+		"$sig@patch-applied#1,$sig@restore-middle" "patch-applied#1, again during the restore" \
+		"$sig@child-started#1,$sig@restore-end" "child-started#1, again as the restore ends" \
+		"$sig@patched-built,TERM@restore-begin,INT@restore-end" "patched-built, then TERM and INT during the restore" \
+		"$sig@after-backup,$sig@after-backup" "after-backup, twice at once" \
+		"$sig@select-objects,$sig@restore-begin" "select-objects, again as the restore begins"
+}
+
+if ((FULL)); then
+	for sig in "${SIGNAL_LIST[@]}"; do
+		while IFS=$'\t' read -r spec label; do
+			hook_run "$sig" "$spec" "$label"
+		done < <(hook_specs "$sig")
+		for ((stage = 0; stage < ${#STAGES[@]}; stage++)); do
+			for ((n = 0; n < PER_STAGE; n++)); do
+				stage_run "$sig" "$stage"
+			done
 		done
 	done
-done
+	CRASH_POINTS=(after-backup patch-applied#1 patched-built restore-middle)
+else
+	# every point once, the signal taken in turn
+	k=0
+	while IFS=$'\t' read -r spec label; do
+		sig=${SIGNAL_LIST[k % ${#SIGNAL_LIST[@]}]}
+		hook_run "$sig" "${spec//INT@/$sig@}" "$label"
+		k=$((k + 1))
+	done < <(hook_specs INT)
+	for ((stage = 0; PER_STAGE && stage < ${#STAGES[@]}; stage++)); do
+		stage_run "${SIGNAL_LIST[stage % ${#SIGNAL_LIST[@]}]}" "$stage"
+	done
+	CRASH_POINTS=(patched-built)
+fi
 
-for point in after-backup patch-applied#1 patched-built restore-middle; do
+for point in "${CRASH_POINTS[@]}"; do
 	crash_run "$point"
 done
 
 check "a normal run afterwards succeeds, tree unchanged" first_run
-for sig in $SIGNALS; do
+for sig in "${SIGNAL_LIST[@]}"; do
 	echo "SIG$sig: ${TRIED[$sig]:-0} interruption points tried, each checked restored"
 done
 ((LATE == 0)) || echo "($LATE random signals came after a run had already finished)"
