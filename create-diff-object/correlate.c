@@ -389,12 +389,19 @@ int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf)
 			target = rela->sym->sec;
 			if (keep_section_reference(target))
 				continue;
+			/*
+			 * Judge by the place meant, not the raw addend: a call's
+			 * addend is 4 short of its target, and in a section ld -r
+			 * merged, that can fall inside the function before it.
+			 */
+			offset = ctx->arch->rela_target_offset(rela);
 			if (target->bundled && target->bundled->sym.st_value == 0 &&
-			    target->bundled->sym.st_size >= (uint64_t)(rela->addend > 0 ? rela->addend : 0)) {
+			    (offset < 0 || (uint64_t)offset < target->bundled->sym.st_size ||
+			     ((uint64_t)offset == target->bundled->sym.st_size &&
+			      !elf_symbol_containing(target, (uint64_t)offset)))) {
 				rela->sym = target->bundled;
 				continue;
 			}
-			offset = ctx->arch->rela_target_offset(rela);
 			if (offset < 0 || (uint64_t)offset > target->size)
 				continue;
 			sym = elf_symbol_containing(target, (uint64_t)offset);
