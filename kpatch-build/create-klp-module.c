@@ -410,6 +410,7 @@ static int convert(const char *in, const char *out)
 				if (elf_find_section(elf, name)) {
 					error(in, "section %s already exists but is not a livepatch relocation section for %s",
 					    name, base->name);
+					free(name);
 					goto out;
 				}
 				ksec = elf_add_section(elf, name, SHT_RELA,
