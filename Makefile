@@ -35,6 +35,7 @@ include create-diff-object/cdo.mk
 include kpatch-build/kpatch-build.mk
 include test/test.mk
 include test/check.mk
+include test/fuzz/fuzz.mk
 
 all: $(PROGRAMS)
 
