@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kpatch-format.h"
 #include "util.h"
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -232,6 +233,18 @@ static unsigned int reloc_width(unsigned int machine, unsigned int type)
 	}
 }
 
+/* Can relocations apply to sec? Not to tables the model regenerates. */
+static bool has_relocatable_bytes(const struct section *sec)
+{
+	switch (sec->sh.sh_type) {
+	case SHT_NULL: case SHT_NOBITS: case SHT_SYMTAB: case SHT_STRTAB:
+	case SHT_RELA: case SHT_REL: case SHT_GROUP: case SHT_SYMTAB_SHNDX:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 			 char *err, size_t errlen)
 {
@@ -331,6 +344,21 @@ static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 				return -1;
 			}
 			sec->base = elf->sections[sec->sh.sh_info];
+			if (!has_relocatable_bytes(sec->base)) {
+				set_err(err, errlen, elf->path,
+					"relocation section %s applies to %s, which has no bytes to relocate (type %u)",
+					sec->name, sec->base->name, sec->base->sh.sh_type);
+				return -1;
+			}
+			/* a module's livepatch relocations sit beside the ordinary ones */
+			if (sec->sh.sh_flags & KPATCH_SHF_RELA_LIVEPATCH)
+				break;
+			if (sec->base->rela) {
+				set_err(err, errlen, elf->path,
+					"relocation sections %s and %s both apply to %s",
+					sec->base->rela->name, sec->name, sec->base->name);
+				return -1;
+			}
 			sec->base->rela = sec;
 			break;
 		case SHT_GROUP:

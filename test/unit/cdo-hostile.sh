@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile objects: values the ELF model must check before trusting them
-# (relocation offset plus width, symbol extent, section alignment, sh_link).
+# (relocation offset plus width, symbol extent, section alignment, sh_link,
+# what a relocation section applies to).
 # create-diff-object and create-klp-module must each give one clear error
 # naming the object and the section, exit 1, and write no output; a valid
 # sh_link of an ordinary section must survive the renumbering on write.
@@ -130,6 +131,20 @@ expect_refused "sh_addralign not a power of two" "alignment 0x18" "$f" .text.mem
 f=$(fresh link-range)
 put_le "$f" $(($(header "$f" "$text") + 40)) 4 200
 expect_refused "sh_link out of range" "sh_link 200" "$f" .text.meminfo_proc_open
+
+# Relocations for a section without bytes.
+f=$(fresh rela-nobits)
+put_le "$f" $(($(header "$f" "$(sec_col "$f" .rela.init.text 1)") + 44)) 4 \
+	"$(sec_col "$f" .bss 1)"
+expect_refused "relocations for NOBITS" "applies to .bss, which has no bytes" "$f" .rela.init.text
+
+# Two relocation sections for one section.
+f=$(fresh rela-twice)
+put_le "$f" $(($(header "$f" "$(sec_col "$f" .rela.text.meminfo_proc_open 1)") + 44)) 4 \
+	"$(sec_col "$f" .init.text 1)"
+expect_refused "two relocation sections for one" \
+	"relocation sections .rela.init.text and .rela.text.meminfo_proc_open both apply to .init.text" \
+	"$f" .init.text
 
 # A valid sh_link of an ordinary section (not SHF_LINK_ORDER) names the
 # same section after create-diff-object renumbered them all.
