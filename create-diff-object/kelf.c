@@ -286,7 +286,7 @@ static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 		    sec->sh.sh_addralign > MAX_ALIGN) {
 			/* the writer pads the output file to it */
 			set_err(err, errlen, elf->path,
-				"section %s: alignment 0x%lx is not a power of two up to 0x%lx",
+				"section %s: alignment 0x%lx is not a power of two of at most 0x%lx",
 				sec->name, (unsigned long)sec->sh.sh_addralign,
 				(unsigned long)MAX_ALIGN);
 			return -1;
