@@ -406,6 +406,11 @@ static int read_symbols(struct elf *elf, char *err, size_t errlen)
 			shndx_sec = elf->sections[i];
 
 	count = symtab->size / sizeof(Elf64_Sym);
+	if (!count) {
+		set_err(err, errlen, elf->path, "symbol table %s is empty (not even the null symbol)",
+			symtab->name);
+		return -1;
+	}
 	if (shndx_sec && shndx_sec->size < count * sizeof(Elf32_Word)) {
 		set_err(err, errlen, elf->path, "extended section index table is too short");
 		return -1;

@@ -146,6 +146,11 @@ expect_refused "two relocation sections for one" \
 	"relocation sections .rela.init.text and .rela.text.meminfo_proc_open both apply to .init.text" \
 	"$f" .init.text
 
+# An empty symbol table: not even the null symbol every index 0 refers to.
+f=$(fresh symtab-empty)
+put_le "$f" $(($(header "$f" "$(sec_col "$f" .symtab 1)") + 32)) 8 0
+expect_refused "empty symbol table" "symbol table .symtab is empty" "$f" .symtab
+
 # A valid sh_link of an ordinary section (not SHF_LINK_ORDER) names the
 # same section after create-diff-object renumbered them all.
 for v in orig patched; do
