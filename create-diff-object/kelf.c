@@ -199,6 +199,13 @@ static struct rela *push_rela(struct section *relasec)
 
 /* ---- reading ---------------------------------------------------------- */
 
+/*
+ * Addends are added to offsets and symbol values everywhere, so one near
+ * the int64 limits overflows; real ones are far smaller (even a kernel
+ * address used as an addend is within 2^48 of zero as a signed number).
+ */
+#define MAX_ADDEND	((int64_t)1 << 62)
+
 /* Larger than any kernel section's alignment (page or huge page). */
 #define MAX_ALIGN	((uint64_t)1 << 24)
 
@@ -520,6 +527,12 @@ static int read_relas(struct elf *elf, char *err, size_t errlen)
 					sec->name, j, (unsigned int)GELF_R_TYPE(r.r_info), width,
 					(unsigned long)r.r_offset, sec->base->name,
 					(unsigned long)sec->base->size);
+				return -1;
+			}
+			if (r.r_addend > MAX_ADDEND || r.r_addend < -MAX_ADDEND) {
+				set_err(err, errlen, elf->path,
+					"%s: entry %zu at offset 0x%lx has an addend (%ld) no compiler would emit",
+					sec->name, j, (unsigned long)r.r_offset, (long)r.r_addend);
 				return -1;
 			}
 			rela->sec = sec;

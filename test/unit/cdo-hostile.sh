@@ -104,6 +104,12 @@ f=$(fresh reloc-offset)
 put_le "$f" "$rela" 8 $((size + 0x100))
 expect_refused "relocation offset past the section" "is outside .init.text" "$f" .rela.init.text
 
+# An addend near the int64 limit: offsets computed from it would overflow.
+f=$(fresh addend)
+put_le "$f" $((rela + 16)) 8 $(((1 << 63) - 4))
+expect_refused "relocation addend at the int64 limit" "has an addend (9223372036854775804)" \
+	"$f" .rela.init.text
+
 # A function one byte longer than its section.
 f=$(fresh sym-size)
 put_le "$f" $(($(symbol_entry "$f" proc_meminfo_init) + 16)) 8 $((size + 1))
