@@ -1255,7 +1255,8 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 				Elf32_Word *w = xmalloc(sec->size ? sec->size : 4);
 				size_t n = sec->size / 4;
 
-				memcpy(w, sec->data, sec->size);
+				if (sec->data)	/* NULL when empty */
+					memcpy(w, sec->data, sec->size);
 				for (size_t j = 1; j < n; j++) {
 					struct section *m = w[j] < elf->nr_sections ?
 						elf->sections[w[j]] : NULL;
