@@ -217,10 +217,11 @@ static void collect_modinfo_namespaces(struct cdo_ctx *ctx)
 	for (uint64_t off = 0; off < mi->size;) {
 		const char *s = (const char *)mi->data + off;
 		size_t len = strnlen(s, mi->size - off);
-		/* built-in code prefixes its tags with the would-be module name */
-		const char *tag = strstr(s, "import_ns=");
+		/* built-in code prefixes its tags with the would-be module name;
+		   an unterminated last string is not searched */
+		const char *tag = len < mi->size - off ? strstr(s, "import_ns=") : NULL;
 
-		if (tag && len < mi->size - off &&
+		if (tag &&
 		    (tag == s || (tag[-1] == '.' && !memchr(s, '=', (size_t)(tag - s))))) {
 			ctx->modinfo_ns = xrealloc(ctx->modinfo_ns,
 						   (ctx->nr_modinfo_ns + 1) * sizeof(char *));

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kpatch-format.h"
 #include "util.h"
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -198,6 +199,59 @@ static struct rela *push_rela(struct section *relasec)
 
 /* ---- reading ---------------------------------------------------------- */
 
+/*
+ * Addends are added to offsets and symbol values everywhere, so one near
+ * the int64 limits overflows; real ones are far smaller (even a kernel
+ * address used as an addend is within 2^48 of zero as a signed number).
+ */
+#define MAX_ADDEND	((int64_t)1 << 62)
+
+/* Larger than any kernel section's alignment (page or huge page). */
+#define MAX_ALIGN	((uint64_t)1 << 24)
+
+/*
+ * Bytes a relocation of this type writes at its offset (the psABI's field
+ * widths), so a relocation can be checked to lie inside its section. Other
+ * machines and unknown types: at least one byte.
+ */
+static unsigned int reloc_width(unsigned int machine, unsigned int type)
+{
+	if (machine != EM_X86_64)
+		return 1;
+	switch (type) {
+	case R_X86_64_NONE:
+	case R_X86_64_TLSDESC_CALL:
+		return 0;
+	case R_X86_64_8: case R_X86_64_PC8:
+		return 1;
+	case R_X86_64_16: case R_X86_64_PC16:
+		return 2;
+	case R_X86_64_64: case R_X86_64_PC64: case R_X86_64_GLOB_DAT:
+	case R_X86_64_JUMP_SLOT: case R_X86_64_RELATIVE: case R_X86_64_DTPMOD64:
+	case R_X86_64_DTPOFF64: case R_X86_64_TPOFF64: case R_X86_64_GOTOFF64:
+	case R_X86_64_GOT64: case R_X86_64_GOTPCREL64: case R_X86_64_GOTPC64:
+	case R_X86_64_GOTPLT64: case R_X86_64_PLTOFF64: case R_X86_64_SIZE64:
+	case R_X86_64_IRELATIVE: case R_X86_64_RELATIVE64:
+		return 8;
+	case R_X86_64_TLSDESC:
+		return 16;
+	default:
+		return 4;	/* every other x86_64 type is a 32-bit field */
+	}
+}
+
+/* Can relocations apply to sec? Not to tables the model regenerates. */
+static bool has_relocatable_bytes(const struct section *sec)
+{
+	switch (sec->sh.sh_type) {
+	case SHT_NULL: case SHT_NOBITS: case SHT_SYMTAB: case SHT_STRTAB:
+	case SHT_RELA: case SHT_REL: case SHT_GROUP: case SHT_SYMTAB_SHNDX:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 			 char *err, size_t errlen)
 {
@@ -235,6 +289,15 @@ static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 		}
 		sec->name = xstrdup(name);
 		sec->size = sec->sh.sh_size;
+		if ((sec->sh.sh_addralign & (sec->sh.sh_addralign - 1)) ||
+		    sec->sh.sh_addralign > MAX_ALIGN) {
+			/* the writer pads the output file to it */
+			set_err(err, errlen, elf->path,
+				"section %s: alignment 0x%lx is not a power of two of at most 0x%lx",
+				sec->name, (unsigned long)sec->sh.sh_addralign,
+				(unsigned long)MAX_ALIGN);
+			return -1;
+		}
 		if (sec->sh.sh_type == SHT_NOBITS)
 			continue;
 		if (sec->sh.sh_offset > (uint64_t)file_size ||
@@ -288,14 +351,42 @@ static int read_sections(struct elf *elf, Elf *e, off_t file_size,
 				return -1;
 			}
 			sec->base = elf->sections[sec->sh.sh_info];
+			if (!has_relocatable_bytes(sec->base)) {
+				set_err(err, errlen, elf->path,
+					"relocation section %s applies to %s, which has no bytes to relocate (type %u)",
+					sec->name, sec->base->name, sec->base->sh.sh_type);
+				return -1;
+			}
+			/* a module's livepatch relocations sit beside the ordinary ones */
+			if (sec->sh.sh_flags & KPATCH_SHF_RELA_LIVEPATCH)
+				break;
+			if (sec->base->rela) {
+				set_err(err, errlen, elf->path,
+					"relocation sections %s and %s both apply to %s",
+					sec->base->rela->name, sec->name, sec->base->name);
+				return -1;
+			}
 			sec->base->rela = sec;
 			break;
+		case SHT_GROUP:
+			break;	/* sh_link is the symbol table, sh_info a symbol */
 		default:
+			/* kept as section pointers: the writer renumbers sections */
+			if (sec->sh.sh_link >= elf->nr_sections ||
+			    ((sec->sh.sh_flags & SHF_INFO_LINK) &&
+			     sec->sh.sh_info >= elf->nr_sections)) {
+				set_err(err, errlen, elf->path,
+					"section %s: sh_link %u / sh_info %u names a section past the last (%zu)",
+					sec->name, sec->sh.sh_link, sec->sh.sh_info,
+					elf->nr_sections - 1);
+				return -1;
+			}
+			if (sec->sh.sh_link)
+				sec->link = elf->sections[sec->sh.sh_link];
+			if ((sec->sh.sh_flags & SHF_INFO_LINK) && sec->sh.sh_info)
+				sec->info_link = elf->sections[sec->sh.sh_info];
 			break;
 		}
-		if ((sec->sh.sh_flags & SHF_LINK_ORDER) && sec->sh.sh_link &&
-		    sec->sh.sh_link < elf->nr_sections)
-			sec->link = elf->sections[sec->sh.sh_link];
 	}
 	elf->shstrtab = elf->sections[shstrndx];
 	return 0;
@@ -322,6 +413,11 @@ static int read_symbols(struct elf *elf, char *err, size_t errlen)
 			shndx_sec = elf->sections[i];
 
 	count = symtab->size / sizeof(Elf64_Sym);
+	if (!count) {
+		set_err(err, errlen, elf->path, "symbol table %s is empty (not even the null symbol)",
+			symtab->name);
+		return -1;
+	}
 	if (shndx_sec && shndx_sec->size < count * sizeof(Elf32_Word)) {
 		set_err(err, errlen, elf->path, "extended section index table is too short");
 		return -1;
@@ -364,6 +460,15 @@ static int read_symbols(struct elf *elf, char *err, size_t errlen)
 				return -1;
 			}
 			sym->sec = elf->sections[shndx];
+			if (sym->sym.st_value > sym->sec->size ||
+			    sym->sym.st_size > sym->sec->size - sym->sym.st_value) {
+				set_err(err, errlen, elf->path,
+					"symbol %s (index %zu, offset 0x%lx, size 0x%lx) extends past the end of section %s (size 0x%lx)",
+					name, i, (unsigned long)sym->sym.st_value,
+					(unsigned long)sym->sym.st_size, sym->sec->name,
+					(unsigned long)sym->sec->size);
+				return -1;
+			}
 		}
 		if (sym->type == STT_FILE)
 			current_file = sym;
@@ -404,6 +509,7 @@ static int read_relas(struct elf *elf, char *err, size_t errlen)
 		for (size_t j = 0; j < count; j++) {
 			const Elf64_Rela r = ((const Elf64_Rela *)sec->data)[j];
 			struct rela *rela = push_rela(sec);
+			unsigned int width;
 			size_t symidx;
 
 			symidx = GELF_R_SYM(r.r_info);
@@ -413,11 +519,20 @@ static int read_relas(struct elf *elf, char *err, size_t errlen)
 					sec->name, j, symidx, elf->nr_symbols);
 				return -1;
 			}
-			if (r.r_offset >= sec->base->size) {
+			width = reloc_width(elf->ehdr.e_machine, (unsigned int)GELF_R_TYPE(r.r_info));
+			if (r.r_offset >= sec->base->size ||
+			    width > sec->base->size - r.r_offset) {
 				set_err(err, errlen, elf->path,
-					"%s: entry %zu at offset 0x%lx is outside %s (size 0x%lx)",
-					sec->name, j, (unsigned long)r.r_offset, sec->base->name,
+					"%s: entry %zu (type %u, %u bytes at offset 0x%lx) is outside %s (size 0x%lx)",
+					sec->name, j, (unsigned int)GELF_R_TYPE(r.r_info), width,
+					(unsigned long)r.r_offset, sec->base->name,
 					(unsigned long)sec->base->size);
+				return -1;
+			}
+			if (r.r_addend > MAX_ADDEND || r.r_addend < -MAX_ADDEND) {
+				set_err(err, errlen, elf->path,
+					"%s: entry %zu at offset 0x%lx has an addend (%ld) no compiler would emit",
+					sec->name, j, (unsigned long)r.r_offset, (long)r.r_addend);
 				return -1;
 			}
 			rela->sec = sec;
@@ -913,6 +1028,33 @@ static void sb_free(struct strtab_builder *sb)
 	free(sb->buf);
 }
 
+struct out_indexes {
+	struct section **secs;
+	size_t nsecs;
+	unsigned int symtab, strtab, shstrtab;
+};
+
+/* A section's index in the output, 0 if it is not written. */
+static unsigned int out_index(const struct elf *elf, const struct out_indexes *o,
+			      const struct section *sec)
+{
+	if (!sec || sec->deleted)
+		return 0;
+	if (sec == elf->symtab)
+		return o->symtab;
+	if (sec == elf->strtab)
+		return o->strtab;
+	if (sec == elf->shstrtab)
+		return o->shstrtab;
+	return sec->index < o->nsecs && o->secs[sec->index] == sec ? sec->index : 0;
+}
+
+static int libelf_error(char *err, size_t errlen, const char *path, const char *what)
+{
+	set_err(err, errlen, path, "libelf: %s: %s", what, elf_errmsg(-1));
+	return -1;
+}
+
 static bool sym_is_local(const struct symbol *sym)
 {
 	return sym->bind == STB_LOCAL;
@@ -930,6 +1072,7 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 	Elf *e = NULL;
 	int fd = -1, ret = -1;
 	void **owned = NULL;
+	struct out_indexes oi;
 
 	/* Sections: every live one except the tables regenerated here. */
 	out_secs = xcalloc(elf->nr_sections + 4, sizeof(*out_secs));
@@ -1014,21 +1157,28 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_WRITE, NULL);
 	if (!e || !gelf_newehdr(e, ELFCLASS64)) {
-		set_err(err, errlen, path, "libelf: %s", elf_errmsg(-1));
+		libelf_error(err, errlen, path, "cannot create the ELF header");
 		goto out_tables;
 	}
 	{
 		GElf_Ehdr eh;
 
-		gelf_getehdr(e, &eh);
+		if (!gelf_getehdr(e, &eh)) {
+			libelf_error(err, errlen, path, "cannot read back the ELF header");
+			goto out_tables;
+		}
 		memcpy(eh.e_ident, elf->ehdr.e_ident, EI_NIDENT);
 		eh.e_type = ET_REL;
 		eh.e_machine = elf->ehdr.e_machine;
 		eh.e_version = EV_CURRENT;
 		eh.e_flags = elf->ehdr.e_flags;
 		eh.e_shstrndx = (Elf64_Half)shstrtab_idx;
-		gelf_update_ehdr(e, &eh);
+		if (!gelf_update_ehdr(e, &eh)) {
+			libelf_error(err, errlen, path, "cannot update the ELF header");
+			goto out_tables;
+		}
 	}
+	oi = (struct out_indexes){ out_secs, nsecs, symtab_idx, strtab_idx, shstrtab_idx };
 
 	owned = xcalloc(nsecs, sizeof(*owned));
 	for (size_t i = 1; i < nsecs; i++) {
@@ -1036,11 +1186,10 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 		Elf_Data *d = elf_newdata(scn);
 		GElf_Shdr sh;
 
-		if (!scn || !d) {
-			set_err(err, errlen, path, "libelf: %s", elf_errmsg(-1));
+		if (!scn || !d || !gelf_getshdr(scn, &sh)) {
+			libelf_error(err, errlen, path, "cannot add a section");
 			goto out_tables;
 		}
-		gelf_getshdr(scn, &sh);
 		d->d_version = EV_CURRENT;
 		d->d_type = ELF_T_BYTE;
 		d->d_off = 0;
@@ -1106,7 +1255,8 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 				Elf32_Word *w = xmalloc(sec->size ? sec->size : 4);
 				size_t n = sec->size / 4;
 
-				memcpy(w, sec->data, sec->size);
+				if (sec->data)	/* NULL when empty */
+					memcpy(w, sec->data, sec->size);
 				for (size_t j = 1; j < n; j++) {
 					struct section *m = w[j] < elf->nr_sections ?
 						elf->sections[w[j]] : NULL;
@@ -1124,30 +1274,35 @@ int elf_write(struct elf *elf, const char *path, char *err, size_t errlen)
 				/* NOBITS: d_buf stays NULL; libelf takes sh_size from d_size */
 				d->d_buf = sec->data;
 				d->d_size = sec->size;
-				if (sec->link && !sec->link->deleted)
-					sh.sh_link = sec->link->index;
-				else if (sec->sh.sh_flags & SHF_LINK_ORDER)
-					sh.sh_link = 0;
+				sh.sh_link = out_index(elf, &oi, sec->link);
+				if (sec->sh.sh_flags & SHF_INFO_LINK)
+					sh.sh_info = out_index(elf, &oi, sec->info_link);
 			}
 			if (sec->sh.sh_type == SHT_NOBITS)
 				sh.sh_size = sec->size;
 		}
 		if (!gelf_update_shdr(scn, &sh)) {
-			set_err(err, errlen, path, "libelf: %s", elf_errmsg(-1));
+			libelf_error(err, errlen, path, "cannot set a section header");
 			goto out_tables;
 		}
 	}
 	/* The section name table is sized only now that every name is in. */
 	{
 		Elf_Scn *scn = elf_getscn(e, shstrtab_idx);
-		Elf_Data *d = elf_getdata(scn, NULL);
+		Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
 		GElf_Shdr sh;
 
+		if (!d || !gelf_getshdr(scn, &sh)) {
+			libelf_error(err, errlen, path, "cannot find the section name table");
+			goto out_tables;
+		}
 		d->d_buf = shstr.buf;
 		d->d_size = shstr.len;
-		gelf_getshdr(scn, &sh);
 		sh.sh_size = shstr.len;
-		gelf_update_shdr(scn, &sh);
+		if (!gelf_update_shdr(scn, &sh)) {
+			libelf_error(err, errlen, path, "cannot size the section name table");
+			goto out_tables;
+		}
 	}
 
 	if (elf_update(e, ELF_C_WRITE) < 0) {

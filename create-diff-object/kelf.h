@@ -28,7 +28,9 @@ struct section {
 
 	struct section *base;		/* rela section: the section it relocates */
 	struct section *rela;		/* section with relocations: its rela section */
-	struct section *link;		/* SHF_LINK_ORDER / other sh_link target */
+	struct section *link;		/* sh_link target (not for SYMTAB/RELA/GROUP) */
+	struct section *info_link;	/* sh_info target of an SHF_INFO_LINK section
+					   other than RELA */
 	struct symbol *secsym;		/* its STT_SECTION symbol, if any */
 	struct symbol *bundled;		/* the one FUNC/OBJECT a -ffunction/-fdata-sections
 					   section was made for, if any */

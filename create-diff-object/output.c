@@ -68,8 +68,12 @@ static void copy_sections(struct output *o)
 	for (size_t i = 1; i < p->nr_sections; i++) {
 		struct section *s = p->sections[i];
 
-		if (o->secmap[i] && s->link && o->secmap[s->link->index])
+		if (!o->secmap[i])
+			continue;
+		if (s->link && o->secmap[s->link->index])
 			o->secmap[i]->link = o->secmap[s->link->index];
+		if (s->info_link && o->secmap[s->info_link->index])
+			o->secmap[i]->info_link = o->secmap[s->info_link->index];
 	}
 }
 

@@ -42,27 +42,40 @@ struct piece {
 	struct symbol *func;
 };
 
-/* Piece boundaries: each function, with the alignment and padding before it. */
+/*
+ * Piece boundaries: each function, with the alignment and padding before
+ * it. The values come from the file: pieces stay in order and inside the
+ * section whatever the alignment and the symbols' extents claim.
+ */
 static size_t plan_pieces(const struct section *sec, struct piece *pieces)
 {
-	uint64_t align = sec->sh.sh_addralign ? sec->sh.sh_addralign : 1, prev_end = 0;
+	uint64_t align = sec->sh.sh_addralign, prev_end = 0;
 	size_t n = 0;
 
+	if (align < 2 || (align & (align - 1)))
+		align = 1;
 	for (size_t i = 0; i < sec->nr_syms; i++) {
 		struct symbol *sym = sec->syms[i];
-		uint64_t start;
+		uint64_t start = 0;
 
-		if (!starts_piece(sym))
+		if (!starts_piece(sym) || sym->sym.st_value > sec->size ||
+		    sym->sym.st_size > sec->size - sym->sym.st_value)
 			continue;
 		if (n && sym->sym.st_value < prev_end)
 			continue;	/* an alias or overlap: stays with the piece it is in */
-		start = n ? (prev_end + align - 1) & ~(align - 1) : 0;
-		if (sym->pfx && sym->pfx->sym.st_value < sym->sym.st_value)
-			start = sym->pfx->sym.st_value;
-		if (start > sym->sym.st_value)
-			start = sym->sym.st_value;
-		if (n)
+		/* the first piece starts at 0: it owns whatever comes before it */
+		if (n) {
+			start = prev_end;
+			if (prev_end <= UINT64_MAX - (align - 1))
+				start = (prev_end + align - 1) & ~(align - 1);
+			if (sym->pfx && sym->pfx->sym.st_value < sym->sym.st_value)
+				start = sym->pfx->sym.st_value;
+			if (start > sym->sym.st_value)
+				start = sym->sym.st_value;
+			if (start < prev_end)
+				start = prev_end;
 			pieces[n - 1].end = start;
+		}
 		pieces[n].start = start;
 		pieces[n].end = sec->size;
 		pieces[n].func = sym;

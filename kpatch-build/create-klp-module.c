@@ -69,8 +69,8 @@
 static const char *prog = "create-klp-module";
 static bool debug;
 
-static void __attribute__((format(printf, 2, 3), noreturn))
-die(const char *file, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+error(const char *file, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,7 +79,6 @@ die(const char *file, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -251,50 +250,26 @@ struct klp_sec {
 	struct section *base;
 };
 
-int main(int argc, char **argv)
+/* Convert in into out; 0 on success, 1 (every error reported) otherwise. */
+static int convert(const char *in, const char *out)
 {
-	static const struct option opts[] = {
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *usage = "usage: create-klp-module [--debug] IN.ko OUT.ko\n";
 	char err[1024];
 	struct elf *elf;
-	const char *in, *out;
-	struct klp_sym *info;
+	struct klp_sym *info = NULL;
 	struct klp_sec *ksecs = NULL;
 	size_t nr_ksecs = 0, nr_moved = 0, nr_klp_syms = 0;
 	size_t nr_sections;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "dh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			debug = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 1;
-		}
-	}
-	if (argc - optind != 2) {
-		fputs(usage, stderr);
-		return 1;
-	}
-	in = argv[optind];
-	out = argv[optind + 1];
+	int ret = 1;
 
 	elf = elf_read(in, err, sizeof(err));
 	if (!elf) {
 		fprintf(stderr, "%s: ERROR: %s\n", prog, err);
 		return 1;
 	}
-	if (elf->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || elf->ehdr.e_type != ET_REL)
-		die(in, "not a 64-bit relocatable object (kernel module)");
+	if (elf->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || elf->ehdr.e_type != ET_REL) {
+		error(in, "not a 64-bit relocatable object (kernel module)");
+		goto out;
+	}
 
 	/* Validate and classify every .klp.sym symbol. */
 	info = xcalloc(elf->nr_symbols, sizeof(*info));
@@ -305,16 +280,22 @@ int main(int argc, char **argv)
 		if (sym->type == STT_SECTION || !is_klp_sym_name(sym->name))
 			continue;
 		problem = parse_klp_sym(sym->name, &info[i]);
-		if (problem)
-			die(in, "livepatch symbol '%s': %s (expected .klp.sym.<objname>.<symbol>,<sympos>)",
+		if (problem) {
+			error(in, "livepatch symbol '%s': %s (expected .klp.sym.<objname>.<symbol>,<sympos>)",
 			    sym->name, problem);
+			goto out;
+		}
 		if (sym->sec || (sym->sym.st_shndx != SHN_UNDEF &&
-				 sym->sym.st_shndx != KPATCH_SHN_LIVEPATCH))
-			die(in, "livepatch symbol '%s' is defined (section index %u); it must be undefined",
+				 sym->sym.st_shndx != KPATCH_SHN_LIVEPATCH)) {
+			error(in, "livepatch symbol '%s' is defined (section index %u); it must be undefined",
 			    sym->name, (unsigned int)sym->sym.st_shndx);
-		if (sym->bind == STB_LOCAL)
-			die(in, "livepatch symbol '%s' is local; it must be global or weak",
+			goto out;
+		}
+		if (sym->bind == STB_LOCAL) {
+			error(in, "livepatch symbol '%s' is local; it must be global or weak",
 			    sym->name);
+			goto out;
+		}
 		nr_klp_syms++;
 	}
 
@@ -330,17 +311,21 @@ int main(int argc, char **argv)
 		/* What the kernel checks when it applies the section. */
 		obj = strncmp(sec->name, KLP_RELA_PREFIX, strlen(KLP_RELA_PREFIX)) ? NULL :
 		      sec->name + strlen(KLP_RELA_PREFIX);
-		if (!obj || !strchr(obj, '.') || !sec->base)
-			die(in, "livepatch relocation section %s: name is not .klp.rela.<objname>.<section>",
+		if (!obj || !strchr(obj, '.') || !sec->base) {
+			error(in, "livepatch relocation section %s: name is not .klp.rela.<objname>.<section>",
 			    sec->name);
+			goto out;
+		}
 		objlen = (size_t)(strchr(obj, '.') - obj);
 		for (size_t j = 0; j < sec->nr_relas; j++) {
 			struct symbol *sym = sec->relas[j].sym;
 			const char *so = sym ? info[sym->index].objname : "";
 
-			if (!so[0] || strlen(so) != objlen || strncmp(so, obj, objlen))
-				die(in, "livepatch relocation section %s references '%s', which is not a livepatch symbol of that object",
+			if (!so[0] || strlen(so) != objlen || strncmp(so, obj, objlen)) {
+				error(in, "livepatch relocation section %s references '%s', which is not a livepatch symbol of that object",
 				    sec->name, sym ? sym->name : "(none)");
+				goto out;
+			}
 		}
 		ksecs = xrealloc(ksecs, (nr_ksecs + 1) * sizeof(*ksecs));
 		ksecs[nr_ksecs].sec = sec;
@@ -377,33 +362,41 @@ int main(int argc, char **argv)
 				rs->relas[kept++] = r;
 				continue;
 			}
-			if (!ks->vmlinux && is_load_time_section(base->name))
-				die(in, "section %s references livepatch symbol '%s' of module '%s': "
+			if (!ks->vmlinux && is_load_time_section(base->name)) {
+				error(in, "section %s references livepatch symbol '%s' of module '%s': "
 				    "the kernel uses %s while loading the patch module, before module "
 				    "symbols can be resolved (only vmlinux symbols are supported there)",
 				    base->name, r.sym->name, ks->objname, base->name);
+				goto out;
+			}
 			if (elf->ehdr.e_machine == EM_X86_64 && x86_points_inside(&r) &&
-			    (r.sym->type == STT_FUNC || module_defines_function(elf, ks->name)))
-				die(in, "%s+0x%lx refers to %s%c0x%llx, inside the function %s of %s rather "
+			    (r.sym->type == STT_FUNC || module_defines_function(elf, ks->name))) {
+				error(in, "%s+0x%lx refers to %s%c0x%llx, inside the function %s of %s rather "
 				    "than at its start (a jump table or label of a changed function still "
 				    "pointing at the original instead of the replacement?)",
 				    base->name, (unsigned long)r.offset, r.sym->name,
 				    r.addend < 0 ? '-' : '+',
 				    r.addend < 0 ? -(unsigned long long)r.addend : (unsigned long long)r.addend,
 				    ks->name, ks->objname);
+				goto out;
+			}
 			if (elf->ehdr.e_machine == EM_X86_64) {
 				unsigned int size = x86_reloc_size(r.type);
 
-				if (!size)
-					die(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' "
+				if (!size) {
+					error(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' "
 					    "is not supported by the x86 module loader",
 					    base->name, (unsigned long)r.offset, r.type, r.sym->name);
+					goto out;
+				}
 				if (base->sh.sh_type != SHT_NOBITS &&
 				    (r.offset + size > base->size ||
-				     memcmp(base->data + r.offset, "\0\0\0\0\0\0\0\0", size)))
-					die(in, "%s+0x%lx: bytes under the relocation against '%s' are not zero "
+				     memcmp(base->data + r.offset, "\0\0\0\0\0\0\0\0", size))) {
+					error(in, "%s+0x%lx: bytes under the relocation against '%s' are not zero "
 					    "(the kernel refuses to apply it)",
 					    base->name, (unsigned long)r.offset, r.sym->name);
+					goto out;
+				}
 			}
 
 			name = xasprintf("%s%s.%s", KLP_RELA_PREFIX, ks->objname, base->name);
@@ -414,9 +407,12 @@ int main(int argc, char **argv)
 				}
 			}
 			if (!ksec) {
-				if (elf_find_section(elf, name))
-					die(in, "section %s already exists but is not a livepatch relocation section for %s",
+				if (elf_find_section(elf, name)) {
+					error(in, "section %s already exists but is not a livepatch relocation section for %s",
 					    name, base->name);
+					free(name);
+					goto out;
+				}
 				ksec = elf_add_section(elf, name, SHT_RELA,
 						       SHF_ALLOC | SHF_INFO_LINK |
 						       KPATCH_SHF_RELA_LIVEPATCH,
@@ -460,12 +456,44 @@ int main(int argc, char **argv)
 
 	if (elf_write(elf, out, err, sizeof(err))) {
 		fprintf(stderr, "%s: ERROR: %s\n", prog, err);
-		return 1;
+		goto out;
 	}
+	ret = 0;
+out:
 	free(ksecs);
-	for (size_t i = 0; i < elf->nr_symbols; i++)
+	for (size_t i = 0; info && i < elf->nr_symbols; i++)
 		free(info[i].name);
 	free(info);
 	elf_free(elf);
-	return 0;
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "usage: create-klp-module [--debug] IN.ko OUT.ko\n";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "dh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 1;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	return convert(argv[optind], argv[optind + 1]);
 }
