@@ -624,5 +624,37 @@ if SYMVERS_EXTRA=$'0x1\taf_alg_sendmsg\tcrypto/af_alg\tEXPORT_SYMBOL_GPL\t' PARE
 	fi
 fi
 
+# 40. A change only a relocation's addend shows: the same instruction
+#     reads another element of a global array.
+cat >addend.orig.c <<'C'
+extern int table[8];
+int pick_slot(void) { return table[2]; }
+int other_slot(void) { return table[5]; }
+C
+sed 's/table\[2\]/table[3]/' addend.orig.c >addend.patched.c
+run_case addend 0 && expect_funcs changed "pick_slot" && pass
+
+# 41. A change only a relocation's symbol shows: a call goes to another
+#     function of the same signature, the bytes are identical.
+cat >callee.orig.c <<'C'
+extern int fast_path(int);
+extern int slow_path(int);
+int dispatch(int x) { return fast_path(x) + 1; }
+int keep(int x) { return slow_path(x) + 2; }
+C
+sed 's/return fast_path(x) + 1/return slow_path(x) + 1/' callee.orig.c >callee.patched.c
+run_case callee 0 && expect_funcs changed "dispatch" && pass
+
+# 42. Two files of an ld -r object each have a static helper; the patch
+#     drops the first file's. The second file's helper must still be
+#     paired with its own original (same file), not with the first's.
+mkdir -p dropone/orig dropone/patched
+cp multifile/orig/*.c dropone/orig/
+cat >dropone/patched/mf-a.c <<'C'
+int first(int x) { return x + 1 + 0 * x; }
+C
+cp multifile/orig/mf-b.c dropone/patched/
+run_linked_case dropone 0 && expect_funcs changed "first" && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
