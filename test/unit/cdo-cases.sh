@@ -7,13 +7,13 @@ set -euo pipefail
 build=${1:-${BUILD:-build}}
 cdo=$(realpath "$build/create-diff-object/create-diff-object")
 verify=$(realpath "$build/verify/kpatch-verify")
+# shellcheck source-path=SCRIPTDIR source=kernel-cflags.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 passed=0
 failed=0
-cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount -fno-pie
-	-mcmodel=kernel -mno-red-zone -fno-asynchronous-unwind-tables -fno-stack-protector)
 ibt_flags=("-fpatchable-function-entry=16,16" -fcf-protection=branch
 	   -mindirect-branch=thunk-extern -mfunction-return=thunk-extern)
 

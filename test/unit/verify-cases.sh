@@ -11,13 +11,13 @@ cdo=$(realpath "$build/create-diff-object/create-diff-object")
 verify=$(realpath "$build/verify/kpatch-verify")
 mutate=$(realpath "$build/test/unit/verify-mutate")
 ckm=$(realpath "$build/kpatch-build/create-klp-module")
+# shellcheck source-path=SCRIPTDIR source=kernel-cflags.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 passed=0
 failed=0
-cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount -fno-pie
-	-mcmodel=kernel -mno-red-zone -fno-asynchronous-unwind-tables -fno-stack-protector)
 
 pass() { passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
