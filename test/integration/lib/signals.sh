@@ -68,7 +68,9 @@ signal_hash_files() {
 # It replaces the calling (sub)shell, so that $! of "signal_kpb &" is
 # kpatch-build itself: call it in a subshell or in the background.
 signal_kpb() {
-	exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' -- \
+	# A suite started under nohup or in a non-interactive shell's background
+	# passes HUP or INT down ignored, and no bash can trap those again.
+	exec perl -e '$SIG{$_} = "DEFAULT" for qw(INT TERM HUP); exec @ARGV or die "exec: $!\n"' -- \
 		"$KPATCH_BUILD" -s "$SIG_TREE" -n kpt_signals -o "$SIG_DIR" "$SIG_PATCH"
 }
 
@@ -83,7 +85,9 @@ signal_result() {
 
 signal_nothing_newer() {
 	local newer
-	newer=$(find "$SIG_TREE" -newer "$SIG_DIR/marker" ! -type d -print 2>/dev/null | head -n 5)
+	# (kbuild's prepare step rewrites .missing-syscalls.d on every make)
+	newer=$(find "$SIG_TREE" -newer "$SIG_DIR/marker" ! -type d ! -name .missing-syscalls.d \
+		-print 2>/dev/null | head -n 5)
 	[[ -z $newer ]] || { printf '    written: %s\n' "$newer"; return 1; }
 }
 

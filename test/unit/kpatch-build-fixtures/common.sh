@@ -140,13 +140,14 @@ MAKE
 }
 
 # restart_with_sigint SCRIPT ARGS...: a script started in the background of
-# a non-interactive shell inherits SIGINT ignored, which no bash can undo,
-# and then so would the runs it interrupts. Signal tests call this first:
-# it runs the script again with SIGINT at its default disposition.
+# a non-interactive shell inherits SIGINT ignored (under nohup, SIGHUP), which
+# no bash can undo, and then so would the runs it interrupts. Signal tests
+# call this first: it runs the script again with INT, TERM and HUP at their
+# default dispositions.
 restart_with_sigint() {
 	[[ -z ${KPATCH_TEST_SIGINT_RESET:-} ]] || return 0
 	rm -rf "$WORK"
-	KPATCH_TEST_SIGINT_RESET=1 exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' -- bash "$@"
+	KPATCH_TEST_SIGINT_RESET=1 exec perl -e '$SIG{$_} = "DEFAULT" for qw(INT TERM HUP); exec @ARGV or die "exec: $!\n"' -- bash "$@"
 }
 
 finish() {
