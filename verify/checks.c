@@ -105,6 +105,13 @@ static void pair_module_patched(struct verify *v, struct func_index *patched_ix,
 
 		if (first == end)
 			continue;	/* not from PATCHED.o: the template's or another object's */
+		/*
+		 * A .ko's init_module/cleanup_module are its own entry points:
+		 * the livepatch template's, never a copy of the patched
+		 * module's aliases of the same names (init code is not patched).
+		 */
+		if (!strcmp(m->sym->name, "init_module") || !strcmp(m->sym->name, "cleanup_module"))
+			continue;
 		m->from_patched = true;
 		if (report && (!m->patched || m->unsound))
 			continue;	/* reported in the first pass */

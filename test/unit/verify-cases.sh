@@ -72,6 +72,8 @@ expect_finding() {	# expect_finding WHAT CHECK REGEX
 link_module() {
 	cat >tmpl.c <<'TMPL'
 int livepatch_init_stub(void) { return 0; }
+int init_module(void) { return livepatch_init_stub() + 7; }
+void cleanup_module(void) { livepatch_init_stub(); }
 __attribute__((section(".gnu.linkonce.this_module"))) char this_module_stub[64];
 struct modversion_info { unsigned long crc; char name[56]; };
 __attribute__((section("__versions"))) struct modversion_info versions[] = {
@@ -91,6 +93,12 @@ mkdir -p demo/orig demo/patched
 cat >demo/orig/demo.c <<'EOF_C'
 static int __attribute__((noinline)) local_helper(int x) { return x + 11; }
 int demo_fn(int x) { return local_helper(x) * 2; }
+/* the module's own entry points, as module_init()/module_exit() make them:
+ * the livepatch module's (the template's) have the same names */
+static int __attribute__((section(".init.text"))) demo_init(void) { return 5; }
+static void __attribute__((section(".exit.text"))) demo_exit(void) { }
+int init_module(void) __attribute__((alias("demo_init")));
+void cleanup_module(void) __attribute__((alias("demo_exit")));
 EOF_C
 sed 's/\* 2;/* 3;/' demo/orig/demo.c >demo/patched/demo.c
 build demo
