@@ -529,6 +529,52 @@ static bool runtime_load_of(const struct verify *v, const struct section *psec, 
 	       !strncmp(strchr(name + 9, '.') + 1, var, len) && strchr(name + 9, '.')[1 + len] == ',';
 }
 
+/*
+ * A branch between functions of one section (.sched.text, or sections ld -r
+ * merged) that the assembler resolved itself, with no relocation: when the
+ * functions around it move, its displacement changes while its target does
+ * not. Finds a rel32 call, jmp or jcc covering byte i whose two targets are
+ * the same function at the same offset; returns its last byte, or -1.
+ */
+static int64_t same_local_branch(const struct symbol *sa, const unsigned char *ca,
+				 const struct symbol *sb, const unsigned char *cb,
+				 const unsigned char *mask, uint64_t size, uint64_t i)
+{
+	for (uint64_t p = i >= 5 ? i - 5 : 0; p < i; p++) {
+		uint64_t field, len;
+		int32_t da, db;
+		int64_t ta, tb;
+		const struct symbol *fa, *fb;
+
+		if (ca[p] != cb[p])
+			continue;
+		if (ca[p] == 0xe8 || ca[p] == 0xe9)
+			field = p + 1;
+		else if (ca[p] == 0x0f && p + 1 < size && ca[p + 1] == cb[p + 1] &&
+			 (ca[p + 1] & 0xf0) == 0x80)
+			field = p + 2;
+		else
+			continue;
+		len = field + 4;
+		if (len > size || i < field || mask[field] || mask[field + 3])
+			continue;
+		memcpy(&da, ca + field, 4);
+		memcpy(&db, cb + field, 4);
+		ta = (int64_t)(sa->sym.st_value + len) + da;
+		tb = (int64_t)(sb->sym.st_value + len) + db;
+		if (ta < 0 || tb < 0)
+			continue;
+		fa = elf_symbol_containing(sa->sec, (uint64_t)ta);
+		fb = elf_symbol_containing(sb->sec, (uint64_t)tb);
+		if (!fa || !fb || fa->type != STT_FUNC || fb->type != STT_FUNC ||
+		    !names_match(fa->name, fb->name) ||
+		    (uint64_t)ta - fa->sym.st_value != (uint64_t)tb - fb->sym.st_value)
+			continue;
+		return (int64_t)len - 1;
+	}
+	return -1;
+}
+
 void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		   const struct vfunc *a, const struct vobj *ob, const struct vfunc *b,
 		   struct cmp_result *res)
@@ -675,6 +721,10 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 				i = op + 4;
 				continue;
 			}
+		}
+		if (mode == CMP_ORIG && (op = same_local_branch(sa, ca, sb, cb, mask, size, i)) >= 0) {
+			i = (uint64_t)op;
+			continue;
 		}
 		if (mode == CMP_MODULE && (op = static_branch_nop(v, sa->sec, abase, ca, cb, size, i)) >= 0) {
 			i = op;

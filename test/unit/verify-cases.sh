@@ -233,5 +233,22 @@ fi
 run_verify helpers bad.o
 expect_finding "two helpers: a wrong sympos" klp-func 'record says [a-z_]+,7 of vmlinux'
 
+# --- three functions in one section (__sched): the middle one grows, so
+# the last one's call back to the first, resolved by the assembler with no
+# relocation, gets another displacement while its target stays the same:
+# the caller did not change
+mkdir -p shared/orig shared/patched
+cat >shared/orig/shared.c <<'EOF_C'
+#define SHARED __attribute__((section(".sched.text"), noinline))
+static SHARED int target_fn(int x) { return x * 7 - 2; }
+SHARED int middle_fn(int x) { return x * 3; }
+SHARED int caller_fn(int x) { return target_fn(x) + 1; }
+EOF_C
+sed 's/return x \* 3;/return x * 3 + (x >> 2) * (x ^ 5);/' shared/orig/shared.c >shared/patched/shared.c
+build shared
+differ shared vmlinux
+run_verify shared shared.out.o
+expect_verified "a call between functions of one section, its displacement moved"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
