@@ -412,6 +412,36 @@ static bool x86_is_padding(const struct section *sec, uint64_t len)
 }
 
 /*
+ * Alignment fill: int3, nop, and the multi-byte nops gas emits for
+ * .p2align in code (0f 1f /0 and 66 90, with 66/2e prefixes).
+ */
+static bool x86_is_padding_range(const uint8_t *code, uint64_t len)
+{
+	uint64_t at = 0;
+
+	while (at < len) {
+		struct x86_insn insn;
+		const uint8_t *op;
+
+		if (x86_decode(code + at, len - at, &insn))
+			return false;
+		op = code + at + insn.opcode_offset;
+		for (unsigned int i = 0; i < insn.opcode_offset; i++)
+			if (code[at + i] != 0x66 && code[at + i] != 0x2e)
+				return false;
+		if (insn.opcode_len == 1 && (op[0] == 0x90 || op[0] == 0xcc))
+			;	/* nop (xchg %ax,%ax with 66), int3 */
+		else if (insn.opcode_len == 2 && op[0] == 0x0f && op[1] == 0x1f &&
+			 insn.modrm_offset && ((code[at + insn.modrm_offset] >> 3) & 7) == 0)
+			;	/* nopw/nopl with any memory operand */
+		else
+			return false;
+		at += insn.length;
+	}
+	return true;
+}
+
+/*
  * runtime_const_ptr(): "movabs $0x0123456789abcdef, %reg", the immediate
  * patched once at boot for vmlinux. Nothing patches it in a module, so the
  * new code loads the variable instead, in the same ten bytes:
@@ -542,6 +572,7 @@ static const struct cdo_arch x86_64_arch = {
 	.line_macro_change_only = x86_line_macro_change_only,
 	.fixup_fentry_site = x86_fixup_fentry_site,
 	.is_padding = x86_is_padding,
+	.is_padding_range = x86_is_padding_range,
 	.runtime_const_to_load = x86_runtime_const_to_load,
 	.relocate_outward_branches = x86_relocate_outward_branches,
 	.mark_redirect_target = x86_mark_redirect_target,

@@ -49,6 +49,9 @@ struct cdo_arch {
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
 	/* Are the first len bytes of sec function padding (nops)? */
 	bool (*is_padding)(const struct section *sec, uint64_t len);
+	/* Is code[0..len) nothing but padding (nops, traps) the assembler
+	 * emits to align what follows? */
+	bool (*is_padding_range)(const uint8_t *code, uint64_t len);
 	/* Turn a boot-time-patched constant load at offset (the immediate)
 	 * into a load of var, which a module can have. */
 	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,

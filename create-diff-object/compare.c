@@ -151,6 +151,29 @@ static const int64_t *line_delta_of(const struct cdo_ctx *ctx, const struct symb
 	return delta;
 }
 
+/*
+ * A function split out of a shared section (.sched.text, .noinstr.text)
+ * owns the alignment padding after it up to the next function, and the
+ * compiler pads the same function differently when a neighbour moves.
+ * Same function code and padding-only tails on both sides is the same
+ * function.
+ */
+static bool same_but_tail_padding(const struct cdo_ctx *ctx, struct section *p,
+				  struct section *o)
+{
+	struct symbol *pf = section_function(p), *of = section_function(o);
+	uint64_t end;
+
+	if (!ctx->arch->is_padding_range || !pf || !of || !p->data || !o->data ||
+	    pf->sym.st_value != of->sym.st_value || pf->sym.st_size != of->sym.st_size)
+		return false;
+	end = pf->sym.st_value + pf->sym.st_size;
+	if (end > p->size || end > o->size || memcmp(p->data, o->data, end))
+		return false;
+	return ctx->arch->is_padding_range(p->data + end, p->size - end) &&
+	       ctx->arch->is_padding_range(o->data + end, o->size - end);
+}
+
 static void compare_section(struct cdo_ctx *ctx, struct section *p, struct section *o)
 {
 	char why[512] = "";
@@ -183,6 +206,11 @@ static void compare_section(struct cdo_ctx *ctx, struct section *p, struct secti
 		data_same = p->size == o->size;
 	else
 		data_same = p->size == o->size && (!p->size || !memcmp(p->data, o->data, p->size));
+	if (!data_same && p->size != o->size && is_text_section(p) &&
+	    same_but_tail_padding(ctx, p, o)) {
+		cdo_debug(ctx, "%s: only the alignment padding after the function differs", p->name);
+		data_same = true;
+	}
 	if (!data_same) {
 		if (p->size != o->size) {
 			snprintf(why, sizeof(why), "size 0x%lx (was 0x%lx)",

@@ -395,6 +395,20 @@ C
 sed 's/if (x > 1) schedule();/if (x > 1 || x < -5) schedule(); schedule();/' sched.orig.c >sched.patched.c
 run_case sched 0 && expect_funcs changed "wait_b" && pass
 
+# 16b. A function of a shared section owns the alignment padding after it:
+#      when its neighbour's alignment changes (the compiler re-aligns code
+#      it moved), only the padding differs and the function is unchanged.
+cat >schedpad.orig.c <<'C'
+#define __sched __attribute__((section(".sched.text")))
+extern void schedule(void);
+__sched void pad_a(int x) { if (x) schedule(); }
+__sched __attribute__((aligned(64))) void pad_b(int x) { if (x > 1) schedule(); }
+__sched void pad_c(int x) { if (x > 2) schedule(); }
+C
+sed -e 's/__attribute__((aligned(64))) //' -e 's/if (x > 2) schedule();/if (x > 2) schedule(); schedule();/' \
+	schedpad.orig.c >schedpad.patched.c
+run_case schedpad 0 && expect_funcs changed "pad_c" && pass
+
 # 17. A module parent stripped of its FILE symbols (as Debian ships them):
 #     its locals are one anonymous block, so a unique local still resolves,
 #     by symtab order, to the module.
