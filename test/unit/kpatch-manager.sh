@@ -65,11 +65,11 @@ loaded() { [[ -d $KPATCH_SYSFS/$1 && -d $KPATCH_SYSMODULE/$1 ]]; }
 gone() { [[ ! -e $KPATCH_SYSFS/$1 && ! -e $KPATCH_SYSMODULE/$1 ]] && ! grep -q "^$1 " "$KPATCH_PROC/modules"; }
 attr_is() { [[ $(cat "$KPATCH_SYSFS/$1") == "$2" ]]; }
 
-# A task of the fake /proc in patch state STATE.
-fake_task() {	# fake_task PID COMM STATE
-	mkdir -p "$KPATCH_PROC/$1"
-	echo "$2" >"$KPATCH_PROC/$1/comm"
-	echo "$3" >"$KPATCH_PROC/$1/patch_state"
+# A thread of the fake /proc in patch state STATE (TID = PID: the main one).
+fake_task() {	# fake_task PID TID COMM STATE
+	mkdir -p "$KPATCH_PROC/$1/task/$2"
+	echo "$3" >"$KPATCH_PROC/$1/task/$2/comm"
+	echo "$4" >"$KPATCH_PROC/$1/task/$2/patch_state"
 }
 
 # fake_kernel_signal NAME: like the kernel, finish the transition of NAME
@@ -78,7 +78,7 @@ fake_kernel_signal() {
 	local dir=$KPATCH_SYSFS/$1
 	(
 		while ! grep -qx 1 "$dir/signal" "$dir/force" 2>/dev/null; do sleep 0.05; done
-		for task in "$KPATCH_PROC"/[0-9]*/; do cat "$dir/enabled" >"$task/patch_state"; done
+		for task in "$KPATCH_PROC"/[0-9]*/task/[0-9]*/; do cat "$dir/enabled" >"$task/patch_state"; done
 		echo 0 >"$dir/transition"
 	) &
 	FAKE_KERNEL_PID=$!
@@ -96,6 +96,7 @@ MODS=$WORK/mods
 make_ko "$MODS/livepatch-a.ko" livepatch_a "fake.objects=vmlinux:1"
 make_ko "$MODS/livepatch-b.ko" livepatch_b "fake.objects=vmlinux:1 nfsd:0" fake.replace=1
 make_ko "$MODS/livepatch-stall.ko" livepatch_stall "fake.objects=vmlinux:1" fake.stall=1
+make_ko "$MODS/livepatch-c.ko" livepatch_c
 make_ko "$MODS/plain.ko" plain livepatch=
 make_ko "$MODS/old.ko" livepatch_old "vermagic=6.1.0-old SMP mod_unload "
 make_ko "$MODS/broken.ko" livepatch_broken "fake.fail=Invalid module format"
@@ -180,12 +181,15 @@ expect_status 0 "load a patch being disabled re-enables it" load livepatch_a
 check "enabled is 1 again" attr_is livepatch_a/enabled 1
 
 # ---- a transition that stalls, and signal ---------------------------------
-fake_task 100 init 1
-fake_task 123 sleep 0
+fake_task 100 100 init 1
+fake_task 123 123 sleep 0
+fake_task 100 101 worker 1
 KPATCH_TRANSITION_TIMEOUT=1 expect_status 6 "load whose transition stalls" load "$MODS/livepatch-stall.ko"
-check "stall names the blocking task" out_has "tasks not switched yet: 123 \(sleep\)"
+check "stall names the blocking task" out_has "tasks not switched yet: 123 \(sleep\)$"
 check "stall suggests kpatch signal" out_has "'kpatch signal livepatch_stall'"
 check "stalled patch stays loaded" loaded livepatch_stall
+expect_status 1 "load while another transition runs" load "$MODS/livepatch-c.ko"
+check "the busy error names the patch in transition" out_has "Device or resource busy \(patch livepatch_stall is in transition"
 expect_status 0 "list during the stall" list
 check "list shows the transition" out_has "^  livepatch_stall: enabled, transition: patching, replace: -$"
 check "list shows the blocking task" out_has "^    tasks not switched yet: 123 \(sleep\)$"
@@ -289,7 +293,7 @@ expect_status 1 "signal when the kernel refuses the write" signal livepatch_a
 check "the write error is shown" out_has "cannot signal livepatch_a: Is a directory"
 rmdir "$KPATCH_SYSFS/livepatch_a/signal"
 KPATCH_TRANSITION_TIMEOUT=1 expect_status 6 "unload whose transition stalls" unload livepatch_a
-check "unload stall names the blocking task" out_has "tasks not switched yet: 100 \(init\)"
+check "unload stall names the blocking threads" out_has "tasks not switched yet: 100 \(init\) 101 \(worker\) 123 \(sleep\)$"
 check "module stays loaded after a stalled unload" test -d "$KPATCH_SYSMODULE/livepatch_a"
 echo 0 >"$KPATCH_SYSFS/livepatch_a/transition"
 : >"$ROOT/log"
