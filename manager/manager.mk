@@ -24,3 +24,8 @@ install-manager:
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/kpatch.service
 	install -m 644 manager/kpatch.bash-completion $(DESTDIR)$(BASHCOMPLETIONDIR)/kpatch
 	install -m 644 man/kpatch.1 $(DESTDIR)$(MANDIR)/kpatch.1
+
+# The manager in the qemu test kernel (test/integration/manager/run).
+.PHONY: integration-manager
+integration-manager: all
+	test/integration/manager/run $(INTEGRATION_FLAGS)
