@@ -34,6 +34,7 @@ include lookup/lookup.mk
 include create-diff-object/cdo.mk
 include kpatch-build/kpatch-build.mk
 include verify/verify.mk
+include manager/manager.mk
 include test/test.mk
 include test/check.mk
 include test/fuzz/fuzz.mk
