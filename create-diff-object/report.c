@@ -73,24 +73,20 @@ static void add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char 
 void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	add_refusal(ctx, code, NULL, vformat(fmt, ap));
 	va_end(ap);
-	add_refusal(ctx, code, NULL, msg);
 }
 
 void result_add_func_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *function,
 			     const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	add_refusal(ctx, code, function, vformat(fmt, ap));
 	va_end(ap);
-	add_refusal(ctx, code, function, msg);
 }
 
 void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
