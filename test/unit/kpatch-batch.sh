@@ -216,6 +216,8 @@ check "resume: tree identical" same_tree "$TREE" "$WORK/snap"
 mkdir -p "$WORK/empty"
 expect_batch 4 "--patches: missing directory" -s "$TREE" --report-dir "$WORK/rb" --patches "$WORK/missing"
 check "missing directory named" output_has "'$WORK/missing' is not a directory"
+expect_batch 4 "--option=value and -jN forms are understood" -s "$TREE" -j2 --report-dir="$WORK/rb" --patches="$WORK/missing"
+check "--patches=DIR: its directory is checked" output_has "--patches: '$WORK/missing' is not a directory"
 expect_batch 4 "--patches: no patches" -s "$TREE" --report-dir "$WORK/rb" --patches "$WORK/empty"
 check "no patches: says so" output_has "no \*.patch or \*.diff files"
 expect_batch 4 "--git: bad range" -s "$TREE" --report-dir "$WORK/rb" --git "$G" HEAD~2..nosuchrev
