@@ -141,6 +141,7 @@ progress_line() {
 		| "\($f.verdict) (\($f.seconds * 10 | round / 10)s) | "
 		  + ([$verdicts[] as $v | select(.totals[$v] > 0) | "\($v) \(.totals[$v])"] | join(" "))
 		  + " | \($mean * $left | round)"' "$REPORT_DIR/report.json") || return 0
+	[[ ! -t 2 ]] || printf '\r\033[K' >&2
 	printf '[%d/%d] %s: %s left\n' "$k" "$n" "$fix" \
 		"${line% *} ~$(format_duration "${line##* }")" >&2
 }
