@@ -16,15 +16,20 @@ json_array() {
 }
 
 # write_atomically FILE COMMAND...: FILE gets the command's output, whole.
+# A Ctrl-C reaches the whole foreground process group and may kill the
+# command (jq) too: once the batch is stopping, it is tried again.
 write_atomically() {
-	local file=$1 tmp=$1.tmp.$$
+	local file=$1 tmp=$1.tmp.$$ tries=3
 	shift
-	if "$@" >"$tmp"; then
-		mv -f -- "$tmp" "$file"
-	else
-		rm -f -- "$tmp"
-		batch_die "could not write $file"
-	fi
+	while ((tries--)); do
+		if "$@" >"$tmp"; then
+			mv -f -- "$tmp" "$file"
+			return 0
+		fi
+		[[ -n $STOP_SIGNAL ]] || break
+	done
+	rm -f -- "$tmp"
+	batch_die "could not write $file"
 }
 
 # record_result FIX STATUS MICROSECONDS: results/FIX.json from the run's
@@ -128,13 +133,15 @@ write_reports() {
 # the estimate being the mean time of the finished fixes times those left.
 progress_line() {
 	local k=$1 n=$2 fix=$3 line
+	# only a message: a jq stopped by a Ctrl-C does not stop the batch
 	line=$(jq -r --arg fix "$fix" --argjson verdicts "$(json_array "${VERDICT_LIST[@]}")" '
 		(.fixes | map(select(.name == $fix))[0]) as $f
 		| ([.fixes[].seconds] | add / length) as $mean
 		| (.totals.pending + .totals.interrupted) as $left
 		| "\($f.verdict) (\($f.seconds * 10 | round / 10)s) | "
 		  + ([$verdicts[] as $v | select(.totals[$v] > 0) | "\($v) \(.totals[$v])"] | join(" "))
-		  + " | \($mean * $left | round)"' "$REPORT_DIR/report.json")
+		  + " | \($mean * $left | round)"' "$REPORT_DIR/report.json") || return 0
+	[[ ! -t 2 ]] || printf '\r\033[K' >&2
 	printf '[%d/%d] %s: %s left\n' "$k" "$n" "$fix" \
 		"${line% *} ~$(format_duration "${line##* }")" >&2
 }
