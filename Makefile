@@ -33,6 +33,7 @@ $(BUILD)/%.o: %.c
 include lookup/lookup.mk
 include create-diff-object/cdo.mk
 include kpatch-build/kpatch-build.mk
+include batch/batch.mk
 include verify/verify.mk
 include manager/manager.mk
 include test/test.mk

@@ -110,6 +110,7 @@ extern const char *const refusal_code_name[R_COUNT];
 struct refusal {
 	enum refusal_code code;
 	char *message;
+	char *function;			/* the function it concerns, or NULL */
 };
 
 enum func_status { FUNC_CHANGED, FUNC_NEW };
@@ -172,6 +173,7 @@ struct decl_lines {
 
 int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t errlen);
 long decl_line_of(const struct decl_lines *dl, const char *symbol);
+const char *decl_file_of(const struct decl_lines *dl, const char *symbol);
 void decl_lines_free(struct decl_lines *dl);
 
 /* ---- the context ---- */
@@ -250,6 +252,9 @@ int write_output(struct cdo_ctx *ctx);
 /* report.c */
 void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* the same, for a refusal that concerns one function (NULL: none) */
+void result_add_func_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *function,
+			     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)

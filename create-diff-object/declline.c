@@ -16,6 +16,7 @@
 struct decl_line {
 	char *name;
 	long line;		/* 0: several definitions disagree */
+	char *file;		/* NULL: unknown, or several disagree */
 };
 
 static int by_name(const void *a, const void *b)
@@ -41,6 +42,7 @@ static void add_function(struct decl_lines *dl, size_t *cap, Dwarf_Die *die)
 	}
 	dl->entries[dl->n].name = xstrdup(name);
 	dl->entries[dl->n].line = (long)line;
+	dl->entries[dl->n].file = dwarf_decl_file(die) ? xstrdup(dwarf_decl_file(die)) : NULL;
 	dl->n++;
 }
 
@@ -73,8 +75,15 @@ int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t e
 	/* one entry per name; a name defined at two lines is unknown */
 	for (size_t i = 0; i < dl->n; i++) {
 		if (out && !strcmp(dl->entries[out - 1].name, dl->entries[i].name)) {
-			if (dl->entries[out - 1].line != dl->entries[i].line)
-				dl->entries[out - 1].line = 0;
+			struct decl_line *kept = &dl->entries[out - 1];
+
+			if (kept->line != dl->entries[i].line)
+				kept->line = 0;
+			if (kept->file && (!dl->entries[i].file || strcmp(kept->file, dl->entries[i].file))) {
+				free(kept->file);
+				kept->file = NULL;
+			}
+			free(dl->entries[i].file);
 			free(dl->entries[i].name);
 			continue;
 		}
@@ -84,26 +93,44 @@ int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t e
 	return 0;
 }
 
-/* The declaration line of a function symbol ("foo.isra.0" is foo's), or 0. */
-long decl_line_of(const struct decl_lines *dl, const char *symbol)
+/* The entry of a function symbol ("foo.isra.0" is foo's), or NULL. */
+static const struct decl_line *decl_of(const struct decl_lines *dl, const char *symbol)
 {
 	struct decl_line key, *found;
 	char *name;
 
 	if (!dl->n)
-		return 0;
+		return NULL;
 	name = xstrdup(symbol);
 	name[strcspn(name, ".")] = '\0';
 	key.name = name;
 	found = bsearch(&key, dl->entries, dl->n, sizeof(dl->entries[0]), by_name);
 	free(name);
+	return found;
+}
+
+/* The declaration line of a function symbol, or 0. */
+long decl_line_of(const struct decl_lines *dl, const char *symbol)
+{
+	const struct decl_line *found = decl_of(dl, symbol);
+
 	return found ? found->line : 0;
+}
+
+/* The file (DW_AT_decl_file) of a function symbol, or NULL. */
+const char *decl_file_of(const struct decl_lines *dl, const char *symbol)
+{
+	const struct decl_line *found = decl_of(dl, symbol);
+
+	return found ? found->file : NULL;
 }
 
 void decl_lines_free(struct decl_lines *dl)
 {
-	for (size_t i = 0; i < dl->n; i++)
+	for (size_t i = 0; i < dl->n; i++) {
 		free(dl->entries[i].name);
+		free(dl->entries[i].file);
+	}
 	free(dl->entries);
 	memset(dl, 0, sizeof(*dl));
 }

@@ -170,7 +170,7 @@ int check_fentry(struct cdo_ctx *ctx)
 			continue;
 		if (sym->has_fentry && sym->twin && sym->twin->has_fentry)
 			continue;
-		result_add_refusal(ctx, R_NO_FENTRY,
+		result_add_func_refusal(ctx, R_NO_FENTRY, sym->twin ? sym->twin->name : sym->name,
 				   "function %s has no ftrace call site (__fentry__), so it cannot be patched: it is notrace, or inline code the compiler chose not to inline; make it __always_inline or noinline, or patch its callers",
 				   sym->twin ? sym->twin->name : sym->name);
 		missing++;
@@ -302,7 +302,8 @@ int verify_patchability(struct cdo_ctx *ctx)
 		what = describe(sec);
 		if (sec->status == STATUS_CHANGED && !sec->include && !harmless_unincluded(sec)) {
 			if (is_init_section(sec->name))
-				result_add_refusal(ctx, R_INIT_CHANGED,
+				result_add_func_refusal(ctx, R_INIT_CHANGED,
+					sec->bundled && sec->bundled->type == STT_FUNC ? sec->bundled->name : NULL,
 					"changed section %s%s%s%s is init code or data: it has already run and been freed, so a livepatch cannot change it; leave it unchanged or use a callback",
 					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
 			else if (is_data_section_name(sec->name) || !strncmp(sec->name, ".rodata", 7))

@@ -225,7 +225,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 			if (strcmp(res.objname, "vmlinux") && strcmp(res.objname, ctx->objname)) {
 				struct symbol *user = elf_symbol_containing(rs->base, rela->offset);
 
-				result_add_refusal(ctx, R_OTHER_MODULE_LOCAL,
+				result_add_func_refusal(ctx, R_OTHER_MODULE_LOCAL, user ? user->name : NULL,
 					"%s uses %s of module %s, which that module does not export: a livepatch of %s can only reach %s's symbols, and a klp relocation for %s would never be applied; export it or patch %s too",
 					user ? user->name : rs->base->name, sym->name, res.objname,
 					ctx->objname, ctx->objname, res.objname, res.objname);

@@ -209,8 +209,8 @@ static int add_func_records(struct output *o)
 		}
 		rc = resolve_symbol(ctx, p, &res, why, sizeof(why));
 		if (rc == RESOLVE_AMBIGUOUS) {
-			result_add_refusal(ctx, R_SYMBOL_AMBIGUOUS, "cannot replace changed function %s: %s",
-					   f->name, why);
+			result_add_func_refusal(ctx, R_SYMBOL_AMBIGUOUS, f->name,
+						"cannot replace changed function %s: %s", f->name, why);
 			return -1;
 		}
 		if (rc || strcmp(res.objname, ctx->objname)) {

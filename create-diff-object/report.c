@@ -52,15 +52,11 @@ static void push_string(char ***arr, size_t *n, char *s)
 	(*arr)[(*n)++] = s;
 }
 
-void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *fmt, ...)
+static void add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *function,
+			char *msg)
 {
 	struct cdo_result *r = &ctx->result;
-	va_list ap;
-	char *msg;
 
-	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
-	va_end(ap);
 	/* the same problem reached twice is reported once */
 	for (size_t i = 0; i < r->nr_refusals; i++)
 		if (r->refusals[i].code == code && !strcmp(r->refusals[i].message, msg)) {
@@ -70,7 +66,27 @@ void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char 
 	r->refusals = xrealloc(r->refusals, (r->nr_refusals + 1) * sizeof(*r->refusals));
 	r->refusals[r->nr_refusals].code = code;
 	r->refusals[r->nr_refusals].message = msg;
+	r->refusals[r->nr_refusals].function = function ? xstrdup(function) : NULL;
 	r->nr_refusals++;
+}
+
+void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_refusal(ctx, code, NULL, vformat(fmt, ap));
+	va_end(ap);
+}
+
+void result_add_func_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *function,
+			     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_refusal(ctx, code, function, vformat(fmt, ap));
+	va_end(ap);
 }
 
 void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
@@ -256,6 +272,31 @@ static void json_string_array(FILE *f, char *const *arr, size_t n)
 	fputc(']', f);
 }
 
+/*
+ * ", function, file, line" of a refusal that concerns a function; file and
+ * line are its declaration in the patched (else the original) object's
+ * DWARF, and absent without it.
+ */
+static void refusal_location_json(FILE *f, const struct cdo_ctx *ctx, const char *function)
+{
+	const struct decl_lines *dl = &ctx->patched_decl;
+	long line;
+
+	if (!function)
+		return;
+	fputs(", \"function\": ", f);
+	json_string(f, function);
+	if (!decl_line_of(dl, function))
+		dl = &ctx->orig_decl;
+	line = decl_line_of(dl, function);
+	if (decl_file_of(dl, function)) {
+		fputs(", \"file\": ", f);
+		json_string(f, decl_file_of(dl, function));
+	}
+	if (line)
+		fprintf(f, ", \"line\": %ld", line);
+}
+
 static const char *verdict(int status)
 {
 	switch (status) {
@@ -317,6 +358,7 @@ int report_json(const struct cdo_ctx *ctx, const char *path)
 		fputs(i ? ",\n    {" : "\n    {", f);
 		fprintf(f, "\"code\": \"%s\", \"message\": ", refusal_code_name[r->refusals[i].code]);
 		json_string(f, r->refusals[i].message);
+		refusal_location_json(f, ctx, r->refusals[i].function);
 		fputc('}', f);
 	}
 	fputs(r->nr_refusals ? "\n  ],\n" : "],\n", f);
@@ -367,8 +409,10 @@ void result_free(struct cdo_result *r)
 	}
 	free(r->funcs);
 	free(r->func_index);
-	for (size_t i = 0; i < r->nr_refusals; i++)
+	for (size_t i = 0; i < r->nr_refusals; i++) {
 		free(r->refusals[i].message);
+		free(r->refusals[i].function);
+	}
 	free(r->refusals);
 	for (size_t i = 0; i < r->nr_included; i++)
 		free(r->included[i]);

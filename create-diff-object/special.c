@@ -177,7 +177,7 @@ static enum keep_verdict filter_module_key(struct cdo_ctx *ctx, const struct key
 		if (strstr(key->sym->name, *p))
 			return DROP;
 	func = func_at(first);
-	result_add_refusal(ctx, rule->code,
+	result_add_func_refusal(ctx, rule->code, func ? func->name : NULL,
 		"found a %s in %s using key %s, which is defined in module %s: %s",
 		rule->what, func ? func->name : first->sym->name, key->sym->name, mod, rule->advice);
 	return REFUSE;
@@ -530,7 +530,7 @@ static void process_runtime_consts(struct cdo_ctx *ctx)
 				continue;
 			at = (int64_t)func->sym.st_value + ctx->arch->rela_target_offset(r);
 			if (shift || !ctx->arch->runtime_const_to_load) {
-				result_add_refusal(ctx, R_RUNTIME_CONST,
+				result_add_func_refusal(ctx, R_RUNTIME_CONST, func->name,
 					"%s uses the boot-time constant %s (%s), which is never filled in for a module: keep that code out of the patched functions",
 					func->name, var_name, sec->name);
 				continue;
@@ -541,7 +541,7 @@ static void process_runtime_consts(struct cdo_ctx *ctx)
 			var->include = true;
 			var->status = STATUS_SAME;
 			if (at < 0 || !ctx->arch->runtime_const_to_load(elf, func->sec, (uint64_t)at, var))
-				result_add_refusal(ctx, R_RUNTIME_CONST,
+				result_add_func_refusal(ctx, R_RUNTIME_CONST, func->name,
 					"%s: the runtime constant %s at +0x%lx is not an instruction this tool can rewrite",
 					func->name, var_name, (unsigned long)at);
 			else

@@ -8,7 +8,8 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-patch.sh kpatch-build/lib-kernel.sh \
 	       kpatch-build/lib-objects.sh kpatch-build/lib-patchable.sh \
 	       kpatch-build/lib-partial.sh kpatch-build/lib-symvers.sh \
-	       kpatch-build/lib-lines.sh kpatch-build/lib-verify.sh
+	       kpatch-build/lib-lines.sh kpatch-build/lib-verify.sh \
+	       kpatch-build/lib-result.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \

@@ -11,6 +11,9 @@ DEBUG=0
 STAGE_TEXT=""
 STAGE_START=0
 STAGE_LINE_OPEN=0	# 1 while "Stage ..." waits for its " done (...)"
+STAGE_OPEN=0		# 1 between stage_begin and stage_end
+STAGE_START_REAL=""	# $EPOCHREALTIME at stage_begin
+STAGE_TIMES=()		# "TEXT<tab>MICROSECONDS" of each finished stage
 CHILD_PID=""		# session/group leader of the running long command
 SIGNALS_DEFERRED=0	# >0: a signal is only noted, and acted on by signals_resume
 PENDING_SIGNAL=""	# "NAME NUMBER" of a signal noted while deferred
@@ -98,10 +101,18 @@ format_duration() {
 	fi
 }
 
+# microseconds_since START: START is an $EPOCHREALTIME value.
+microseconds_since() {
+	local now=${EPOCHREALTIME/./} then=${1/./}
+	echo $((10#$now - 10#$then))
+}
+
 stage_begin() {
 	close_stage_line
 	STAGE_TEXT=$1
 	STAGE_START=$SECONDS
+	STAGE_START_REAL=$EPOCHREALTIME
+	STAGE_OPEN=1
 	printf '%s ...' "$STAGE_TEXT"
 	STAGE_LINE_OPEN=1
 	log "=== $STAGE_TEXT ($(date '+%F %T'))"
@@ -111,6 +122,8 @@ stage_begin() {
 stage_end() {
 	local result
 	result="done ($(format_duration $((SECONDS - STAGE_START)))${1:+, $1})"
+	STAGE_TIMES+=("$STAGE_TEXT"$'\t'"$(microseconds_since "$STAGE_START_REAL")")
+	STAGE_OPEN=0
 	if ((STAGE_LINE_OPEN)); then
 		printf ' %s\n' "$result"
 	else

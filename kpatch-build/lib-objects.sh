@@ -192,6 +192,7 @@ diff_object() {
 		return ;;
 	several)
 		info "ERROR: $object is linked into several modules ($parent_symtab); a livepatch can only replace it in one parent, patch those modules separately"
+		result_refusal several-modules "$object" "" "linked into several modules: $parent_symtab"
 		((++DIFF_REFUSED))
 		return ;;
 	esac

@@ -92,6 +92,7 @@ collect_patch_files() {
 			reason=$(refusal_reason "$file")
 			if [[ -n $reason ]]; then
 				refused+="- $file ($(basename "$patch")): $reason"$'\n'
+				result_refusal unsupported-file "" "$file" "$reason"
 			fi
 			seen[$file]=1
 		done <<<"$files"
@@ -124,6 +125,7 @@ test_apply_patches() {
 	for patch in "${PATCHES[@]}"; do
 		if ! output=$(patch_cmd -d "$copy" -i "$patch" </dev/null 2>&1); then
 			log "$output"
+			result_failure does-not-apply
 			die "$patch does not apply to $TREE${earlier:+ (on top of the patches before it)}:
 $(printf '%s\n' "$output" | head -n 15)
 Make sure the patch is against this exact kernel version, -p1 style."

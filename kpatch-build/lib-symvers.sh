@@ -96,6 +96,7 @@ stage_check_export_crcs() {
 		return 0
 	fi
 	while read -r object symbol old new source was; do
+		result_refusal export-crc-changed "$object" "" "$symbol: CRC $old, $new after the patch"
 		if [[ $source == Module.symvers ]]; then
 			# a partial build names the file the user gave, not the tree's copy
 			lines+=("export-crc-changed: $object: $symbol: CRC $old in ${SYMVERS_OPTION:-$SYMVERS}, $new after the patch")

@@ -23,3 +23,13 @@ integration-debian-6.1: all
 	test/integration/debian/run --line 6.1 $(DEBIAN_FLAGS)
 integration-debian-smoke: all
 	test/integration/debian/run --line 6.12 --smoke $(DEBIAN_FLAGS)
+
+# Real stable fixes (test/bench/realfix/run, README "Real fixes benchmark"):
+# Debian's 6.12.111 -> 6.12.113 update split into one fix per changed .c
+# file, each built against the shipped 6.12.111 cloud kernel and loaded in
+# it under qemu. REALFIX_SAMPLE=N runs a deterministic sample of N fixes.
+REALFIX_FLAGS ?=
+.PHONY: realfix-bench
+realfix-bench: all
+	test/bench/realfix/run $(REALFIX_FLAGS)
+TESTS += test/unit/realfix-split.sh

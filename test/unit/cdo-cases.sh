@@ -240,6 +240,10 @@ __attribute__((no_instrument_function)) int quiet(int x) { return x + 1; }
 C
 sed 's/x + 1/x + 2/' notrace.orig.c >notrace.patched.c
 run_case notrace 2 && expect_json '"code": "no-fentry"' && pass
+# the refusal names the function; without DWARF, no file or line
+run_case notrace 2 && expect_json '"code": "no-fentry", .*"function": "quiet"\}' && pass
+# with DWARF, where the function is declared (for kpatch-batch's report)
+run_case notrace 2 -g && expect_json '"function": "quiet", "file": "[^"]*notrace\.c", "line": 1\}' && pass
 
 # 9. A changed global function becomes local in the output, and taking the
 #    address of an existing function points at the kernel's copy.
@@ -380,7 +384,7 @@ if run_case jl 0 && expect_funcs changed "use_feature"; then
 		fail "the jump table entry of the vmlinux key was not kept"
 	fi
 fi
-PARENT=mymod run_case jl 2 && expect_json '"code": "jump-label-module-key"' && pass
+PARENT=mymod run_case jl 2 && expect_json '"code": "jump-label-module-key", .*"function": "use_feature"' && pass
 
 # 16. Functions sharing a section (__sched puts them all in .sched.text) are
 #     compared one by one: changing one, even so that the others move,

@@ -38,6 +38,11 @@ for file in "$REPO"/kpatch-build/module/*; do
 	check "module template: $(basename "$file")" installed - "share/kpatch-build/module/$(basename "$file")"
 done
 check "man page" installed - share/man/man1/kpatch-build.1
+check "bin/kpatch-batch" installed x bin/kpatch-batch
+for lib in "$REPO"/batch/lib-*.sh; do
+	check "libexec: $(basename "$lib")" installed - "libexec/kpatch-build/$(basename "$lib")"
+done
+check "kpatch-batch man page" installed - share/man/man1/kpatch-batch.1
 check "nothing installed outside DESTDIR" test ! -e "$PREFIX"
 
 cd /
@@ -46,6 +51,7 @@ check "--version from / prints the release version" sh -c "'$ROOT/bin/kpatch-bui
 check "--help from /" sh -c "'$ROOT/bin/kpatch-build' --help | grep -q '^Usage: kpatch-build'"
 ln -s "$ROOT/bin/kpatch-build" "$WORK/kpb-link"
 check "works through a symlink" sh -c "'$WORK/kpb-link' --version >/dev/null"
+check "installed kpatch-batch --version from /" sh -c "'$ROOT/bin/kpatch-batch' --version | grep -qx 'kpatch-batch $version'"
 
 # A run of the installed copy uses the installed helpers and headers.
 make_tree "$WORK/tree"
@@ -60,4 +66,14 @@ unset KPATCH_CDO
 run_kpb -s "$WORK/tree" -o "$WORK" "$WORK/fix.patch"
 check "installed run finds the installed create-diff-object" \
 	grep -q "^\\$ $ROOT/libexec/kpatch-build/create-diff-object " "$KPATCH_BUILD_CACHE/last-build.log"
+# The installed kpatch-batch runs the installed kpatch-build beside it.
+mkdir -p "$WORK/batch-patches"
+cp "$WORK/fix.patch" "$WORK/batch-patches/"
+if "$ROOT/bin/kpatch-batch" -s "$WORK/tree" --report-dir "$WORK/batch-report" --patches "$WORK/batch-patches" >"$WORK/out" 2>&1; then
+	pass "installed kpatch-batch builds a fix"
+else
+	fail_test "installed kpatch-batch builds a fix"
+fi
+check "installed kpatch-batch ran the installed kpatch-build" \
+	grep -q "^kpatch-build $version: building livepatch-0001-fix.ko" "$WORK/batch-report/logs/0001-fix.log"
 finish

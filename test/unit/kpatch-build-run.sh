@@ -20,8 +20,23 @@ cdo_called_with() {
 	grep -q -E -- "$1" "$FAKE_CDO_LOG"
 }
 
+# result_has JQ-EXPRESSION: true for the --result file of the last run.
+RESULT=$WORK/result.json
+result_has() {
+	jq -e "$1" "$RESULT" >/dev/null
+}
+
 # --- success, twice on the same tree
-expect_status 0 "simple patch builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+expect_status 0 "simple patch builds" -s "$TREE" -o "$OUT" --result "$RESULT" "$WORK/fix-core.patch"
+check "--result: verdict built, exit status 0" result_has '.verdict == "built" and .exit_status == 0'
+check "--result: changed function with its object and parent" result_has \
+	'.changed_functions == [{name: "core_other", object: "kernel/core.o", parent: "vmlinux", patched: true}] and .new_functions == []'
+check "--result: module path and size" result_has ".module.path == \"$OUT/livepatch-fix-core.ko\" and .module.size == $(stat -c %s "$OUT/livepatch-fix-core.ko")"
+check "--result: stage times in seconds" result_has \
+	'[.stage_times | .check_patches, .build_original, .build_patched, .diff, .link, .build_module, .verify | numbers] | length == 7'
+check "--result: total time, patches, no refusals" result_has \
+	".seconds > 0 and .patches == [\"$WORK/fix-core.patch\"] and .refusals == [] and .tool_version != \"\""
+check "--result: log path exists" sh -c "test -s \"\$(jq -r .log '$RESULT')\""
 check "module written" test -s "$OUT/livepatch-fix-core.ko"
 check "SUCCESS line names the module" output_has "^SUCCESS: $OUT/livepatch-fix-core.ko$"
 check "changed function shown" output_has "core.o: changed function: core_other"
@@ -67,12 +82,19 @@ check "module patch: parent is the module" cdo_called_with " demo $TREE/drivers/
 check "-R passes --no-replace" grep -q -- --no-replace "$FAKE_BM_LOG"
 
 # --- differ results
-for mode in refuse:2 error:1 nochange:3 crash:1; do
+for mode in refuse:2:refused error:1:error nochange:3:no-runtime-change crash:1:error; do
+	IFS=: read -r fake status verdict <<<"$mode"
 	rm -f "$OUT/livepatch-fix-core.ko"
-	FAKE_CDO_MODE=${mode%:*} expect_status "${mode#*:}" "differ mode ${mode%:*}" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
-	check "differ ${mode%:*}: no module" test ! -e "$OUT/livepatch-fix-core.ko"
-	check "differ ${mode%:*}: tree identical" same_tree "$TREE" "$WORK/snap"
+	FAKE_CDO_MODE=$fake expect_status "$status" "differ mode $fake" -s "$TREE" -o "$OUT" --result "$RESULT" "$WORK/fix-core.patch"
+	check "differ $fake: no module" test ! -e "$OUT/livepatch-fix-core.ko"
+	check "differ $fake: tree identical" same_tree "$TREE" "$WORK/snap"
+	check "differ $fake: --result verdict $verdict, no module" result_has ".verdict == \"$verdict\" and .exit_status == $status and .module == null"
 done
+FAKE_CDO_MODE=refuse run_kpb -s "$TREE" -o "$OUT" --result "$RESULT" "$WORK/fix-core.patch"
+check "--result: the differ's refusal with code, function, object, file and line" result_has \
+	'.refusals == [{code: "data-changed", function: "core_value", object: "kernel/core.o", file: "kernel/core.c", line: 3, message: "fake unsupported change"}]'
+check "--result: a refused run has the diff stage time but no module stage" result_has \
+	'(.stage_times.diff | numbers) and .stage_times.build_module == null' 
 check "refusal reason shown" sh -c "FAKE_CDO_MODE=refuse '$KPATCH_BUILD' -s '$TREE' -o '$OUT' '$WORK/fix-core.patch' 2>&1 | grep -q 'fake unsupported change'"
 
 # --- build-module failure leaves no module behind
@@ -82,10 +104,21 @@ check "build-module failure: no (partial) module" test -z "$(find "$OUT" -name '
 
 # --- patched source does not compile
 make_patch "$TREE" kernel/core.c 's/x - 7/x - undeclared_thing/' "$WORK/broken.patch"
-expect_status 1 "patch that does not compile" -s "$TREE" -o "$OUT" "$WORK/broken.patch"
+expect_status 1 "patch that does not compile" -s "$TREE" -o "$OUT" --result "$RESULT" "$WORK/broken.patch"
+check "--result: does-not-compile" result_has '.verdict == "does-not-compile" and .exit_status == 1 and (.stage_times.build_patched | numbers)'
 check "compile error: says the patch does not compile" output_has "patched source does not compile"
 check "compile error: shows the compiler message" output_has "undeclared_thing"
 check "compile error: tree identical" same_tree "$TREE" "$WORK/snap"
+printf -- '--- a/kernel/core.c\n+++ b/kernel/core.c\n@@ -1,1 +1,1 @@\n-no such line here\n+something else\n' >"$WORK/stale.patch"
+expect_status 1 "patch that does not apply" -s "$TREE" -o "$OUT" --result "$RESULT" "$WORK/stale.patch"
+check "--result: does-not-apply, before any build stage" result_has '.verdict == "does-not-apply" and .stage_times.build_patched == null'
+make_patch "$TREE" lib/util.c 's/return/return 1 +/' "$WORK/lib.patch"
+expect_status 2 "patch to lib/ refused" -s "$TREE" -o "$OUT" --result "$RESULT" "$WORK/lib.patch"
+check "--result: the driver's refusal of a lib/ file" result_has \
+	'.verdict == "refused" and (.refusals | length == 1 and .[0].code == "unsupported-file" and .[0].file == "lib/util.c" and .[0].object == null)'
+rm -f "$RESULT"
+expect_status 4 "--result in a missing directory" -s "$TREE" -o "$OUT" --result "$WORK/nowhere/r.json" "$WORK/fix-core.patch"
+check "--result: usage error names the directory" output_has "--result: directory '$WORK/nowhere' does not exist"
 
 # --- names
 cp "$WORK/fix-core.patch" "$WORK/fix core (v2)!.diff"

@@ -20,7 +20,7 @@ export KPATCH_VERIFY=$FIXTURES/fake-kpatch-verify
 export FAKE_VERIFY_LOG=$WORK/verify.log
 export FAKE_CDO_LOG=$WORK/cdo.log
 export FAKE_BM_LOG=$WORK/bm.log
-unset KCFLAGS KCPPFLAGS LLVM CROSS_COMPILE KBUILD_OUTPUT MAKEFLAGS MAKELEVEL FAKE_CDO_MODE FAKE_BM_MODE FAKE_VERIFY_MODE FAKE_SLOW FAKE_SLOW_AFTER FAKE_TRYRUN
+unset KCFLAGS KCPPFLAGS LLVM CROSS_COMPILE KBUILD_OUTPUT MAKEFLAGS MAKELEVEL FAKE_CDO_MODE FAKE_CDO_REFUSE FAKE_BM_MODE FAKE_VERIFY_MODE FAKE_SLOW FAKE_SLOW_AFTER FAKE_TRYRUN
 
 pass() {
 	PASSED=$((PASSED + 1))
@@ -50,9 +50,14 @@ run_kpb() {
 
 # expect_status N DESCRIPTION ARGS...
 expect_status() {
-	local want=$1 description=$2
-	shift 2
-	run_kpb "$@"
+	expect_status_of run_kpb "$@"
+}
+
+# expect_status_of RUNNER N DESCRIPTION ARGS...: RUNNER sets STATUS.
+expect_status_of() {
+	local runner=$1 want=$2 description=$3
+	shift 3
+	"$runner" "$@"
 	if [[ $STATUS == "$want" ]]; then
 		pass "$description (exit $want)"
 	else

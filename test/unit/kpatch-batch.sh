@@ -1,0 +1,237 @@
+#!/bin/bash
+# kpatch-batch on the toy tree, with the stand-ins for the differ and
+# build-module: a patch directory with one fix of each verdict (report.json,
+# junit.xml, modules, logs, progress), resume and --fail-on, the --trees and
+# --git splits, an interrupted batch resumed (finished fixes not built
+# again, tree byte- and mtime-identical), and bad input.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=kpatch-build-fixtures/common.sh
+source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
+restart_with_sigint "$0" "$@"
+# Job control: the background batch gets its own process group, with
+# SIGINT deliverable.
+set -m
+
+KPATCH_BATCH=$REPO/batch/kpatch-batch
+make_tree "$WORK/tree"
+TREE=$WORK/tree
+snapshot "$TREE" >"$WORK/snap"
+
+# run_batch ARGS...: output in $WORK/out, status in $STATUS.
+run_batch() {
+	STATUS=0
+	"$KPATCH_BATCH" "$@" >"$WORK/out" 2>&1 || STATUS=$?
+}
+
+expect_batch() {	# expect_batch STATUS DESCRIPTION ARGS...
+	expect_status_of run_batch "$@"
+}
+
+# report_has DIR JQ-EXPRESSION
+report_has() {
+	jq -e "$2" "$1/report.json" >/dev/null
+}
+
+verdicts_are() {	# verdicts_are DIR "FIX=VERDICT ..."
+	local got
+	got=$(jq -r '[.fixes[] | "\(.name)=\(.verdict)"] | join(" ")' "$1/report.json")
+	[[ $got == "$2" ]] || { echo "    verdicts: $got"; return 1; }
+}
+
+xml_well_formed() {
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$1"
+	else
+		python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1"
+	fi
+}
+
+# junit_count FILE XPATH-ish: count with python's minidom (independent of jq).
+junit_count() {
+	python3 - "$1" "$2" <<'PY'
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+print(len(doc.getElementsByTagName(sys.argv[2])))
+PY
+}
+
+junit_suite_attr() {
+	python3 - "$1" "$2" <<'PY'
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+print(doc.getElementsByTagName("testsuite")[0].getAttribute(sys.argv[2]))
+PY
+}
+
+# --- a patch directory with one fix of each verdict
+P=$WORK/patches
+R=$WORK/report
+mkdir -p "$P"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$P/a-core.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$P/b-demo.patch"
+make_patch "$TREE" lib/util.c 's/return/return 1 +/' "$P/c-lib.diff"
+make_patch "$TREE" Documentation/notes.rst 's/Nothing yet/Something/' "$P/d-doc.patch"
+printf -- '--- a/fs/file.c\n+++ b/fs/file.c\n@@ -1,1 +1,1 @@\n-no such line\n+other line\n' >"$P/e-stale.patch"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - undeclared_thing/' "$P/f-broken.patch"
+echo "not a patch" >"$P/README"
+FAKE_CDO_REFUSE=drivers/demo/demo.o expect_batch 0 "patch directory: every fix finishes" \
+	-s "$TREE" --report-dir "$R" --patches "$P"
+check "split: one fixes/NNNN-name.patch per *.patch and *.diff, sorted" sh -c \
+	"[ \"\$(cd '$R/fixes' && echo *)\" = '0001-a-core.patch 0002-b-demo.patch 0003-c-lib.patch 0004-d-doc.patch 0005-e-stale.patch 0006-f-broken.patch' ]"
+check "split: the fix is the input patch" cmp -s "$P/a-core.patch" "$R/fixes/0001-a-core.patch"
+check "verdicts: built, refused (differ), refused (driver), no change, does not apply, does not compile" verdicts_are "$R" \
+	"0001-a-core=built 0002-b-demo=refused 0003-c-lib=refused 0004-d-doc=no-runtime-change 0005-e-stale=does-not-apply 0006-f-broken=does-not-compile"
+check "exit statuses from kpatch-build" report_has "$R" '[.fixes[].exit_status] == [0, 2, 2, 3, 1, 1]'
+check "report: format, version, times, inputs, options" report_has "$R" \
+	".format == \"kpatch-batch-report\" and .tool_version != \"\" and (.started | test(\"^[0-9-]+T[0-9:]+Z$\"))
+	 and (.ended | test(\"Z$\")) and .inputs == {kind: \"patches\", arguments: [\"$P\"]} and .options == [\"-s\", \"$TREE\"]"
+check "report: totals per verdict" report_has "$R" \
+	'.totals == {built: 1, refused: 2, "no-runtime-change": 1, "init-only": 0, "does-not-apply": 1, "does-not-compile": 1, error: 0, interrupted: 0, pending: 0} and .fixes_total == 6'
+check "report: refusal table" report_has "$R" '.refusal_table == {"data-changed": 1, "unsupported-file": 1}'
+check "report: the differ's refusal with function, object, file and line" report_has "$R" \
+	'.fixes[1].refusals == [{code: "data-changed", function: "core_value", object: "drivers/demo/demo.o", file: "kernel/core.c", line: 3, message: "fake unsupported change"}]'
+check "report: built fix has its changed function, module and stage times" report_has "$R" \
+	".fixes[0] | .changed_functions[0].name == \"core_other\" and .changed_functions[0].object == \"kernel/core.o\"
+	 and .module.path == \"$R/modules/0001-a-core.ko\" and .module.size > 0 and (.stage_times.build_patched | numbers)
+	 and .seconds > 0 and .log == \"$R/logs/0001-a-core.log\" and .patch == \"$R/fixes/0001-a-core.patch\""
+check "module: modules/FIX.ko of the reported size, only for the built fix" sh -c \
+	"[ \"\$(cd '$R/modules' && echo *)\" = 0001-a-core.ko ] && [ \$(stat -c %s '$R/modules/0001-a-core.ko') = \$(jq .fixes[0].module.size '$R/report.json') ]"
+check "results: one file per fix, no temporaries left" sh -c \
+	"[ \$(ls '$R/results' | wc -l) = 6 ] && [ -z \"\$(find '$R' -name '*.tmp*')\" ] && [ ! -e '$R/.run' ]"
+check "logs: console output and kpatch-build's build log" sh -c \
+	"grep -q 'undeclared_thing' '$R/logs/0006-f-broken.log' && grep -q -- '---- kpatch-build log' '$R/logs/0001-a-core.log'"
+check "progress: one line per fix with verdicts so far and an estimate" sh -c \
+	"[ \$(grep -c -E '^\[[1-6]/6\] [0-9]{4}-[a-z-]+: [a-z-]+ \([0-9.]+s\) \| .* \| ~[0-9hms]+ left$' '$WORK/out') = 6 ] &&
+	 grep -q -E '^\[6/6\] 0006-f-broken: does-not-compile .*\| built 1 refused 2 no-runtime-change 1 does-not-apply 1 does-not-compile 1 \|' '$WORK/out'"
+check "junit: well-formed" xml_well_formed "$R/junit.xml"
+junit_elements_are() {	# junit_elements_are FILE "TESTCASES FAILURES SKIPPED"
+	[[ "$(junit_count "$1" testcase) $(junit_count "$1" failure) $(junit_count "$1" skipped)" == "$2" ]]
+}
+junit_suite_is() {	# junit_suite_is FILE "TESTS FAILURES SKIPPED"
+	[[ "$(junit_suite_attr "$1" tests) $(junit_suite_attr "$1" failures) $(junit_suite_attr "$1" skipped)" == "$2" ]]
+}
+check "junit: 6 test cases, 2 failures, 3 skipped" junit_elements_are "$R/junit.xml" "6 2 3"
+check "junit: suite counts match" junit_suite_is "$R/junit.xml" "6 2 3"
+check "junit: failure names the verdict, skipped the refusal code, output is the log's end" sh -c \
+	"grep -q '<failure type=\"does-not-compile\"' '$R/junit.xml' && grep -q 'skipped message=\"refused: data-changed: fake unsupported change\"' '$R/junit.xml' &&
+	 grep -q '<testcase classname=\"kpatch-batch\" name=\"0006-f-broken\"' '$R/junit.xml' && grep -q 'undeclared_thing' '$R/junit.xml'"
+check "tree identical after the batch" same_tree "$TREE" "$WORK/snap"
+
+# --- the same command again: nothing is built; --fail-on
+: >"$FAKE_CDO_LOG"
+logs_before=$(stat -c '%n %Y %s' "$R"/logs/*)
+expect_batch 0 "the same batch again" -s "$TREE" --report-dir "$R" --patches "$P"
+check "resume: says how many fixes are skipped" output_has "6 of 6 fix\(es\) already have a final result"
+check "resume: nothing built again" sh -c "[ ! -s '$FAKE_CDO_LOG' ] && [ \"\$(stat -c '%n %Y %s' '$R'/logs/*)\" = '$logs_before' ]"
+check "resume: same verdicts" report_has "$R" '.totals.built == 1 and .totals["does-not-compile"] == 1 and (.fixes | length) == 6'
+expect_batch 2 "--fail-on a verdict some fix got" -s "$TREE" --report-dir "$R" --patches "$P" --fail-on init-only,does-not-compile
+check "--fail-on: says which verdict" output_has "1 fix\(es\) got the verdict does-not-compile"
+expect_batch 0 "--fail-on verdicts no fix got" -s "$TREE" --report-dir "$R" --patches "$P" --fail-on error,init-only
+expect_batch 4 "--fail-on an unknown verdict" -s "$TREE" --report-dir "$R" --patches "$P" --fail-on broken
+make_patch "$TREE" fs/file.c 's/x + FS_ONLY/x - FS_ONLY/' "$P/g-file.patch"
+expect_batch 4 "changed input in the same report directory" -s "$TREE" --report-dir "$R" --patches "$P"
+check "changed input: refused with the reason and --restart" sh -c "grep -q 'input has changed' '$WORK/out' && grep -q -- --restart '$WORK/out'"
+expect_batch 4 "other options in the same report directory" -s "$TREE" -R --report-dir "$R" --patches "$P"
+check "other options: refused" output_has "other inputs or options"
+check "a refused resume keeps the results" report_has "$R" '(.fixes | length) == 6'
+rm -f "$P/g-file.patch"
+
+# --- --trees: one fix per changed file (changed, added)
+cp -a "$FIXTURES/tree" "$WORK/old"
+cp -a "$FIXTURES/tree" "$WORK/new"
+sed -i 's/x - 7/x - 9/' "$WORK/new/kernel/core.c"
+sed -i 's/Nothing yet/Something/' "$WORK/new/Documentation/notes.rst"
+echo '#define NEW_THING 1' >"$WORK/new/include/linux/added.h"
+RT=$WORK/report-trees
+expect_batch 0 "--trees" -s "$TREE" --report-dir "$RT" --trees "$WORK/old" "$WORK/new"
+check "--trees: one fix per changed or added file, named after it" sh -c \
+	"[ \"\$(cd '$RT/fixes' && echo *)\" = '0001-Documentation_notes.rst.patch 0002-include_linux_added.h.patch 0003-kernel_core.c.patch' ]"
+check "--trees: each fix is a -p1 diff of its file" sh -c \
+	"grep -q '^--- a/kernel/core.c' '$RT/fixes/0003-kernel_core.c.patch' && grep -q '^+++ b/include/linux/added.h' '$RT/fixes/0002-include_linux_added.h.patch'"
+check "--trees: verdicts" verdicts_are "$RT" \
+	"0001-Documentation_notes.rst=no-runtime-change 0002-include_linux_added.h=no-runtime-change 0003-kernel_core.c=built"
+check "--trees: inputs recorded" report_has "$RT" ".inputs == {kind: \"trees\", arguments: [\"$WORK/old\", \"$WORK/new\"]}"
+# --restart: another input in the same directory, the old results discarded
+cp -a "$FIXTURES/tree" "$WORK/new2"
+sed -i 's/Nothing yet/Other/' "$WORK/new2/Documentation/notes.rst"
+expect_batch 0 "--restart with another input" -s "$TREE" --report-dir "$RT" --trees "$WORK/old" "$WORK/new2" --restart
+check "--restart: only the new input's fix, no result or module of the old batch left" sh -c \
+	"[ \"\$(cd '$RT' && echo fixes/* results/* modules/*)\" = 'fixes/0001-Documentation_notes.rst.patch results/0001-Documentation_notes.rst.json modules/*' ]"
+check "--restart: the report has only the new fix" verdicts_are "$RT" "0001-Documentation_notes.rst=no-runtime-change"
+
+# --- --git: one fix per commit of the range
+G=$WORK/git
+cp -a "$FIXTURES/tree" "$G"
+git -C "$G" init -q
+git -C "$G" -c user.name=t -c user.email=t@t add -A
+git -C "$G" -c user.name=t -c user.email=t@t commit -q -m base
+sed -i 's/x - 7/x - 10/' "$G/kernel/core.c"
+git -C "$G" -c user.name=t -c user.email=t@t commit -q -a -m "core: subtract ten"
+sed -i 's/- 5/- 11/' "$G/drivers/demo/demo.c"
+git -C "$G" -c user.name=t -c user.email=t@t commit -q -a -m "demo: probe fix"
+RG=$WORK/report-git
+expect_batch 0 "--git" -s "$TREE" --report-dir "$RG" --git "$G" HEAD~2..HEAD
+check "--git: one fix per commit, named by git" sh -c \
+	"[ \"\$(cd '$RG/fixes' && echo *)\" = '0001-core-subtract-ten.patch 0002-demo-probe-fix.patch' ]"
+check "--git: verdicts" verdicts_are "$RG" "0001-core-subtract-ten=built 0002-demo-probe-fix=built"
+check "--git: modules" test -s "$RG/modules/0002-demo-probe-fix.ko"
+check "tree identical after the trees and git batches" same_tree "$TREE" "$WORK/snap"
+
+# --- interrupted mid-batch, then resumed
+PI=$WORK/patches-int
+RI=$WORK/report-int
+mkdir -p "$PI"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PI/1-core.patch"
+make_patch "$TREE" fs/file.c 's|x + FS_ONLY;|x - FS_ONLY; /* SLOW_MARKER */|' "$PI/2-slow.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PI/3-demo.patch"
+FAKE_SLOW=47 "$KPATCH_BATCH" -s "$TREE" --report-dir "$RI" --patches "$PI" >"$WORK/bg.out" 2>&1 &
+BG=$!
+for ((i = 0; i < 600; i++)); do
+	grep -q 'CC *fs/file.o' "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null && break
+	sleep 0.1
+done
+sleep 0.5
+kill -INT "$BG"
+STATUS=0
+wait "$BG" || STATUS=$?
+cp "$WORK/bg.out" "$WORK/out"
+check "SIGINT mid-batch: exit 130" test "$STATUS" = 130
+check "SIGINT: the message says how to resume" output_has "SIGINT received: stopped; .* the same command resumes"
+check "SIGINT: the finished fix is kept, the running one is interrupted, the last not started" verdicts_are "$RI" \
+	"0001-1-core=built 0002-2-slow=interrupted"
+check "SIGINT: report totals" report_has "$RI" '.totals.built == 1 and .totals.interrupted == 1 and .totals.pending == 1'
+check "SIGINT: junit written" xml_well_formed "$RI/junit.xml"
+check "SIGINT: no build left running" sh -c "! pgrep -f -x 'sleep 47' >/dev/null"
+check "SIGINT: tree identical" same_tree "$TREE" "$WORK/snap"
+: >"$FAKE_CDO_LOG"
+core_log=$(stat -c '%Y %s' "$RI/logs/0001-1-core.log")
+expect_batch 0 "resumed batch" -s "$TREE" --report-dir "$RI" --patches "$PI"
+check "resume: one fix skipped" output_has "1 of 3 fix\(es\) already have a final result"
+check "resume: the finished fix not built again" sh -c \
+	"! grep -q 'kernel/core.o' '$FAKE_CDO_LOG' && [ \"\$(stat -c '%Y %s' '$RI/logs/0001-1-core.log')\" = '$core_log' ]"
+check "resume: the rest built" verdicts_are "$RI" "0001-1-core=built 0002-2-slow=built 0003-3-demo=built"
+check "resume: tree identical" same_tree "$TREE" "$WORK/snap"
+
+# --- bad input and usage
+mkdir -p "$WORK/empty"
+expect_batch 4 "--patches: missing directory" -s "$TREE" --report-dir "$WORK/rb" --patches "$WORK/missing"
+check "missing directory named" output_has "'$WORK/missing' is not a directory"
+expect_batch 4 "--option=value and -jN forms are understood" -s "$TREE" -j2 --report-dir="$WORK/rb" --patches="$WORK/missing"
+check "--patches=DIR: its directory is checked" output_has "--patches: '$WORK/missing' is not a directory"
+expect_batch 4 "--patches: no patches" -s "$TREE" --report-dir "$WORK/rb" --patches "$WORK/empty"
+check "no patches: says so" output_has "no \*.patch or \*.diff files"
+expect_batch 4 "--git: bad range" -s "$TREE" --report-dir "$WORK/rb" --git "$G" HEAD~2..nosuchrev
+check "bad range: names the revision" output_has "'nosuchrev' is not a commit"
+expect_batch 4 "--git: not a range" -s "$TREE" --report-dir "$WORK/rb" --git "$G" HEAD
+expect_batch 4 "--git: empty range" -s "$TREE" --report-dir "$WORK/rb" --git "$G" HEAD..HEAD
+expect_batch 4 "--git: not a repository" -s "$TREE" --report-dir "$WORK/rb" --git "$WORK/empty" HEAD~1..HEAD
+expect_batch 4 "--trees: identical trees" -s "$TREE" --report-dir "$WORK/rb" --trees "$WORK/old" "$WORK/old"
+expect_batch 4 "--trees: one argument only" -s "$TREE" --report-dir "$WORK/rb" --trees "$WORK/old"
+expect_batch 4 "two inputs" -s "$TREE" --report-dir "$WORK/rb" --patches "$P" --trees "$WORK/old" "$WORK/new"
+expect_batch 4 "no --report-dir" -s "$TREE" --patches "$P"
+expect_batch 4 "-o is kpatch-batch's" -s "$TREE" -o "$WORK" --report-dir "$WORK/rb" --patches "$P"
+check "bad input: nothing written" test ! -e "$WORK/rb"
+expect_batch 4 "kpatch-build rejects an option: the batch stops at once" -s "$TREE" -j 0 --report-dir "$WORK/rj" --patches "$P"
+check "kpatch-build's message shown" output_has "needs a positive number"
+check "tree identical at the end" same_tree "$TREE" "$WORK/snap"
+finish
