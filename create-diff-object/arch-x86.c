@@ -532,11 +532,56 @@ static bool x86_is_prefix_symbol(const char *name)
 	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
 }
 
+static bool x86_is_kernel_helper(const char *name)
+{
+	return !strcmp(name, "__fentry__") || !strcmp(name, "__x86_return_thunk") ||
+	       !strncmp(name, "__x86_indirect_thunk_", 21);
+}
+
+static const struct special_section x86_special[] = {
+	{ "__bug_table", SZ_BUG, 0, NULL },
+	{ "__ex_table", SZ_EX, 0, NULL },
+	{ "__jump_table", SZ_JUMP, 0, special_jump_label_filter },
+	{ ".altinstructions", SZ_ALT, 0, NULL },
+	{ ".parainstructions", SZ_PARA, 0, NULL },
+	{ ".static_call_sites", SZ_STATIC_CALL, 0, special_static_call_filter },
+	{ ".smp_locks", SZ_COUNT, 4, NULL },
+	{ ".call_sites", SZ_COUNT, 4, NULL },
+	{ ".retpoline_sites", SZ_COUNT, 4, NULL },
+	{ ".return_sites", SZ_COUNT, 4, NULL },
+	{ ".ibt_endbr_seal", SZ_COUNT, 4, NULL },
+	{ ".printk_index", SZ_COUNT, 8, NULL },
+	{ ".kcfi_traps", SZ_COUNT, 4, NULL },
+	/*
+	 * objtool's annotations. Where objtool runs when the livepatch
+	 * module is linked (CONFIG_X86_KERNEL_IBT), it needs them for the
+	 * patched code as for the original: without .discard.reachable the
+	 * code after a WARN's ud2 is "unreachable" and gets no ORC, without
+	 * .discard.retpoline_safe a paravirt call is an "indirect call".
+	 * The module link discards them.
+	 */
+	{ ".discard.reachable", SZ_COUNT, 4, NULL },
+	{ ".discard.unreachable", SZ_COUNT, 4, NULL },
+	{ ".discard.retpoline_safe", SZ_COUNT, 4, NULL },
+	{ ".discard.instr_begin", SZ_COUNT, 4, NULL },
+	{ ".discard.instr_end", SZ_COUNT, 4, NULL },
+	{ ".discard.intra_function_calls", SZ_COUNT, 4, NULL },
+	{ ".discard.noendbr", SZ_COUNT, 4, NULL },
+	{ ".discard.validate_unret", SZ_COUNT, 4, NULL },
+	{ ".discard.unwind_hints", SZ_COUNT, 12, NULL },
+	{ ".discard.ibt_endbr_noseal", SZ_COUNT, 8, NULL },
+	{ ".discard.func_stack_frame_non_standard", SZ_COUNT, 8, NULL },
+	{ ".discard.annotate_insn", SZ_COUNT, 8, NULL },
+	{ NULL, SZ_COUNT, 0, NULL }
+};
+
 static const struct cdo_arch x86_64_arch = {
 	.name = "x86_64",
 	.machine = EM_X86_64,
 	.abs64 = R_X86_64_64,
+	.special_sections = x86_special,
 	.find_fentry = x86_find_fentry,
+	.is_kernel_helper = x86_is_kernel_helper,
 	.rela_target_offset = x86_rela_target_offset,
 	.rela_is_address = x86_rela_is_address,
 	.line_macro_change_only = x86_line_macro_change_only,
@@ -548,9 +593,4 @@ static const struct cdo_arch x86_64_arch = {
 	.is_prefix_symbol = x86_is_prefix_symbol,
 };
 
-const struct cdo_arch *arch_for_machine(unsigned int machine)
-{
-	if (machine == EM_X86_64)
-		return &x86_64_arch;
-	return NULL;
-}
+CDO_ARCH(x86_64_arch);

@@ -22,52 +22,6 @@ enum cdo_exit {
 	EXIT_NO_CHANGE = 3,	/* no functional change */
 };
 
-/* ---- architecture hooks (arch-<name>.c) ---- */
-
-struct cdo_arch {
-	const char *name;
-	unsigned int machine;		/* e_machine */
-	unsigned int abs64;		/* 64-bit absolute relocation type */
-	/* Does func start with an ftrace call site? Sets *site to its offset
-	 * within the section and *rela to the relocation, if any. */
-	bool (*find_fentry)(struct section *sec, struct symbol *func,
-			    uint64_t *site, struct rela **rela);
-	/* The offset within rela's target that the reference really means. */
-	int64_t (*rela_target_offset)(struct rela *rela);
-	/* A relocation that holds the address of its target (not a branch). */
-	bool (*rela_is_address)(struct rela *rela);
-	/* Both ranges differ only in immediates that are line numbers passed
-	 * to WARN/printk/might_sleep helpers, all moved by the same number
-	 * of lines (by *line_delta, when the DWARF tells); *first_diff is the
-	 * first real difference otherwise. */
-	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
-				       struct section *patched, uint64_t pstart,
-				       uint64_t len, const int64_t *line_delta,
-				       uint64_t *first_diff);
-	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
-	 * finds what it expects when the module loads. */
-	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
-	/* Are the first len bytes of sec function padding (nops)? */
-	bool (*is_padding)(const struct section *sec, uint64_t len);
-	/* Turn a boot-time-patched constant load at offset (the immediate)
-	 * into a load of var, which a module can have. */
-	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,
-				      uint64_t offset, struct symbol *var);
-	/* The assembler resolves branches between functions of one section
-	 * itself, leaving no relocation: give each branch that leaves
-	 * [start, end) one. False if one cannot have it (a short jump). */
-	bool (*relocate_outward_branches)(struct elf *elf, struct section *sec,
-					  uint64_t start, uint64_t end);
-	/* func is entered by livepatch's redirection, never by an indirect
-	 * branch: tell tools checking landing pads (objtool's IBT checks of
-	 * the module link) that it needs none. */
-	void (*mark_redirect_target)(struct elf *out, struct symbol *func);
-	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. */
-	bool (*is_prefix_symbol)(const char *name);
-};
-
-const struct cdo_arch *arch_for_machine(unsigned int machine);
-
 /* ---- special-section entry sizes ---- */
 
 enum struct_size_id {
@@ -76,6 +30,90 @@ enum struct_size_id {
 };
 extern const char *const struct_size_env[SZ_COUNT];	/* ALT_STRUCT_SIZE ... */
 extern const char *const struct_size_type[SZ_COUNT];	/* alt_instr ... */
+
+/* ---- special sections: per-arch tables of these (special.c rebuilds them) ---- */
+
+struct cdo_ctx;
+enum keep_verdict { KEEP, DROP, REFUSE };
+
+struct special_section {
+	const char *name;
+	enum struct_size_id size_id;	/* SZ_COUNT: fixed_size applies */
+	unsigned int fixed_size;
+	/* Which entries describing kept code stay (NULL: all). */
+	enum keep_verdict (*filter)(struct cdo_ctx *ctx, struct section *sec,
+				    struct rela *first, struct rela *end);
+};
+
+/* Filters shared by the arch tables: entries keyed by a module's symbol. */
+enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
+					    struct rela *first, struct rela *end);
+enum keep_verdict special_static_call_filter(struct cdo_ctx *ctx, struct section *sec,
+					     struct rela *first, struct rela *end);
+
+/* ---- architecture hooks (arch-<name>.c) ---- */
+
+struct cdo_arch {
+	const char *name;
+	unsigned int machine;		/* e_machine */
+	unsigned int abs64;		/* 64-bit absolute relocation type */
+	/* The special sections of this arch's kernels; ends with a NULL name. */
+	const struct special_section *special_sections;
+	/* Does func start with an ftrace call site? Sets *site to its offset
+	 * within the section and *rela to its relocation, or NULL where the
+	 * site has none (a nop that __mcount_loc records). */
+	bool (*find_fentry)(struct section *sec, struct symbol *func,
+			    uint64_t *site, struct rela **rela);
+	/* Symbols the kernel provides to every caller (the ftrace entry hook,
+	 * return and indirect-branch thunks): always reached by a normal
+	 * relocation, never through a klp relocation. */
+	bool (*is_kernel_helper)(const char *name);
+	/* The offset within rela's target that the reference really means. */
+	int64_t (*rela_target_offset)(struct rela *rela);
+	/* A relocation that holds the address of its target (not a branch). */
+	bool (*rela_is_address)(struct rela *rela);
+	/* Both ranges differ only in immediates that are line numbers passed
+	 * to WARN/printk/might_sleep helpers, all moved by the same number
+	 * of lines (by *line_delta, when the DWARF tells); *first_diff is the
+	 * first real difference otherwise. Optional. */
+	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
+				       struct section *patched, uint64_t pstart,
+				       uint64_t len, const int64_t *line_delta,
+				       uint64_t *first_diff);
+	/* Turn a recorded-but-nopped fentry site back into what ftrace expects
+	 * to find when the module loads. Optional; rela may be NULL. */
+	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
+	/* Are the first len bytes of sec function padding (nops)? Optional. */
+	bool (*is_padding)(const struct section *sec, uint64_t len);
+	/* Turn a boot-time-patched constant load at offset (the immediate)
+	 * into a load of var, which a module can have. Optional. */
+	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,
+				      uint64_t offset, struct symbol *var);
+	/* The assembler resolves branches between functions of one section
+	 * itself, leaving no relocation: give each branch that leaves
+	 * [start, end) one. False if one cannot have it (a short jump).
+	 * Optional: without it such sections are not split. */
+	bool (*relocate_outward_branches)(struct elf *elf, struct section *sec,
+					  uint64_t start, uint64_t end);
+	/* func is entered by livepatch's redirection, never by an indirect
+	 * branch: tell tools checking landing pads (objtool's IBT checks of
+	 * the module link) that it needs none. Optional. */
+	void (*mark_redirect_target)(struct elf *out, struct symbol *func);
+	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. Optional. */
+	bool (*is_prefix_symbol)(const char *name);
+};
+
+/*
+ * Each arch-<name>.c registers its ops with CDO_ARCH(ops); the linker
+ * gathers them, so adding an architecture adds files, not table edits.
+ */
+#define CDO_ARCH(ops)								\
+	static const struct cdo_arch *const cdo_arch_entry_##ops		\
+	__attribute__((used, section("cdo_arches"), aligned(sizeof(void *)))) = &(ops)
+
+const struct cdo_arch *arch_for_machine(unsigned int machine);
+/* The names of the registered architectures, ", "-separated (for messages). */
+const char *arch_names(void);
 
 /* ---- the structured result ---- */
 
@@ -223,11 +261,11 @@ void include_section(struct cdo_ctx *ctx, struct section *sec);
 int verify_patchability(struct cdo_ctx *ctx);
 /* Record every changed and new function in the result. */
 void collect_functions(struct cdo_ctx *ctx);
-bool is_special_section_name(const char *name);
+bool is_special_section_name(const struct cdo_ctx *ctx, const char *name);
 
 /* special.c */
 int process_special_sections(struct cdo_ctx *ctx);
-bool is_special_section(const struct section *sec);
+bool is_special_section(const struct cdo_ctx *ctx, const struct section *sec);
 
 /* klp.c */
 int create_klp_relocations(struct cdo_ctx *ctx);

@@ -375,7 +375,7 @@ int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf)
 		 * takes a jump in replacement code that names a function for
 		 * a sibling call: keep both as the compiler wrote them.
 		 */
-		if ((!strncmp(rs->base->name, ".discard.", 9) && is_special_section(rs)) ||
+		if ((!strncmp(rs->base->name, ".discard.", 9) && is_special_section(ctx, rs)) ||
 		    !strcmp(rs->base->name, ".altinstr_replacement"))
 			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
@@ -809,7 +809,7 @@ static int correlate_static_locals(struct cdo_ctx *ctx)
 		struct section *rs = orig->sections[i], *p_base;
 
 		if (!is_rela_section(rs) || is_debug_section(rs) ||
-		    is_special_section(rs->base))
+		    is_special_section(ctx, rs->base))
 			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
 			struct symbol *o_var = resolve_bundle(rs->relas[j].sym), *p_var;

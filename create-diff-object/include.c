@@ -259,11 +259,11 @@ int include_changes(struct cdo_ctx *ctx)
 	return 0;
 }
 
-static bool harmless_unincluded(const struct section *sec)
+static bool harmless_unincluded(const struct cdo_ctx *ctx, const struct section *sec)
 {
 	const char *n = sec->name;
 
-	return is_special_section(sec) || is_debug_section(sec) || is_string_section(sec) ||
+	return is_special_section(ctx, sec) || is_debug_section(sec) || is_string_section(sec) ||
 	       is_marker_section(sec) || sec->ignore || sec->sh.sh_type == SHT_GROUP ||
 	       !strncmp(n, ".discard", 8) || !strncmp(n, ".note", 5) ||
 	       !strcmp(n, ".comment") || !strcmp(n, ".modinfo") ||
@@ -300,7 +300,7 @@ int verify_patchability(struct cdo_ctx *ctx)
 		if (is_rela_section(sec) || sec->deleted)
 			continue;
 		what = describe(sec);
-		if (sec->status == STATUS_CHANGED && !sec->include && !harmless_unincluded(sec)) {
+		if (sec->status == STATUS_CHANGED && !sec->include && !harmless_unincluded(ctx, sec)) {
 			if (is_init_section(sec->name))
 				result_add_refusal(ctx, R_INIT_CHANGED,
 					"changed section %s%s%s%s is init code or data: it has already run and been freed, so a livepatch cannot change it; leave it unchanged or use a callback",
@@ -314,7 +314,7 @@ int verify_patchability(struct cdo_ctx *ctx)
 					"changed section %s%s%s%s not selected for inclusion: no changed function uses it",
 					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
 		}
-		if (sec->include && sec->status != STATUS_NEW && !is_special_section(sec) &&
+		if (sec->include && sec->status != STATUS_NEW && !is_special_section(ctx, sec) &&
 		    is_data_section_name(sec->name) &&
 		    strcmp(sec->name, ".data.once") && strcmp(sec->name, ".data..once") &&
 		    strcmp(sec->name, ".data.unlikely") && strcmp(sec->name, ".data..unlikely"))

@@ -23,13 +23,13 @@ struct output {
 	bool have_objname;
 };
 
-static bool dropped_section(const struct section *sec)
+static bool dropped_section(const struct cdo_ctx *ctx, const struct section *sec)
 {
 	/* regenerated here, or meaningless in a livepatch module */
 	return !strcmp(sec->name, "__mcount_loc") ||
 	       !strcmp(sec->name, "__patchable_function_entries") ||
 	       !strcmp(sec->name, ".modinfo") ||
-	       (!strncmp(sec->name, ".discard", 8) && !is_special_section(sec)) ||
+	       (!strncmp(sec->name, ".discard", 8) && !is_special_section(ctx, sec)) ||
 	       !strncmp(sec->name, ".note", 5) || !strcmp(sec->name, ".comment") ||
 	       sec->sh.sh_type == SHT_GROUP || is_debug_section(sec);
 }
@@ -56,7 +56,7 @@ static void copy_sections(struct output *o)
 	for (size_t i = 1; i < p->nr_sections; i++) {
 		struct section *s = p->sections[i], *n;
 
-		if (is_rela_section(s) || !s->include || s->deleted || dropped_section(s))
+		if (is_rela_section(s) || !s->include || s->deleted || dropped_section(o->ctx, s))
 			continue;
 		n = elf_add_section(o->out, s->name, s->sh.sh_type,
 				    s->sh.sh_flags & ~(GElf_Xword)SHF_GROUP,
@@ -276,7 +276,8 @@ static void add_mcount_records(struct output *o)
 			continue;
 		if (!o->ctx->arch->find_fentry(sym->sec, sym, &at, &site))
 			continue;
-		o->ctx->arch->fixup_fentry_site(sym->sec, site);
+		if (o->ctx->arch->fixup_fentry_site)
+			o->ctx->arch->fixup_fentry_site(sym->sec, site);
 		if (!mcount) {
 			mcount = elf_add_section(out, "__mcount_loc", SHT_PROGBITS, SHF_ALLOC, 8, 8,
 						 NULL, 0);
