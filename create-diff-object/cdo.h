@@ -64,6 +64,12 @@ struct cdo_arch {
 	 * site has none (a nop that __mcount_loc records). */
 	bool (*find_fentry)(struct section *sec, struct symbol *func,
 			    uint64_t *site, struct rela **rela);
+	/* Index what find_fentry needs of a whole object (into its text
+	 * sections' priv), before it runs on that object. Optional. */
+	void (*index_object)(struct elf *elf);
+	/* The kernel takes ftrace call sites from __patchable_function_entries
+	 * records (the output gets one per function), not __mcount_loc. */
+	bool ftrace_sites_pfe;
 	/* Symbols the kernel provides to every caller (the ftrace entry hook,
 	 * return and indirect-branch thunks): always reached by a normal
 	 * relocation, never through a klp relocation. */
@@ -282,6 +288,12 @@ int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result
 /* output.c */
 int write_output(struct cdo_ctx *ctx);
 
+/* pfe.c: -fpatchable-function-entry records, for the arch hooks */
+void pfe_index(struct elf *elf);
+/* The first recorded site of sec in [lo, hi]. */
+bool pfe_site_in(const struct section *sec, uint64_t lo, uint64_t hi, uint64_t *site);
+void pfe_add_record(struct elf *out, struct symbol *func, int64_t offset, unsigned int abs64);
+
 /* report.c */
 void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -316,6 +328,13 @@ static inline bool is_func(const struct symbol *sym)
 static inline bool is_local(const struct symbol *sym)
 {
 	return sym->bind == STB_LOCAL;
+}
+
+/* $x/$d (AArch64, RISC-V): where code and data start in a section. */
+static inline bool is_mapping_symbol(const struct symbol *sym)
+{
+	return sym->name[0] == '$' && (sym->name[1] == 'x' || sym->name[1] == 'd') &&
+	       (!sym->name[2] || sym->name[2] == '.');
 }
 
 bool is_string_section(const struct section *sec);

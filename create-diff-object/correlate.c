@@ -313,13 +313,18 @@ static int find_children(struct cdo_ctx *ctx, struct elf *elf)
 
 static void find_fentry_sites(struct cdo_ctx *ctx, struct elf *elf)
 {
+	if (ctx->arch->index_object)
+		ctx->arch->index_object(elf);
 	for (size_t i = 1; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
 		uint64_t site;
 		struct rela *rela;
 
-		if (sym->type == STT_FUNC && sym->sec && !sym->is_pfx)
-			sym->has_fentry = ctx->arch->find_fentry(sym->sec, sym, &site, &rela);
+		if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx)
+			continue;
+		sym->has_fentry = ctx->arch->find_fentry(sym->sec, sym, &site, &rela);
+		if (sym->has_fentry)
+			sym->fentry_offset = (int64_t)site - (int64_t)sym->sym.st_value;
 	}
 }
 
@@ -637,7 +642,7 @@ static bool skip_symbol(const struct symbol *sym)
 		return true;
 	if (sym->type == STT_NOTYPE && !strncmp(sym->name, ".L", 2))
 		return true;
-	if (!strncmp(sym->name, "$x", 2) || !strncmp(sym->name, "$d", 2))
+	if (is_mapping_symbol(sym))
 		return true;
 	return false;
 }

@@ -188,7 +188,8 @@ void include_section(struct cdo_ctx *ctx, struct section *sec)
 	if (sec->bundled)
 		include_symbol(ctx, sec->bundled);
 	for (size_t s = 0; s < sec->nr_syms; s++)
-		if (sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT)
+		if (sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT ||
+		    is_mapping_symbol(sec->syms[s]))
 			sec->syms[s]->include = true;
 	if (!sec->rela || is_debug_section(sec))
 		return;

@@ -69,6 +69,7 @@ struct symbol {
 	struct symbol *pfx;		/* __pfx_foo / __cfi_foo for foo */
 	bool is_pfx;
 	bool has_fentry;		/* starts with an ftrace call site */
+	int64_t fentry_offset;		/* where that site is, from the symbol */
 	enum status status;
 	bool include;
 	bool strip;

@@ -114,6 +114,7 @@ static void copy_symbols(struct output *o)
 					   s->sym.st_value, s->sym.st_size);
 			n->sym.st_other = s->sym.st_other;
 			n->has_fentry = s->has_fentry;
+			n->fentry_offset = s->fentry_offset;
 			n->is_pfx = s->is_pfx;
 			n->status = s->status;
 		} else {
@@ -274,6 +275,10 @@ static void add_mcount_records(struct output *o)
 
 		if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || !sym->has_fentry)
 			continue;
+		if (o->ctx->arch->ftrace_sites_pfe) {
+			pfe_add_record(out, sym, sym->fentry_offset, o->ctx->arch->abs64);
+			continue;
+		}
 		if (!o->ctx->arch->find_fentry(sym->sec, sym, &at, &site))
 			continue;
 		if (o->ctx->arch->fixup_fentry_site)

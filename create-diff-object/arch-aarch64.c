@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AArch64 specifics. Every instruction is one little-endian 32-bit word.
+ * ftrace call sites are -fpatchable-function-entry=2 nops (=4,2 with
+ * CALL_OPS: two more in front of the function), after a BTI landing pad
+ * where there is one, each recorded in __patchable_function_entries.
+ * Relocations are RELA without a PC bias: a reference means symbol +
+ * addend, and both halves of an ADRP + ADD/LDR address pair carry the same
+ * symbol and addend, so they compare and turn into klp relocations alike.
+ */
+#include <string.h>
+
+#include "cdo.h"
+#include "util.h"
+
+#define AARCH64_NOP		0xd503201fu
+#define AARCH64_BTI_C		0xd503245fu
+#define AARCH64_BTI_JC		0xd50324dfu
+#define CALL_OPS_PADDING	8	/* two nops in front of the function */
+
+static uint32_t insn_at(const struct section *sec, uint64_t off)
+{
+	const uint8_t *p = sec->data + off;
+
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool nops_at(const struct section *sec, uint64_t off, unsigned int n)
+{
+	if (!sec->data || off > sec->size || sec->size - off < 4ull * n)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (insn_at(sec, off + 4ull * i) != AARCH64_NOP)
+			return false;
+	return true;
+}
+
+/*
+ * The record is the site: the function's first two nops, or with CALL_OPS
+ * the two nops in front of it (the kernel finds the entry nops from there,
+ * past a BTI). A record without those nops is not one ftrace can use.
+ */
+static bool aarch64_find_fentry(struct section *sec, struct symbol *func,
+				uint64_t *site, struct rela **rela)
+{
+	uint64_t start = func->sym.st_value, entry = start;
+	uint64_t lo = start >= CALL_OPS_PADDING ? start - CALL_OPS_PADDING : 0;
+
+	if (!pfe_site_in(sec, lo, start + 4, site))
+		return false;
+	if (entry + 4 <= sec->size && sec->data &&
+	    (insn_at(sec, entry) == AARCH64_BTI_C || insn_at(sec, entry) == AARCH64_BTI_JC))
+		entry += 4;
+	if (!nops_at(sec, entry, 2) || (*site < start && !nops_at(sec, *site, 2)))
+		return false;
+	*rela = NULL;
+	return true;
+}
+
+static bool aarch64_is_kernel_helper(const char *name)
+{
+	return false;	/* no ftrace hook call, no thunks: nothing every function calls */
+}
+
+static int64_t aarch64_rela_target_offset(struct rela *rela)
+{
+	return rela->addend;
+}
+
+static bool is_branch(unsigned int type)
+{
+	return type == R_AARCH64_CALL26 || type == R_AARCH64_JUMP26 ||
+	       type == R_AARCH64_CONDBR19 || type == R_AARCH64_TSTBR14;
+}
+
+static bool aarch64_rela_is_address(struct rela *rela)
+{
+	return rela->type != R_AARCH64_NONE && !is_branch(rela->type);
+}
+
+static bool aarch64_is_padding(const struct section *sec, uint64_t len)
+{
+	return len <= 64 && len % 4 == 0 && nops_at(sec, 0, (unsigned int)(len / 4));
+}
+
+static int64_t sign_extend(uint32_t v, unsigned int bits)
+{
+	return (int64_t)((uint64_t)v << (64 - bits)) >> (64 - bits);
+}
+
+/*
+ * Where a PC-relative instruction the assembler resolved points, and the
+ * relocation that could say so instead (0: none that reaches a module).
+ */
+static bool pcrel_target(uint32_t insn, uint64_t at, int64_t *target, unsigned int *type)
+{
+	int64_t pc = (int64_t)at;
+
+	*type = 0;
+	if ((insn & 0x7c000000u) == 0x14000000u) {		/* B, BL */
+		*target = pc + 4 * sign_extend(insn & 0x03ffffffu, 26);
+		*type = insn & 0x80000000u ? R_AARCH64_CALL26 : R_AARCH64_JUMP26;
+	} else if ((insn & 0xff000010u) == 0x54000000u ||	/* B.cond */
+		   (insn & 0x7e000000u) == 0x34000000u ||	/* CBZ, CBNZ */
+		   (insn & 0x3b000000u) == 0x18000000u) {	/* LDR literal */
+		*target = pc + 4 * sign_extend((insn >> 5) & 0x7ffffu, 19);
+	} else if ((insn & 0x7e000000u) == 0x36000000u) {	/* TBZ, TBNZ */
+		*target = pc + 4 * sign_extend((insn >> 5) & 0x3fffu, 14);
+	} else if ((insn & 0x9f000000u) == 0x10000000u) {	/* ADR */
+		*target = pc + sign_extend(((insn >> 5) & 0x7ffffu) << 2 | ((insn >> 29) & 3u), 21);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Branches the assembler resolved between functions of one section. B and
+ * BL (26 bits, +-128 MiB) take a JUMP26/CALL26 relocation; a conditional
+ * branch, CBZ, TBZ, ADR or a literal load that leaves the range cannot
+ * reach a module's copy reliably, so the section stays whole.
+ */
+static bool aarch64_relocate_outward_branches(struct elf *elf, struct section *sec,
+					      uint64_t start, uint64_t end)
+{
+	size_t next_sym = 0;
+	bool data = false;
+
+	for (uint64_t at = start & ~3ull; at + 4 <= end && at + 4 <= sec->size; at += 4) {
+		uint32_t insn = insn_at(sec, at);
+		struct symbol *sym;
+		int64_t target;
+		unsigned int type;
+
+		/* the symbols are sorted by offset: follow the mapping symbols */
+		for (; next_sym < sec->nr_syms && sec->syms[next_sym]->sym.st_value <= at; next_sym++)
+			if (is_mapping_symbol(sec->syms[next_sym]))
+				data = sec->syms[next_sym]->name[1] == 'd';
+		if (data || elf_rela_at(sec, at) || !pcrel_target(insn, at, &target, &type))
+			continue;
+		if (target >= (int64_t)start && target < (int64_t)end)
+			continue;	/* stays inside */
+		if (!type || target < 0)
+			return false;
+		sym = elf_symbol_containing(sec, (uint64_t)target);
+		if (!sym || sym->type != STT_FUNC)
+			return false;
+		elf_add_rela(elf_rela_section_for(elf, sec), sym, at,
+			     target - (int64_t)sym->sym.st_value, type);
+		/* RELA: the addend says it all */
+		elf_put_u32(elf, sec->data + at, insn & 0xfc000000u);
+		elf_sort_relas(sec->rela);
+	}
+	return true;
+}
+
+static const struct special_section aarch64_special[] = {
+	{ "__bug_table", SZ_BUG, 0, NULL },
+	{ "__ex_table", SZ_EX, 0, NULL },
+	{ "__jump_table", SZ_JUMP, 0, special_jump_label_filter },
+	{ ".altinstructions", SZ_ALT, 0, NULL },
+	{ ".printk_index", SZ_COUNT, 8, NULL },
+	{ NULL, SZ_COUNT, 0, NULL }
+};
+
+static const struct cdo_arch aarch64_arch = {
+	.name = "aarch64",
+	.machine = EM_AARCH64,
+	.abs64 = R_AARCH64_ABS64,
+	.special_sections = aarch64_special,
+	.find_fentry = aarch64_find_fentry,
+	.index_object = pfe_index,
+	.ftrace_sites_pfe = true,
+	.is_kernel_helper = aarch64_is_kernel_helper,
+	.rela_target_offset = aarch64_rela_target_offset,
+	.rela_is_address = aarch64_rela_is_address,
+	.is_padding = aarch64_is_padding,
+	.relocate_outward_branches = aarch64_relocate_outward_branches,
+};
+
+CDO_ARCH(aarch64_arch);
