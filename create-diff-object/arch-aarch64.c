@@ -18,21 +18,9 @@
 #define AARCH64_BTI_JC		0xd50324dfu
 #define CALL_OPS_PADDING	8	/* two nops in front of the function */
 
-static uint32_t insn_at(const struct section *sec, uint64_t off)
+static bool nops_at(const struct section *sec, uint64_t off, uint64_t n)
 {
-	const uint8_t *p = sec->data + off;
-
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static bool nops_at(const struct section *sec, uint64_t off, unsigned int n)
-{
-	if (!sec->data || off > sec->size || sec->size - off < 4ull * n)
-		return false;
-	for (unsigned int i = 0; i < n; i++)
-		if (insn_at(sec, off + 4ull * i) != AARCH64_NOP)
-			return false;
-	return true;
+	return insn32_repeats(sec, off, n, AARCH64_NOP);
 }
 
 /*
@@ -49,7 +37,7 @@ static bool aarch64_find_fentry(struct section *sec, struct symbol *func,
 	if (!pfe_site_in(sec, lo, start + 4, site))
 		return false;
 	if (entry + 4 <= sec->size && sec->data &&
-	    (insn_at(sec, entry) == AARCH64_BTI_C || insn_at(sec, entry) == AARCH64_BTI_JC))
+	    (insn32_at(sec, entry) == AARCH64_BTI_C || insn32_at(sec, entry) == AARCH64_BTI_JC))
 		entry += 4;
 	if (!nops_at(sec, entry, 2) || (*site < start && !nops_at(sec, *site, 2)))
 		return false;
@@ -80,12 +68,7 @@ static bool aarch64_rela_is_address(struct rela *rela)
 
 static bool aarch64_is_padding(const struct section *sec, uint64_t len)
 {
-	return len <= 64 && len % 4 == 0 && nops_at(sec, 0, (unsigned int)(len / 4));
-}
-
-static int64_t sign_extend(uint32_t v, unsigned int bits)
-{
-	return (int64_t)((uint64_t)v << (64 - bits)) >> (64 - bits);
+	return len <= 64 && len % 4 == 0 && nops_at(sec, 0, len / 4);
 }
 
 /*
@@ -98,20 +81,41 @@ static bool pcrel_target(uint32_t insn, uint64_t at, int64_t *target, unsigned i
 
 	*type = 0;
 	if ((insn & 0x7c000000u) == 0x14000000u) {		/* B, BL */
-		*target = pc + 4 * sign_extend(insn & 0x03ffffffu, 26);
+		*target = pc + 4 * insn32_sign_extend(insn & 0x03ffffffu, 26);
 		*type = insn & 0x80000000u ? R_AARCH64_CALL26 : R_AARCH64_JUMP26;
 	} else if ((insn & 0xff000010u) == 0x54000000u ||	/* B.cond */
 		   (insn & 0x7e000000u) == 0x34000000u ||	/* CBZ, CBNZ */
 		   (insn & 0x3b000000u) == 0x18000000u) {	/* LDR literal */
-		*target = pc + 4 * sign_extend((insn >> 5) & 0x7ffffu, 19);
+		*target = pc + 4 * insn32_sign_extend((insn >> 5) & 0x7ffffu, 19);
 	} else if ((insn & 0x7e000000u) == 0x36000000u) {	/* TBZ, TBNZ */
-		*target = pc + 4 * sign_extend((insn >> 5) & 0x3fffu, 14);
+		*target = pc + 4 * insn32_sign_extend((insn >> 5) & 0x3fffu, 14);
 	} else if ((insn & 0x9f000000u) == 0x10000000u) {	/* ADR */
-		*target = pc + sign_extend(((insn >> 5) & 0x7ffffu) << 2 | ((insn >> 29) & 3u), 21);
+		*target = pc + insn32_sign_extend(((insn >> 5) & 0x7ffffu) << 2 | ((insn >> 29) & 3u), 21);
 	} else {
 		return false;
 	}
 	return true;
+}
+
+/*
+ * arm64 assembles alternative replacements into the same section, after
+ * all its functions: cut into functions, they would land in the last one.
+ */
+static bool holds_replacements(struct elf *elf, struct section *sec)
+{
+	struct section *alt = elf_find_section(elf, ".altinstructions");
+
+	for (size_t i = 0; alt && alt->rela && i < alt->rela->nr_relas; i++) {
+		struct rela *r = &alt->rela->relas[i];
+		struct symbol *func;
+
+		if (!r->sym || r->sym->sec != sec)
+			continue;
+		func = elf_symbol_containing(sec, r->sym->sym.st_value + (uint64_t)r->addend);
+		if (!func || func->type != STT_FUNC)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -126,9 +130,11 @@ static bool aarch64_relocate_outward_branches(struct elf *elf, struct section *s
 	size_t next_sym = 0;
 	bool data = false;
 
+	if (start == 0 && holds_replacements(elf, sec))
+		return false;	/* asked first for the piece at 0 */
+
 	for (uint64_t at = start & ~3ull; at + 4 <= end && at + 4 <= sec->size; at += 4) {
-		uint32_t insn = insn_at(sec, at);
-		struct symbol *sym;
+		uint32_t insn = insn32_at(sec, at);
 		int64_t target;
 		unsigned int type;
 
@@ -140,16 +146,8 @@ static bool aarch64_relocate_outward_branches(struct elf *elf, struct section *s
 			continue;
 		if (target >= (int64_t)start && target < (int64_t)end)
 			continue;	/* stays inside */
-		if (!type || target < 0)
+		if (!type || !insn32_relocate_branch(elf, sec, at, target, type, 0xfc000000u))
 			return false;
-		sym = elf_symbol_containing(sec, (uint64_t)target);
-		if (!sym || sym->type != STT_FUNC)
-			return false;
-		elf_add_rela(elf_rela_section_for(elf, sec), sym, at,
-			     target - (int64_t)sym->sym.st_value, type);
-		/* RELA: the addend says it all */
-		elf_put_u32(elf, sec->data + at, insn & 0xfc000000u);
-		elf_sort_relas(sec->rela);
 	}
 	return true;
 }
@@ -169,7 +167,7 @@ static const struct cdo_arch aarch64_arch = {
 	.abs64 = R_AARCH64_ABS64,
 	.special_sections = aarch64_special,
 	.find_fentry = aarch64_find_fentry,
-	.index_object = pfe_index,
+	.prepare_object = pfe_index,
 	.ftrace_sites_pfe = true,
 	.is_kernel_helper = aarch64_is_kernel_helper,
 	.rela_target_offset = aarch64_rela_target_offset,

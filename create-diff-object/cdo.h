@@ -64,9 +64,10 @@ struct cdo_arch {
 	 * site has none (a nop that __mcount_loc records). */
 	bool (*find_fentry)(struct section *sec, struct symbol *func,
 			    uint64_t *site, struct rela **rela);
-	/* Index what find_fentry needs of a whole object (into its text
-	 * sections' priv), before it runs on that object. Optional. */
-	void (*index_object)(struct elf *elf);
+	/* Ready an object for the phases, before find_fentry runs on it:
+	 * rewrite what the arch's assembler names oddly, index what
+	 * find_fentry needs (into text sections' priv). Optional. */
+	void (*prepare_object)(struct elf *elf);
 	/* The kernel takes ftrace call sites from __patchable_function_entries
 	 * records (the output gets one per function), not __mcount_loc. */
 	bool ftrace_sites_pfe;
@@ -287,6 +288,17 @@ int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result
 
 /* output.c */
 int write_output(struct cdo_ctx *ctx);
+
+/* insn32.c: for architectures of fixed 32-bit little-endian instructions */
+uint32_t insn32_at(const struct section *sec, uint64_t off);
+/* Are the n words at off all insn? */
+bool insn32_repeats(const struct section *sec, uint64_t off, uint64_t n, uint32_t insn);
+int64_t insn32_sign_extend(uint32_t v, unsigned int bits);
+/* Give a branch the assembler resolved (to target) a relocation of type
+ * to the function holding target, its offset bits cleared (opcode_mask
+ * keeps the rest); false if target is in no function. */
+bool insn32_relocate_branch(struct elf *elf, struct section *sec, uint64_t at,
+			    int64_t target, unsigned int type, uint32_t opcode_mask);
 
 /* pfe.c: -fpatchable-function-entry records, for the arch hooks */
 void pfe_index(struct elf *elf);

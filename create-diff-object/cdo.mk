@@ -20,6 +20,7 @@ CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(BUILD)/create-diff-object/declline.o \
 	$(BUILD)/create-diff-object/arch.o \
 	$(BUILD)/create-diff-object/pfe.o \
+	$(BUILD)/create-diff-object/insn32.o \
 	$(CDO_ARCH_OBJS) $(ELF_OBJS) $(LOOKUP_OBJS)
 
 $(BUILD)/create-diff-object/create-diff-object: $(CDO_OBJS)

@@ -313,8 +313,8 @@ static int find_children(struct cdo_ctx *ctx, struct elf *elf)
 
 static void find_fentry_sites(struct cdo_ctx *ctx, struct elf *elf)
 {
-	if (ctx->arch->index_object)
-		ctx->arch->index_object(elf);
+	if (ctx->arch->prepare_object)
+		ctx->arch->prepare_object(elf);
 	for (size_t i = 1; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
 		uint64_t site;

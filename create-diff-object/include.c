@@ -147,12 +147,24 @@ static bool is_init_section(const char *name)
 	       !strcmp(name, ".head.text");
 }
 
+static bool is_alias_of_bundled(const struct symbol *sym)
+{
+	const struct symbol *main = sym->sec->bundled;
+
+	return main && main != sym && main->type == STT_FUNC && sym->type == STT_FUNC &&
+	       main->sym.st_value == sym->sym.st_value && main->sym.st_size == sym->sym.st_size;
+}
+
 /* Functions that get a klp_func entry: changed, and able to be entered. */
 static bool is_patched_function(const struct symbol *sym)
 {
 	if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || sym->status != STATUS_CHANGED)
 		return false;
 	if (sym->sec->ignore)
+		return false;
+	/* an alias (SYSCALL_DEFINE's sys_foo of __se_sys_foo) is patched
+	 * through the function its section was made for: one address */
+	if (is_alias_of_bundled(sym))
 		return false;
 	/* parts without an ftrace site are patched through their parent */
 	return !sym->parent || sym->has_fentry;
@@ -188,8 +200,8 @@ void include_section(struct cdo_ctx *ctx, struct section *sec)
 	if (sec->bundled)
 		include_symbol(ctx, sec->bundled);
 	for (size_t s = 0; s < sec->nr_syms; s++)
-		if (sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT ||
-		    is_mapping_symbol(sec->syms[s]))
+		if (((sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT) &&
+		     !is_alias_of_bundled(sec->syms[s])) || is_mapping_symbol(sec->syms[s]))
 			sec->syms[s]->include = true;
 	if (!sec->rela || is_debug_section(sec))
 		return;
@@ -236,7 +248,7 @@ int include_changes(struct cdo_ctx *ctx)
 			sym->include = true;
 		else if (sym->type == STT_FUNC && sym->sec && !sym->sec->ignore &&
 			 sym->status == STATUS_CHANGED && !sym->is_pfx &&
-			 !is_init_section(sym->sec->name))
+			 !is_alias_of_bundled(sym) && !is_init_section(sym->sec->name))
 			include_symbol(ctx, sym);
 		else if (sym->status == STATUS_NEW && sym->bind != STB_LOCAL && sym->sec &&
 			 !sym->sec->ignore && !is_marker_section(sym->sec) &&
