@@ -152,6 +152,90 @@ static bool aarch64_relocate_outward_branches(struct elf *elf, struct section *s
 	return true;
 }
 
+/* Arguments go in x0/w0, x1/w1, ...: argument arg (1-based) in register arg - 1. */
+#define ARG_REG(arg)	((arg) - 1)
+
+/* "mov wN, #imm16" / "mov xN, #imm16" (MOVZ, no shift): sets *reg and *imm. */
+static bool mov_immediate(uint32_t insn, unsigned int *reg, int64_t *imm)
+{
+	if ((insn & 0x7fe00000u) != 0x52800000u)
+		return false;
+	*reg = insn & 0x1fu;
+	*imm = (insn >> 5) & 0xffffu;
+	return true;
+}
+
+/*
+ * The string whose address goes into argument arg's register between
+ * 'from' and the call: adrp xT, str; add xN, xT, :lo12:str.
+ */
+static const char *aarch64_string_argument(struct section *sec, uint64_t from, uint64_t call,
+					   unsigned int arg)
+{
+	const char *found = NULL;
+
+	for (struct rela *rela = elf_rela_at_or_after(sec, from);
+	     rela && rela < sec->rela->relas + sec->rela->nr_relas && rela->offset < call; rela++) {
+		if (rela->type != R_AARCH64_ADD_ABS_LO12_NC || rela->offset + 4 > sec->size ||
+		    (insn32_at(sec, rela->offset) & 0x1fu) != ARG_REG(arg))
+			continue;
+		/* the last load before the call wins */
+		found = line_rela_string(rela, rela->addend);
+	}
+	return found;
+}
+
+/*
+ * WARN(), might_sleep(), btrfs_abort_transaction() and printk("... line
+ * %d", __LINE__) pass the line number as an immediate: code moved up or
+ * down a file differs only there. Accepted as no change when every
+ * differing instruction is a mov of an immediate into the register of an
+ * argument its callee takes as a line number, all moved by the same
+ * nonzero number of lines (the function's own shift when the DWARF gives
+ * it). Anything else is a change.
+ */
+static bool aarch64_line_macro_change_only(struct section *orig, uint64_t ostart,
+					   struct section *patched, uint64_t pstart,
+					   uint64_t len, const int64_t *line_delta,
+					   uint64_t *first_diff)
+{
+	int64_t delta = line_delta ? *line_delta : 0;
+	bool any = false;
+	uint64_t off = 0;
+
+	*first_diff = 0;
+	if (!orig->data || !patched->data || ostart + len > orig->size ||
+	    pstart + len > patched->size || !patched->rela || len % 4)
+		goto real_change;
+	for (; off < len; off += 4) {
+		uint32_t o = insn32_at(orig, ostart + off), p = insn32_at(patched, pstart + off);
+		unsigned int oreg, preg;
+		int64_t oimm, pimm;
+
+		if (o == p)
+			continue;
+		*first_diff = off;
+		if (!mov_immediate(o, &oreg, &oimm) || !mov_immediate(p, &preg, &pimm) ||
+		    oreg != preg || (oreg != ARG_REG(2) && oreg != ARG_REG(3)) || oimm <= 0 ||
+		    ((any || line_delta) && pimm - oimm != delta) ||
+		    !line_argument_is_line(patched, pstart, pstart + off + 4, pstart + len,
+					   oreg + 1, aarch64_string_argument))
+			goto real_change;
+		delta = pimm - oimm;
+		any = true;
+	}
+	return any;
+
+real_change:
+	if (!*first_diff) {
+		while (*first_diff < len && ostart + *first_diff < orig->size &&
+		       pstart + *first_diff < patched->size &&
+		       orig->data[ostart + *first_diff] == patched->data[pstart + *first_diff])
+			(*first_diff)++;
+	}
+	return false;
+}
+
 static const struct special_section aarch64_special[] = {
 	{ "__bug_table", SZ_BUG, 0, NULL },
 	{ "__ex_table", SZ_EX, 0, NULL },
@@ -172,6 +256,7 @@ static const struct cdo_arch aarch64_arch = {
 	.is_kernel_helper = aarch64_is_kernel_helper,
 	.rela_target_offset = aarch64_rela_target_offset,
 	.rela_is_address = aarch64_rela_is_address,
+	.line_macro_change_only = aarch64_line_macro_change_only,
 	.is_padding = aarch64_is_padding,
 	.relocate_outward_branches = aarch64_relocate_outward_branches,
 };

@@ -16,11 +16,8 @@ cd "$work"
 passed=0
 failed=0
 
-if ! command -v "$cc" >/dev/null; then
-	echo "FAIL: $cc not found (apt-get install gcc-s390x-linux-gnu)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+machine='IBM S/390'
+require_compiler gcc-s390x-linux-gnu
 
 # arch/s390/Makefile's flags, as far as the differ cares; -mnop-mcount is
 # added per case (kernels built by older compilers call __fentry__)
@@ -28,35 +25,6 @@ cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount 
 	-march=z10 -mpacked-stack -mbackchain -msoft-float -fno-asynchronous-unwind-tables
 	-fno-stack-protector -mindirect-branch=thunk-extern -mfunction-return=thunk-extern
 	-mindirect-branch-table)
-
-
-# run_case NAME EXPECTED-EXIT [extra gcc flags...]; sources in NAME.orig.c, NAME.patched.c
-run_case() {
-	case=$1
-	local want=$2 status=0
-	shift 2
-	compile_pair "$cc" "${cflags[@]}" "$@"
-	readelf -s --wide "$case.orig.o" >"$case.symtab"
-	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
-	"$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" vmlinux "$case.symtab" \
-		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
-	if ((status != want)); then
-		fail "exit status $status, expected $want: $(cat "$case.stderr")"
-		return 1
-	fi
-	if ((status == 0)) && [[ $(LC_ALL=C readelf -h "$case.out.o") != *'IBM S/390'* ]]; then
-		fail "the output is not an s390 object"
-		return 1
-	fi
-	return 0
-}
-
-# relocations of the output's section $1: "offset type symbol+addend" lines
-relocs_of() {
-	readelf -rW "$case.out.o" | awk -v sec="'.rela$1'" '
-		/^Relocation section/ { on = ($3 == sec); next }
-		on && $1 ~ /^[0-9a-f]+$/ { print $1, $3, $5 $6 $7 }'
-}
 
 # klp relocations of the report: "section symbol" lines
 klp_relocs() {
@@ -108,17 +76,7 @@ if run_case fentry 0 && expect_funcs changed "show"; then
 fi
 
 # 3. A changed notrace function has no ftrace call site: refused.
-cat >notrace.orig.c <<'C'
-__attribute__((no_instrument_function)) int quiet(int x) { return x + 1; }
-C
-sed 's/x + 1/x + 2/' notrace.orig.c >notrace.patched.c
-if run_case notrace 2 -mnop-mcount; then
-	if grep -q 'function quiet has no ftrace call site' notrace.stdout notrace.stderr; then
-		pass
-	else
-		fail "the refusal does not name quiet's missing ftrace call site: $(cat notrace.stderr)"
-	fi
-fi
+notrace_case '__attribute__((no_instrument_function))' -mnop-mcount
 
 # 4. Taking the address of a function that changed too: larl (a PLT32DBL
 #    relocation) points at the running kernel's copy through a klp
@@ -141,15 +99,8 @@ fi
 # 5. __LINE__ moved, in every way gcc loads it: lghi (small), llill
 #    (above 32767), lgfi (above 65535), into the second argument (%r3)
 #    or the third (%r4), and printk formats that name a line: no change.
-cat >line.orig.c <<'C'
-extern void __might_sleep(const char *file, int line);
-extern void __btrfs_abort_transaction(void *trans, const char *function, unsigned int line, int errno_);
-extern int printk(const char *fmt, ...);
-void near(void) { __might_sleep("line.c", __LINE__); }
-void at_line(void) { printk("at line %d\n", __LINE__); }
-void abort_it(void *t) { __btrfs_abort_transaction(t, __func__, __LINE__, -5); }
-#line 40000
-void far(void) { __might_sleep("line.c", __LINE__); }
+line_source
+cat >>line.orig.c <<'C'
 #line 100000
 void farther(void) { __might_sleep("line.c", __LINE__); }
 C
@@ -158,14 +109,7 @@ run_case line 3 -mnop-mcount && pass
 
 # 6. A changed constant where a line number could be is a change; so is a
 #    line shift of another size than the function's other line numbers.
-cat >limit.orig.c <<'C'
-extern int printk(const char *fmt, ...);
-extern void __might_sleep(const char *file, int line);
-void show_limit(void) { printk("limit %d\n", 5); }
-void two(void) { __might_sleep("a.c", __LINE__); __might_sleep("b.c", 40); }
-C
-{ echo; sed 's/, 5)/, 6)/; s/, 40)/, 42)/' limit.orig.c; } >limit.patched.c
-run_case limit 0 -mnop-mcount && expect_funcs changed "show_limit two" && pass
+limit_case -mnop-mcount
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
