@@ -101,9 +101,21 @@ static bool is_branch(unsigned int type)
 	       type == R_LARCH_CALL36;
 }
 
+/* ADD/SUB pairs (and their ULEB128 kind) at one place: a label difference. */
+static bool is_label_difference(unsigned int type)
+{
+	return (type >= R_LARCH_ADD8 && type <= R_LARCH_SUB64) ||
+	       (type >= R_LARCH_ADD6 && type <= R_LARCH_SUB_ULEB128);
+}
+
+/*
+ * A label difference is a distance inside one copy of the code, never the
+ * address of the kernel's copy of a function.
+ */
 static bool loongarch64_rela_is_address(struct rela *rela)
 {
-	return rela->type != R_LARCH_NONE && !is_branch(rela->type);
+	return rela->type != R_LARCH_NONE && !is_branch(rela->type) &&
+	       !is_label_difference(rela->type);
 }
 
 static bool loongarch64_is_padding(const struct section *sec, uint64_t len)
