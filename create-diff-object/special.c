@@ -395,7 +395,7 @@ static int regenerate_orc(struct cdo_ctx *ctx)
 {
 	struct section *ip = elf_find_section(ctx->patched, ".orc_unwind_ip");
 	struct section *orc = elf_find_section(ctx->patched, ".orc_unwind");
-	uint64_t orc_size = ctx->struct_size[SZ_ORC] ? ctx->struct_size[SZ_ORC] : 6;
+	uint64_t orc_size = ctx->struct_size[SZ_ORC];
 	size_t n, kept;
 	bool *keep;
 	unsigned char *data;
@@ -403,6 +403,9 @@ static int regenerate_orc(struct cdo_ctx *ctx)
 
 	if (!ip || !orc)
 		return 0;
+	/* not given: what the assembler says (8 on loongarch), else x86's 6 */
+	if (!orc_size)
+		orc_size = orc->sh.sh_entsize ? orc->sh.sh_entsize : 6;
 	if (!ip->rela || ip->size % 4 || orc->size % orc_size || ip->size / 4 != orc->size / orc_size) {
 		cdo_error(ctx, "%s: .orc_unwind (%lu bytes) and .orc_unwind_ip (%lu bytes) do not match for %lu-byte ORC entries",
 			  ctx->childobj, (unsigned long)orc->size, (unsigned long)ip->size,

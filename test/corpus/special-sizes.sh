@@ -160,5 +160,23 @@ wrong_size_case fixup-section se8 \
 case=s390x-ex-12
 right_size_case fixup-section se12 __ex_table se8 "${s390[@]}" JUMP_STRUCT_SIZE=16
 
+# 6. loongarch64's ORC entries are 8 bytes: without ORC_STRUCT_SIZE the
+#    section's entry size says so, and the output is the one the right
+#    size gives (x86_64's 6 would not fit .orc_unwind at all).
+corpus=${KPATCH_CORPUS:-../shared/corpus/kpatch-unit}/loongarch64
+larch=(ALT_STRUCT_SIZE=12 BUG_STRUCT_SIZE=12 EX_STRUCT_SIZE=12 JUMP_STRUCT_SIZE=16)
+case=loongarch64-orc
+status=$(run syscall lo-orc "${larch[@]}")
+given=$(run syscall lo-orc8 "${larch[@]}" ORC_STRUCT_SIZE=8)
+if [[ $status != 0 || $given != 0 ]]; then
+	fail "$case: exit status $status without ORC_STRUCT_SIZE, $given with 8: $(cat "$work/lo-orc.err")"
+elif ! cmp -s "$work/lo-orc.o" "$work/lo-orc8.o"; then
+	fail "$case: the output without ORC_STRUCT_SIZE differs from the one with 8"
+elif (($(section_size "$work/lo-orc.o" .orc_unwind) != 2 * $(section_size "$work/lo-orc.o" .orc_unwind_ip))); then
+	fail "$case: .orc_unwind is not 8 bytes for each 4-byte .orc_unwind_ip entry"
+else
+	pass
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
