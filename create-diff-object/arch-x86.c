@@ -174,11 +174,6 @@ static const char *x86_string_argument(struct section *sec, uint64_t from, uint6
 	return found;
 }
 
-static uint32_t imm32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /*
  * WARN(), might_sleep(), printk("... line %d", __LINE__) and friends pass
  * the line number as an immediate: moving code up or down a file changes
@@ -219,10 +214,10 @@ static bool x86_line_macro_change_only(struct section *orig, uint64_t ostart,
 				reg = 2;
 			else
 				goto real_change;
-			shift = (int64_t)(int32_t)imm32_at(p + off + b.imm_offset) -
-				(int64_t)(int32_t)imm32_at(o + off + a.imm_offset);
+			shift = (int64_t)(int32_t)elf_get_u32(patched->elf, p + off + b.imm_offset) -
+				(int64_t)(int32_t)elf_get_u32(orig->elf, o + off + a.imm_offset);
 			if (((any || line_delta) && shift != delta) ||
-			    (int32_t)imm32_at(o + off + a.imm_offset) <= 0 ||
+			    (int32_t)elf_get_u32(orig->elf, o + off + a.imm_offset) <= 0 ||
 			    !line_argument_is_line(patched, pstart, pstart + off + b.length, pstart + len,
 						   reg == 6 ? 2 : 3, x86_string_argument))
 				goto real_change;
@@ -333,9 +328,7 @@ static bool x86_relocate_outward_branches(struct elf *elf, struct section *sec,
 		if (r && r->offset < insn_end)
 			continue;	/* it has a relocation already */
 		if (insn.imm_size == 4)
-			disp = (int32_t)((uint32_t)sec->data[imm_at] | (uint32_t)sec->data[imm_at + 1] << 8 |
-					 (uint32_t)sec->data[imm_at + 2] << 16 |
-					 (uint32_t)sec->data[imm_at + 3] << 24);
+			disp = (int32_t)elf_get_u32(sec->elf, sec->data + imm_at);
 		else if (insn.imm_size == 1)
 			disp = (int8_t)sec->data[imm_at];
 		else
