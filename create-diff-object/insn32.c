@@ -5,6 +5,8 @@
  */
 #include "cdo.h"
 
+/* Little-endian whatever the data's byte order: AArch64 big-endian (BE8)
+ * keeps its instructions little-endian. */
 uint32_t insn32_at(const struct section *sec, uint64_t off)
 {
 	const uint8_t *p = sec->data + off;
