@@ -14,6 +14,12 @@ uint32_t insn32_at(const struct section *sec, uint64_t off)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void insn32_put(struct section *sec, uint64_t off, uint32_t insn)
+{
+	for (int i = 0; i < 4; i++)
+		sec->data[off + (uint64_t)i] = (uint8_t)(insn >> (8 * i));
+}
+
 bool insn32_repeats(const struct section *sec, uint64_t off, uint64_t n, uint32_t insn)
 {
 	if (!sec->data || off > sec->size || sec->size - off < 4 * n)
@@ -39,7 +45,7 @@ bool insn32_relocate_branch(struct elf *elf, struct section *sec, uint64_t at,
 	elf_add_rela(elf_rela_section_for(elf, sec), sym, at, target - (int64_t)sym->sym.st_value,
 		     type);
 	/* RELA: the addend says it all */
-	elf_put_u32(elf, sec->data + at, insn32_at(sec, at) & opcode_mask);
+	insn32_put(sec, at, insn32_at(sec, at) & opcode_mask);
 	/* keep the relocations sorted: the lookups rely on it */
 	elf_sort_relas(sec->rela);
 	return true;
