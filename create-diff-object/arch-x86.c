@@ -144,79 +144,14 @@ static bool x86_rela_is_address(struct rela *rela)
 }
 
 /*
- * Callees that take a line number in a fixed register: %esi (6), the
- * second argument, or %edx (2), the third (6.x kernel prototypes).
- */
-static const struct line_callee {
-	const char *name;
-	unsigned int reg;
-} line_callees[] = {
-	{ "__might_sleep", 6 },		/* (file, line) */
-	{ "___might_sleep", 6 },	/* (file, line, preempt_offset) */
-	{ "__might_resched", 6 },	/* (file, line, offsets) */
-	{ "__might_fault", 6 },		/* (file, line) */
-	{ "lockdep_rcu_suspicious", 6 },	/* (file, line, s) */
-	{ "warn_slowpath_fmt", 6 },	/* (file, line, taint, fmt, ...) */
-	{ "warn_slowpath_null", 6 },	/* (file, line) */
-	{ "__btrfs_abort_transaction", 2 },	/* (trans, function, line, ...) */
-	{ "__btrfs_handle_fs_error", 2 },	/* (fs_info, function, line, ...) */
-	{ "__btrfs_panic", 2 },		/* (fs_info, function, line, ...) */
-	{ NULL, 0 }
-};
-
-/* printf-like callees: a line number only where their format says so. */
-static const char *const line_printers[] = {
-	"printk", "_printk", "__warn_printk", NULL
-};
-
-static bool rela_is_incidental(const struct rela *rela)
-{
-	const struct symbol *sym = rela->sym;
-
-	if (!sym)
-		return true;
-	if (sym->sec && is_string_section(sym->sec))
-		return true;
-	return !strncmp(sym->name, "__warned", 8) || !strncmp(sym->name, "__already_done", 14) ||
-	       !strncmp(sym->name, "__func__", 8) || !strncmp(sym->name, ".rodata", 7) ||
-	       !strncmp(sym->name, "__UNIQUE_ID_", 12);
-}
-
-/* The call relocation an argument set up at 'after' is passed to. */
-static struct rela *next_call(struct section *sec, uint64_t after, uint64_t end)
-{
-	for (struct rela *rela = elf_rela_at_or_after(sec, after);
-	     rela && rela < sec->rela->relas + sec->rela->nr_relas && rela->offset < end; rela++) {
-		if (rela_is_incidental(rela))
-			continue;
-		return rela;
-	}
-	return NULL;
-}
-
-/* The NUL-terminated string a relocation into a string section points to. */
-static const char *rela_string(struct rela *rela)
-{
-	struct symbol *sym = rela->sym;
-	int64_t off;
-
-	if (!sym || !sym->sec || !is_string_section(sym->sec) || !sym->sec->data)
-		return NULL;
-	off = x86_rela_target_offset(rela) + (int64_t)sym->sym.st_value;
-	if (off < 0 || (uint64_t)off >= sym->sec->size ||
-	    !memchr(sym->sec->data + off, 0, sym->sec->size - (uint64_t)off))
-		return NULL;
-	return (const char *)sym->sec->data + off;
-}
-
-/*
- * The string loaded into a 64-bit argument register (7 %rdi, 6 %rsi)
+ * The string loaded into a 64-bit argument register (arg 1 %rdi, 2 %rsi)
  * between 'from' and the call at 'call': mov $str,%e?i / mov $str,%r?i /
  * lea str(%rip),%r?i.
  */
-static const char *string_argument(struct section *sec, uint64_t from, uint64_t call,
-				   unsigned int reg)
+static const char *x86_string_argument(struct section *sec, uint64_t from, uint64_t call,
+				       unsigned int arg)
 {
+	unsigned int reg = arg == 1 ? 7 : 6;
 	const char *found = NULL;
 
 	for (struct rela *rela = elf_rela_at_or_after(sec, from);
@@ -233,97 +168,10 @@ static const char *string_argument(struct section *sec, uint64_t from, uint64_t 
 		       ((b[1] == 0xc7 && b[2] == (0xc0 | reg)) ||
 			(b[1] == 0x8d && b[2] == (0x05 | reg << 3))))))
 			continue;
-		found = rela_string(rela);	/* the last load before the call wins */
+		/* the last load before the call wins */
+		found = line_rela_string(rela, x86_rela_target_offset(rela));
 	}
 	return found;
-}
-
-static bool ends_with(const char *s, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
-
-	return len >= n && !strncmp(s + len - n, suffix, n);
-}
-
-/*
- * Does the format make its nth variadic argument (1-based) a line number:
- * an integer conversion right after the word "line" ("line %d", "Line:
- * %u"), or right after a "%s" whose argument is a file name (file_arg,
- * "at %s:%d" with __FILE__, __LINE__)?
- */
-static bool format_has_line_at(const char *fmt, unsigned int nth, const char *file_arg)
-{
-	const char *text = fmt;
-	char prev_conv = 0;
-
-	for (unsigned int k = 1; *fmt; fmt++) {
-		const char *conv;
-
-		if (*fmt != '%')
-			continue;
-		if (fmt[1] == '%') {
-			fmt++;
-			continue;
-		}
-		conv = fmt + 1 + strspn(fmt + 1, "-+ #0123456789.*hlLzjt");
-		if (!*conv)
-			return false;
-		if (k == nth) {
-			size_t len = (size_t)(fmt - text);
-			char word[5] = "";
-
-			if (*conv != 'd' && *conv != 'i' && *conv != 'u')
-				return false;
-			while (len && strchr(" :=#", text[len - 1]))
-				len--;
-			if (len >= 4) {
-				for (int i = 0; i < 4; i++)
-					word[i] = (char)(text[len - 4 + i] | 0x20);
-				if (!strcmp(word, "line"))
-					return true;
-			}
-			return prev_conv == 's' && file_arg &&
-			       (ends_with(file_arg, strlen(file_arg), ".c") ||
-				ends_with(file_arg, strlen(file_arg), ".h"));
-		}
-		prev_conv = *conv;
-		text = conv + 1;
-		fmt = conv;
-		k++;
-	}
-	return false;
-}
-
-/*
- * Is the immediate loaded into reg (6 %esi, 2 %edx) just before 'after' a
- * line number: is that argument of the call it is set up for one?
- */
-static bool is_line_argument(struct section *sec, uint64_t fstart, uint64_t after,
-			     uint64_t end, unsigned int reg)
-{
-	struct rela *call = next_call(sec, after, end);
-	const char *fmt;
-
-	if (!call)
-		return false;
-	for (const struct line_callee *c = line_callees; c->name; c++)
-		if (!strcmp(call->sym->name, c->name))
-			return reg == c->reg;
-	for (const char *const *p = line_printers; *p; p++) {
-		if (strcmp(call->sym->name, *p))
-			continue;
-		/* variadic: %esi is the first argument after the format */
-		fmt = string_argument(sec, fstart, call->offset, 7);
-		return fmt && format_has_line_at(fmt, reg == 6 ? 1 : 2,
-						 reg == 2 ? string_argument(sec, fstart, call->offset, 6)
-							  : NULL);
-	}
-	return false;
-}
-
-static uint32_t imm32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /*
@@ -366,11 +214,12 @@ static bool x86_line_macro_change_only(struct section *orig, uint64_t ostart,
 				reg = 2;
 			else
 				goto real_change;
-			shift = (int64_t)(int32_t)imm32_at(p + off + b.imm_offset) -
-				(int64_t)(int32_t)imm32_at(o + off + a.imm_offset);
+			shift = (int64_t)(int32_t)elf_get_u32(patched->elf, p + off + b.imm_offset) -
+				(int64_t)(int32_t)elf_get_u32(orig->elf, o + off + a.imm_offset);
 			if (((any || line_delta) && shift != delta) ||
-			    (int32_t)imm32_at(o + off + a.imm_offset) <= 0 ||
-			    !is_line_argument(patched, pstart, pstart + off + b.length, pstart + len, reg))
+			    (int32_t)elf_get_u32(orig->elf, o + off + a.imm_offset) <= 0 ||
+			    !line_argument_is_line(patched, pstart, pstart + off + b.length, pstart + len,
+						   reg == 6 ? 2 : 3, x86_string_argument))
 				goto real_change;
 			delta = shift;
 			any = true;
@@ -509,9 +358,7 @@ static bool x86_relocate_outward_branches(struct elf *elf, struct section *sec,
 		if (r && r->offset < insn_end)
 			continue;	/* it has a relocation already */
 		if (insn.imm_size == 4)
-			disp = (int32_t)((uint32_t)sec->data[imm_at] | (uint32_t)sec->data[imm_at + 1] << 8 |
-					 (uint32_t)sec->data[imm_at + 2] << 16 |
-					 (uint32_t)sec->data[imm_at + 3] << 24);
+			disp = (int32_t)elf_get_u32(sec->elf, sec->data + imm_at);
 		else if (insn.imm_size == 1)
 			disp = (int8_t)sec->data[imm_at];
 		else
@@ -562,11 +409,56 @@ static bool x86_is_prefix_symbol(const char *name)
 	return !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6);
 }
 
+static bool x86_is_kernel_helper(const char *name)
+{
+	return !strcmp(name, "__fentry__") || !strcmp(name, "__x86_return_thunk") ||
+	       !strncmp(name, "__x86_indirect_thunk_", 21);
+}
+
+static const struct special_section x86_special[] = {
+	{ "__bug_table", SZ_BUG, 0, NULL },
+	{ "__ex_table", SZ_EX, 0, NULL },
+	{ "__jump_table", SZ_JUMP, 0, special_jump_label_filter },
+	{ ".altinstructions", SZ_ALT, 0, NULL },
+	{ ".parainstructions", SZ_PARA, 0, NULL },
+	{ ".static_call_sites", SZ_STATIC_CALL, 0, special_static_call_filter },
+	{ ".smp_locks", SZ_COUNT, 4, NULL },
+	{ ".call_sites", SZ_COUNT, 4, NULL },
+	{ ".retpoline_sites", SZ_COUNT, 4, NULL },
+	{ ".return_sites", SZ_COUNT, 4, NULL },
+	{ ".ibt_endbr_seal", SZ_COUNT, 4, NULL },
+	{ ".printk_index", SZ_COUNT, 8, NULL },
+	{ ".kcfi_traps", SZ_COUNT, 4, NULL },
+	/*
+	 * objtool's annotations. Where objtool runs when the livepatch
+	 * module is linked (CONFIG_X86_KERNEL_IBT), it needs them for the
+	 * patched code as for the original: without .discard.reachable the
+	 * code after a WARN's ud2 is "unreachable" and gets no ORC, without
+	 * .discard.retpoline_safe a paravirt call is an "indirect call".
+	 * The module link discards them.
+	 */
+	{ ".discard.reachable", SZ_COUNT, 4, NULL },
+	{ ".discard.unreachable", SZ_COUNT, 4, NULL },
+	{ ".discard.retpoline_safe", SZ_COUNT, 4, NULL },
+	{ ".discard.instr_begin", SZ_COUNT, 4, NULL },
+	{ ".discard.instr_end", SZ_COUNT, 4, NULL },
+	{ ".discard.intra_function_calls", SZ_COUNT, 4, NULL },
+	{ ".discard.noendbr", SZ_COUNT, 4, NULL },
+	{ ".discard.validate_unret", SZ_COUNT, 4, NULL },
+	{ ".discard.unwind_hints", SZ_COUNT, 12, NULL },
+	{ ".discard.ibt_endbr_noseal", SZ_COUNT, 8, NULL },
+	{ ".discard.func_stack_frame_non_standard", SZ_COUNT, 8, NULL },
+	{ ".discard.annotate_insn", SZ_COUNT, 8, NULL },
+	{ NULL, SZ_COUNT, 0, NULL }
+};
+
 static const struct cdo_arch x86_64_arch = {
 	.name = "x86_64",
 	.machine = EM_X86_64,
 	.abs64 = R_X86_64_64,
+	.special_sections = x86_special,
 	.find_fentry = x86_find_fentry,
+	.is_kernel_helper = x86_is_kernel_helper,
 	.rela_target_offset = x86_rela_target_offset,
 	.rela_is_address = x86_rela_is_address,
 	.line_macro_change_only = x86_line_macro_change_only,
@@ -579,9 +471,4 @@ static const struct cdo_arch x86_64_arch = {
 	.is_prefix_symbol = x86_is_prefix_symbol,
 };
 
-const struct cdo_arch *arch_for_machine(unsigned int machine)
-{
-	if (machine == EM_X86_64)
-		return &x86_64_arch;
-	return NULL;
-}
+CDO_ARCH(x86_64_arch);

@@ -1,7 +1,10 @@
-# create-diff-object/arch-x86.mk: x86-64 instruction decoder and its test.
-# Included from create-diff-object/cdo.mk.
+# create-diff-object/arch-x86.mk: x86-64: the differ's hooks, the ELF
+# model's machine description, the instruction decoder and its test.
+# Included from create-diff-object/cdo.mk, as every arch-*.mk is.
 
 X86_INSN_OBJS := $(BUILD)/create-diff-object/arch-x86-insn.o
+CDO_ARCH_OBJS += $(BUILD)/create-diff-object/arch-x86.o $(X86_INSN_OBJS)
+ELF_ARCH_OBJS += $(BUILD)/create-diff-object/arch-x86-elf.o
 
 # Decoder unit test: hand-written cases plus every executable section of
 # the x86_64 corpus compared instruction by instruction with objdump.

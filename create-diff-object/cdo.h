@@ -22,55 +22,6 @@ enum cdo_exit {
 	EXIT_NO_CHANGE = 3,	/* no functional change */
 };
 
-/* ---- architecture hooks (arch-<name>.c) ---- */
-
-struct cdo_arch {
-	const char *name;
-	unsigned int machine;		/* e_machine */
-	unsigned int abs64;		/* 64-bit absolute relocation type */
-	/* Does func start with an ftrace call site? Sets *site to its offset
-	 * within the section and *rela to the relocation, if any. */
-	bool (*find_fentry)(struct section *sec, struct symbol *func,
-			    uint64_t *site, struct rela **rela);
-	/* The offset within rela's target that the reference really means. */
-	int64_t (*rela_target_offset)(struct rela *rela);
-	/* A relocation that holds the address of its target (not a branch). */
-	bool (*rela_is_address)(struct rela *rela);
-	/* Both ranges differ only in immediates that are line numbers passed
-	 * to WARN/printk/might_sleep helpers, all moved by the same number
-	 * of lines (by *line_delta, when the DWARF tells); *first_diff is the
-	 * first real difference otherwise. */
-	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
-				       struct section *patched, uint64_t pstart,
-				       uint64_t len, const int64_t *line_delta,
-				       uint64_t *first_diff);
-	/* Turn a recorded-but-nopped fentry site back into a call so ftrace
-	 * finds what it expects when the module loads. */
-	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
-	/* Are the first len bytes of sec function padding (nops)? */
-	bool (*is_padding)(const struct section *sec, uint64_t len);
-	/* Is code[0..len) nothing but padding (nops, traps) the assembler
-	 * emits to align what follows? */
-	bool (*is_padding_range)(const uint8_t *code, uint64_t len);
-	/* Turn a boot-time-patched constant load at offset (the immediate)
-	 * into a load of var, which a module can have. */
-	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,
-				      uint64_t offset, struct symbol *var);
-	/* The assembler resolves branches between functions of one section
-	 * itself, leaving no relocation: give each branch that leaves
-	 * [start, end) one. False if one cannot have it (a short jump). */
-	bool (*relocate_outward_branches)(struct elf *elf, struct section *sec,
-					  uint64_t start, uint64_t end);
-	/* func is entered by livepatch's redirection, never by an indirect
-	 * branch: tell tools checking landing pads (objtool's IBT checks of
-	 * the module link) that it needs none. */
-	void (*mark_redirect_target)(struct elf *out, struct symbol *func);
-	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. */
-	bool (*is_prefix_symbol)(const char *name);
-};
-
-const struct cdo_arch *arch_for_machine(unsigned int machine);
-
 /* ---- special-section entry sizes ---- */
 
 enum struct_size_id {
@@ -79,6 +30,100 @@ enum struct_size_id {
 };
 extern const char *const struct_size_env[SZ_COUNT];	/* ALT_STRUCT_SIZE ... */
 extern const char *const struct_size_type[SZ_COUNT];	/* alt_instr ... */
+
+/* ---- special sections: per-arch tables of these (special.c rebuilds them) ---- */
+
+struct cdo_ctx;
+enum keep_verdict { KEEP, DROP, REFUSE };
+
+struct special_section {
+	const char *name;
+	enum struct_size_id size_id;	/* SZ_COUNT: fixed_size applies */
+	unsigned int fixed_size;
+	/* Which entries describing kept code stay (NULL: all). */
+	enum keep_verdict (*filter)(struct cdo_ctx *ctx, struct section *sec,
+				    struct rela *first, struct rela *end);
+};
+
+/* Filters shared by the arch tables: entries keyed by a module's symbol. */
+enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
+					    struct rela *first, struct rela *end);
+enum keep_verdict special_static_call_filter(struct cdo_ctx *ctx, struct section *sec,
+					     struct rela *first, struct rela *end);
+
+/* ---- architecture hooks (arch-<name>.c) ---- */
+
+struct cdo_arch {
+	const char *name;
+	unsigned int machine;		/* e_machine */
+	unsigned int abs64;		/* 64-bit absolute relocation type */
+	/* The special sections of this arch's kernels; ends with a NULL name. */
+	const struct special_section *special_sections;
+	/* Does func start with an ftrace call site? Sets *site to its offset
+	 * within the section and *rela to its relocation, or NULL where the
+	 * site has none (a nop that __mcount_loc records). */
+	bool (*find_fentry)(struct section *sec, struct symbol *func,
+			    uint64_t *site, struct rela **rela);
+	/* Ready an object for the phases, before find_fentry runs on it:
+	 * rewrite what the arch's assembler names oddly, index what
+	 * find_fentry needs (into text sections' priv). Optional. */
+	void (*prepare_object)(struct elf *elf);
+	/* The kernel takes ftrace call sites from __patchable_function_entries
+	 * records (the output gets one per function), not __mcount_loc. */
+	bool ftrace_sites_pfe;
+	/* Symbols the kernel provides to every caller (the ftrace entry hook,
+	 * return and indirect-branch thunks): always reached by a normal
+	 * relocation, never through a klp relocation. */
+	bool (*is_kernel_helper)(const char *name);
+	/* The offset within rela's target that the reference really means. */
+	int64_t (*rela_target_offset)(struct rela *rela);
+	/* A relocation that holds the address of its target (not a branch). */
+	bool (*rela_is_address)(struct rela *rela);
+	/* Both ranges differ only in immediates that are line numbers passed
+	 * to WARN/printk/might_sleep helpers, all moved by the same number
+	 * of lines (by *line_delta, when the DWARF tells); *first_diff is the
+	 * first real difference otherwise. Optional. */
+	bool (*line_macro_change_only)(struct section *orig, uint64_t ostart,
+				       struct section *patched, uint64_t pstart,
+				       uint64_t len, const int64_t *line_delta,
+				       uint64_t *first_diff);
+	/* Turn a recorded-but-nopped fentry site back into what ftrace expects
+	 * to find when the module loads. Optional; rela may be NULL. */
+	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
+	/* Are the first len bytes of sec function padding (nops)? Optional. */
+	bool (*is_padding)(const struct section *sec, uint64_t len);
+	/* Is code[0..len) nothing but padding (nops, traps) the assembler
+	 * emits to align what follows? NULL: no such padding is recognised. */
+	bool (*is_padding_range)(const uint8_t *code, uint64_t len);
+	/* Turn a boot-time-patched constant load at offset (the immediate)
+	 * into a load of var, which a module can have. Optional. */
+	bool (*runtime_const_to_load)(struct elf *elf, struct section *text,
+				      uint64_t offset, struct symbol *var);
+	/* The assembler resolves branches between functions of one section
+	 * itself, leaving no relocation: give each branch that leaves
+	 * [start, end) one. False if one cannot have it (a short jump).
+	 * Optional: without it such sections are not split. */
+	bool (*relocate_outward_branches)(struct elf *elf, struct section *sec,
+					  uint64_t start, uint64_t end);
+	/* func is entered by livepatch's redirection, never by an indirect
+	 * branch: tell tools checking landing pads (objtool's IBT checks of
+	 * the module link) that it needs none. Optional. */
+	void (*mark_redirect_target)(struct elf *out, struct symbol *func);
+	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. Optional. */
+	bool (*is_prefix_symbol)(const char *name);
+};
+
+/*
+ * Each arch-<name>.c registers its ops with CDO_ARCH(ops); the linker
+ * gathers them, so adding an architecture adds files, not table edits.
+ */
+#define CDO_ARCH(ops)								\
+	static const struct cdo_arch *const cdo_arch_entry_##ops		\
+	__attribute__((used, section("cdo_arches"), aligned(sizeof(void *)))) = &(ops)
+
+const struct cdo_arch *arch_for_machine(unsigned int machine);
+/* The names of the registered architectures, ", "-separated (for messages). */
+const char *arch_names(void);
 
 /* ---- the structured result ---- */
 
@@ -110,7 +155,6 @@ extern const char *const refusal_code_name[R_COUNT];
 struct refusal {
 	enum refusal_code code;
 	char *message;
-	char *function;			/* the function it concerns, or NULL */
 };
 
 enum func_status { FUNC_CHANGED, FUNC_NEW };
@@ -164,6 +208,22 @@ struct cdo_result {
 	int exit_status;
 };
 
+/* ---- the __LINE__ heuristic's arch-independent half (linemacro.c) ---- */
+
+/* The string an arch finds loaded into argument arg (1-based) of the call
+ * at 'call', by code from 'from' on; NULL if none. */
+typedef const char *(*line_string_argument_fn)(struct section *sec, uint64_t from,
+					       uint64_t call, unsigned int arg);
+/*
+ * Is argument arg (1-based) of the call that follows 'after' (before end)
+ * a line number: that callee's line argument, or a printk whose format
+ * makes it one?
+ */
+bool line_argument_is_line(struct section *sec, uint64_t fstart, uint64_t after,
+			   uint64_t end, unsigned int arg, line_string_argument_fn string_argument);
+/* The NUL-terminated string at rela's target (target_offset into it), or NULL. */
+const char *line_rela_string(struct rela *rela, int64_t target_offset);
+
 /* ---- declaration lines of functions (declline.c) ---- */
 
 struct decl_lines {
@@ -173,7 +233,6 @@ struct decl_lines {
 
 int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t errlen);
 long decl_line_of(const struct decl_lines *dl, const char *symbol);
-const char *decl_file_of(const struct decl_lines *dl, const char *symbol);
 void decl_lines_free(struct decl_lines *dl);
 
 /* ---- the context ---- */
@@ -228,11 +287,11 @@ void include_section(struct cdo_ctx *ctx, struct section *sec);
 int verify_patchability(struct cdo_ctx *ctx);
 /* Record every changed and new function in the result. */
 void collect_functions(struct cdo_ctx *ctx);
-bool is_special_section_name(const char *name);
+bool is_special_section_name(const struct cdo_ctx *ctx, const char *name);
 
 /* special.c */
 int process_special_sections(struct cdo_ctx *ctx);
-bool is_special_section(const struct section *sec);
+bool is_special_section(const struct cdo_ctx *ctx, const struct section *sec);
 
 /* klp.c */
 int create_klp_relocations(struct cdo_ctx *ctx);
@@ -249,12 +308,26 @@ int resolve_symbol(struct cdo_ctx *ctx, struct symbol *sym, struct lookup_result
 /* output.c */
 int write_output(struct cdo_ctx *ctx);
 
+/* insn32.c: for architectures of fixed 32-bit little-endian instructions */
+uint32_t insn32_at(const struct section *sec, uint64_t off);
+/* Are the n words at off all insn? */
+bool insn32_repeats(const struct section *sec, uint64_t off, uint64_t n, uint32_t insn);
+int64_t insn32_sign_extend(uint32_t v, unsigned int bits);
+/* Give a branch the assembler resolved (to target) a relocation of type
+ * to the function holding target, its offset bits cleared (opcode_mask
+ * keeps the rest); false if target is in no function. */
+bool insn32_relocate_branch(struct elf *elf, struct section *sec, uint64_t at,
+			    int64_t target, unsigned int type, uint32_t opcode_mask);
+
+/* pfe.c: -fpatchable-function-entry records, for the arch hooks */
+void pfe_index(struct elf *elf);
+/* The first recorded site of sec in [lo, hi]. */
+bool pfe_site_in(const struct section *sec, uint64_t lo, uint64_t hi, uint64_t *site);
+void pfe_add_record(struct elf *out, struct symbol *func, int64_t offset, unsigned int abs64);
+
 /* report.c */
 void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* the same, for a refusal that concerns one function (NULL: none) */
-void result_add_func_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *function,
-			     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
@@ -286,6 +359,13 @@ static inline bool is_func(const struct symbol *sym)
 static inline bool is_local(const struct symbol *sym)
 {
 	return sym->bind == STB_LOCAL;
+}
+
+/* $x/$d (AArch64, RISC-V): where code and data start in a section. */
+static inline bool is_mapping_symbol(const struct symbol *sym)
+{
+	return sym->name[0] == '$' && (sym->name[1] == 'x' || sym->name[1] == 'd') &&
+	       (!sym->name[2] || sym->name[2] == '.');
 }
 
 bool is_string_section(const struct section *sec);

@@ -313,13 +313,18 @@ static int find_children(struct cdo_ctx *ctx, struct elf *elf)
 
 static void find_fentry_sites(struct cdo_ctx *ctx, struct elf *elf)
 {
+	if (ctx->arch->prepare_object)
+		ctx->arch->prepare_object(elf);
 	for (size_t i = 1; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
 		uint64_t site;
 		struct rela *rela;
 
-		if (sym->type == STT_FUNC && sym->sec && !sym->is_pfx)
-			sym->has_fentry = ctx->arch->find_fentry(sym->sec, sym, &site, &rela);
+		if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx)
+			continue;
+		sym->has_fentry = ctx->arch->find_fentry(sym->sec, sym, &site, &rela);
+		if (sym->has_fentry)
+			sym->fentry_offset = (int64_t)site - (int64_t)sym->sym.st_value;
 	}
 }
 
@@ -375,7 +380,7 @@ int replace_section_symbols(struct cdo_ctx *ctx, struct elf *elf)
 		 * takes a jump in replacement code that names a function for
 		 * a sibling call: keep both as the compiler wrote them.
 		 */
-		if ((!strncmp(rs->base->name, ".discard.", 9) && is_special_section(rs)) ||
+		if ((!strncmp(rs->base->name, ".discard.", 9) && is_special_section(ctx, rs)) ||
 		    !strcmp(rs->base->name, ".altinstr_replacement"))
 			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
@@ -637,7 +642,7 @@ static bool skip_symbol(const struct symbol *sym)
 		return true;
 	if (sym->type == STT_NOTYPE && !strncmp(sym->name, ".L", 2))
 		return true;
-	if (!strncmp(sym->name, "$x", 2) || !strncmp(sym->name, "$d", 2))
+	if (is_mapping_symbol(sym))
 		return true;
 	return false;
 }
@@ -809,7 +814,7 @@ static int correlate_static_locals(struct cdo_ctx *ctx)
 		struct section *rs = orig->sections[i], *p_base;
 
 		if (!is_rela_section(rs) || is_debug_section(rs) ||
-		    is_special_section(rs->base))
+		    is_special_section(ctx, rs->base))
 			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
 			struct symbol *o_var = resolve_bundle(rs->relas[j].sym), *p_var;

@@ -196,8 +196,8 @@ static int check_headers(struct cdo_ctx *ctx)
 	}
 	ctx->arch = arch_for_machine(a->e_machine);
 	if (!ctx->arch) {
-		cdo_error(ctx, "%s: unsupported architecture (ELF machine %u); this build supports x86_64",
-			  ctx->orig_path, a->e_machine);
+		cdo_error(ctx, "%s: unsupported architecture (ELF machine %u); this build supports %s",
+			  ctx->orig_path, a->e_machine, arch_names());
 		return -1;
 	}
 	if (a->e_flags != b->e_flags) {

@@ -147,12 +147,24 @@ static bool is_init_section(const char *name)
 	       !strcmp(name, ".head.text");
 }
 
+static bool is_alias_of_bundled(const struct symbol *sym)
+{
+	const struct symbol *main = sym->sec->bundled;
+
+	return main && main != sym && main->type == STT_FUNC && sym->type == STT_FUNC &&
+	       main->sym.st_value == sym->sym.st_value && main->sym.st_size == sym->sym.st_size;
+}
+
 /* Functions that get a klp_func entry: changed, and able to be entered. */
 static bool is_patched_function(const struct symbol *sym)
 {
 	if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || sym->status != STATUS_CHANGED)
 		return false;
 	if (sym->sec->ignore)
+		return false;
+	/* an alias (SYSCALL_DEFINE's sys_foo of __se_sys_foo) is patched
+	 * through the function its section was made for: one address */
+	if (is_alias_of_bundled(sym))
 		return false;
 	/* parts without an ftrace site are patched through their parent */
 	return !sym->parent || sym->has_fentry;
@@ -188,7 +200,8 @@ void include_section(struct cdo_ctx *ctx, struct section *sec)
 	if (sec->bundled)
 		include_symbol(ctx, sec->bundled);
 	for (size_t s = 0; s < sec->nr_syms; s++)
-		if (sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT)
+		if (((sec->syms[s]->type == STT_FUNC || sec->syms[s]->type == STT_OBJECT) &&
+		     !is_alias_of_bundled(sec->syms[s])) || is_mapping_symbol(sec->syms[s]))
 			sec->syms[s]->include = true;
 	if (!sec->rela || is_debug_section(sec))
 		return;
@@ -235,7 +248,7 @@ int include_changes(struct cdo_ctx *ctx)
 			sym->include = true;
 		else if (sym->type == STT_FUNC && sym->sec && !sym->sec->ignore &&
 			 sym->status == STATUS_CHANGED && !sym->is_pfx &&
-			 !is_init_section(sym->sec->name))
+			 !is_alias_of_bundled(sym) && !is_init_section(sym->sec->name))
 			include_symbol(ctx, sym);
 		else if (sym->status == STATUS_NEW && sym->bind != STB_LOCAL && sym->sec &&
 			 !sym->sec->ignore && !is_marker_section(sym->sec) &&
@@ -259,11 +272,11 @@ int include_changes(struct cdo_ctx *ctx)
 	return 0;
 }
 
-static bool harmless_unincluded(const struct section *sec)
+static bool harmless_unincluded(const struct cdo_ctx *ctx, const struct section *sec)
 {
 	const char *n = sec->name;
 
-	return is_special_section(sec) || is_debug_section(sec) || is_string_section(sec) ||
+	return is_special_section(ctx, sec) || is_debug_section(sec) || is_string_section(sec) ||
 	       is_marker_section(sec) || sec->ignore || sec->sh.sh_type == SHT_GROUP ||
 	       !strncmp(n, ".discard", 8) || !strncmp(n, ".note", 5) ||
 	       !strcmp(n, ".comment") || !strcmp(n, ".modinfo") ||
@@ -300,7 +313,7 @@ int verify_patchability(struct cdo_ctx *ctx)
 		if (is_rela_section(sec) || sec->deleted)
 			continue;
 		what = describe(sec);
-		if (sec->status == STATUS_CHANGED && !sec->include && !harmless_unincluded(sec)) {
+		if (sec->status == STATUS_CHANGED && !sec->include && !harmless_unincluded(ctx, sec)) {
 			if (is_init_section(sec->name))
 				result_add_func_refusal(ctx, R_INIT_CHANGED,
 					sec->bundled && sec->bundled->type == STT_FUNC ? sec->bundled->name : NULL,
@@ -315,7 +328,7 @@ int verify_patchability(struct cdo_ctx *ctx)
 					"changed section %s%s%s%s not selected for inclusion: no changed function uses it",
 					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
 		}
-		if (sec->include && sec->status != STATUS_NEW && !is_special_section(sec) &&
+		if (sec->include && sec->status != STATUS_NEW && !is_special_section(ctx, sec) &&
 		    is_data_section_name(sec->name) &&
 		    strcmp(sec->name, ".data.once") && strcmp(sec->name, ".data..once") &&
 		    strcmp(sec->name, ".data.unlikely") && strcmp(sec->name, ".data..unlikely"))

@@ -169,6 +169,8 @@ static void set_err(char *err, size_t errlen, const char *path,
 
 static void push_section(struct elf *elf, struct section *sec)
 {
+	if (sec)
+		sec->elf = elf;
 	if (elf->nr_sections == elf->cap_sections) {
 		elf->cap_sections = elf->cap_sections ? elf->cap_sections * 2 : 64;
 		elf->sections = xrealloc(elf->sections,
@@ -209,36 +211,56 @@ static struct rela *push_rela(struct section *relasec)
 /* Larger than any kernel section's alignment (page or huge page). */
 #define MAX_ALIGN	((uint64_t)1 << 24)
 
-/*
- * Bytes a relocation of this type writes at its offset (the psABI's field
- * widths), so a relocation can be checked to lie inside its section. Other
- * machines and unknown types: at least one byte.
- */
+/* Weak: a program may link no machine descriptions. */
+extern const struct kelf_machine *const __start_kelf_machines[] __attribute__((weak));
+extern const struct kelf_machine *const __stop_kelf_machines[] __attribute__((weak));
+
+const struct kelf_machine *elf_machine(unsigned int machine)
+{
+	for (const struct kelf_machine *const *m = __start_kelf_machines;
+	     m < __stop_kelf_machines; m++)
+		if ((*m)->machine == machine)
+			return *m;
+	return NULL;
+}
+
+/* Bytes a relocation writes: at least one where the machine is unknown. */
 static unsigned int reloc_width(unsigned int machine, unsigned int type)
 {
-	if (machine != EM_X86_64)
-		return 1;
-	switch (type) {
-	case R_X86_64_NONE:
-	case R_X86_64_TLSDESC_CALL:
-		return 0;
-	case R_X86_64_8: case R_X86_64_PC8:
-		return 1;
-	case R_X86_64_16: case R_X86_64_PC16:
-		return 2;
-	case R_X86_64_64: case R_X86_64_PC64: case R_X86_64_GLOB_DAT:
-	case R_X86_64_JUMP_SLOT: case R_X86_64_RELATIVE: case R_X86_64_DTPMOD64:
-	case R_X86_64_DTPOFF64: case R_X86_64_TPOFF64: case R_X86_64_GOTOFF64:
-	case R_X86_64_GOT64: case R_X86_64_GOTPCREL64: case R_X86_64_GOTPC64:
-	case R_X86_64_GOTPLT64: case R_X86_64_PLTOFF64: case R_X86_64_SIZE64:
-	case R_X86_64_IRELATIVE: case R_X86_64_RELATIVE64:
-		return 8;
-	case R_X86_64_TLSDESC:
-		return 16;
-	default:
-		return 4;	/* every other x86_64 type is a 32-bit field */
-	}
+	const struct kelf_machine *m = elf_machine(machine);
+
+	return m ? m->reloc_width(type) : 1;
 }
+
+bool elf_is_big_endian(const struct elf *elf)
+{
+	return elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+}
+
+static uint64_t get_bytes(const struct elf *elf, const void *p, unsigned int n)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v |= (uint64_t)b[elf_is_big_endian(elf) ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static void put_bytes(const struct elf *elf, void *p, uint64_t v, unsigned int n)
+{
+	unsigned char *b = p;
+
+	for (unsigned int i = 0; i < n; i++)
+		b[elf_is_big_endian(elf) ? n - 1 - i : i] = (unsigned char)(v >> (8 * i));
+}
+
+uint16_t elf_get_u16(const struct elf *elf, const void *p) { return (uint16_t)get_bytes(elf, p, 2); }
+uint32_t elf_get_u32(const struct elf *elf, const void *p) { return (uint32_t)get_bytes(elf, p, 4); }
+uint64_t elf_get_u64(const struct elf *elf, const void *p) { return get_bytes(elf, p, 8); }
+void elf_put_u16(const struct elf *elf, void *p, uint16_t v) { put_bytes(elf, p, v, 2); }
+void elf_put_u32(const struct elf *elf, void *p, uint32_t v) { put_bytes(elf, p, v, 4); }
+void elf_put_u64(const struct elf *elf, void *p, uint64_t v) { put_bytes(elf, p, v, 8); }
 
 /* Can relocations apply to sec? Not to tables the model regenerates. */
 static bool has_relocatable_bytes(const struct section *sec)

@@ -20,6 +20,7 @@ struct symbol;
 struct rela;
 
 struct section {
+	struct elf *elf;		/* the model it belongs to (its byte order) */
 	char *name;
 	unsigned int index;		/* index in the file it came from / is written to */
 	GElf_Shdr sh;			/* sh_link/sh_info/sh_offset are recomputed on write */
@@ -69,6 +70,7 @@ struct symbol {
 	struct symbol *pfx;		/* __pfx_foo / __cfi_foo for foo */
 	bool is_pfx;
 	bool has_fentry;		/* starts with an ftrace call site */
+	int64_t fentry_offset;		/* where that site is, from the symbol */
 	enum status status;
 	bool include;
 	bool strip;
@@ -158,6 +160,38 @@ uint64_t elf_append_data(struct section *sec, const void *data, uint64_t size,
  * directory and renamed, so a failure never leaves a partial output.
  */
 int elf_write(struct elf *elf, const char *path, char *err, size_t errlen);
+
+/*
+ * What the model needs to know of a machine. Each arch-<name>-elf.c
+ * registers one with KELF_MACHINE(); machines without one are read with
+ * the weakest checks (a relocation writes at least one byte).
+ */
+struct kelf_machine {
+	unsigned int machine;		/* e_machine */
+	const char *name;
+	/* Bytes a relocation of this type writes at its offset (the psABI's
+	 * field widths), 0 for markers. */
+	unsigned int (*reloc_width)(unsigned int type);
+};
+
+#define KELF_MACHINE(m)								\
+	static const struct kelf_machine *const kelf_machine_entry_##m		\
+	__attribute__((used, section("kelf_machines"), aligned(sizeof(void *)))) = &(m)
+
+const struct kelf_machine *elf_machine(unsigned int machine);
+
+/*
+ * Section contents are raw bytes in the object's own byte order (the
+ * model translates only symbols, relocations and groups): read and write
+ * the fields of code and tables with these.
+ */
+uint16_t elf_get_u16(const struct elf *elf, const void *p);
+uint32_t elf_get_u32(const struct elf *elf, const void *p);
+uint64_t elf_get_u64(const struct elf *elf, const void *p);
+void elf_put_u16(const struct elf *elf, void *p, uint16_t v);
+void elf_put_u32(const struct elf *elf, void *p, uint32_t v);
+void elf_put_u64(const struct elf *elf, void *p, uint64_t v);
+bool elf_is_big_endian(const struct elf *elf);
 
 /* Helpers. */
 bool is_rela_section(const struct section *sec);

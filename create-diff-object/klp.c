@@ -134,11 +134,10 @@ static struct symbol *klp_symbol(struct cdo_ctx *ctx, struct symbol *target,
 	return sym;
 }
 
-static bool never_klp(const struct symbol *sym)
+static bool never_klp(const struct cdo_ctx *ctx, const struct symbol *sym)
 {
-	/* ftrace's entry hook: every function calls it; it is exported */
-	return !strcmp(sym->name, "__fentry__") || !strcmp(sym->name, "__x86_return_thunk") ||
-	       !strncmp(sym->name, "__x86_indirect_thunk_", 21) ||
+	/* the ftrace hook and thunks every function calls are exported */
+	return ctx->arch->is_kernel_helper(sym->name) ||
 	       !strncmp(sym->name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX));
 }
 
@@ -179,7 +178,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 			bool defined;
 			int rc;
 
-			if (!sym || !sym->index || sym->type == STT_SECTION || never_klp(sym))
+			if (!sym || !sym->index || sym->type == STT_SECTION || never_klp(ctx, sym))
 				continue;
 			defined = sym->sec && sym->sec->include;
 			if (defined) {
@@ -191,7 +190,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 				 * _THIS_IP_) is a label of the new code.
 				 */
 				if (!(sym->type == STT_FUNC && sym->status != STATUS_NEW &&
-				      !sym->parent && !sym->is_pfx && !is_special_section(rs->base) &&
+				      !sym->parent && !sym->is_pfx && !is_special_section(ctx, rs->base) &&
 				      ctx->arch->rela_is_address(rela) &&
 				      ctx->arch->rela_target_offset(rela) == 0))
 					continue;	/* a call, or a label inside the new copy */
@@ -232,7 +231,7 @@ int create_klp_relocations(struct cdo_ctx *ctx)
 				continue;
 			}
 			if (parent_is_module && strcmp(res.objname, "vmlinux") &&
-			    is_special_section(rs->base)) {
+			    is_special_section(ctx, rs->base)) {
 				result_add_refusal(ctx, R_KLP_IN_MODULE_SPECIAL,
 					"%s refers to %s of module %s; the module loader processes %s before livepatch can resolve that reference",
 					rs->base->name, sym->name, res.objname, rs->base->name);

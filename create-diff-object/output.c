@@ -23,13 +23,13 @@ struct output {
 	bool have_objname;
 };
 
-static bool dropped_section(const struct section *sec)
+static bool dropped_section(const struct cdo_ctx *ctx, const struct section *sec)
 {
 	/* regenerated here, or meaningless in a livepatch module */
 	return !strcmp(sec->name, "__mcount_loc") ||
 	       !strcmp(sec->name, "__patchable_function_entries") ||
 	       !strcmp(sec->name, ".modinfo") ||
-	       (!strncmp(sec->name, ".discard", 8) && !is_special_section(sec)) ||
+	       (!strncmp(sec->name, ".discard", 8) && !is_special_section(ctx, sec)) ||
 	       !strncmp(sec->name, ".note", 5) || !strcmp(sec->name, ".comment") ||
 	       sec->sh.sh_type == SHT_GROUP || is_debug_section(sec);
 }
@@ -56,7 +56,7 @@ static void copy_sections(struct output *o)
 	for (size_t i = 1; i < p->nr_sections; i++) {
 		struct section *s = p->sections[i], *n;
 
-		if (is_rela_section(s) || !s->include || s->deleted || dropped_section(s))
+		if (is_rela_section(s) || !s->include || s->deleted || dropped_section(o->ctx, s))
 			continue;
 		n = elf_add_section(o->out, s->name, s->sh.sh_type,
 				    s->sh.sh_flags & ~(GElf_Xword)SHF_GROUP,
@@ -114,6 +114,7 @@ static void copy_symbols(struct output *o)
 					   s->sym.st_value, s->sym.st_size);
 			n->sym.st_other = s->sym.st_other;
 			n->has_fentry = s->has_fentry;
+			n->fentry_offset = s->fentry_offset;
 			n->is_pfx = s->is_pfx;
 			n->status = s->status;
 		} else {
@@ -274,9 +275,14 @@ static void add_mcount_records(struct output *o)
 
 		if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || !sym->has_fentry)
 			continue;
+		if (o->ctx->arch->ftrace_sites_pfe) {
+			pfe_add_record(out, sym, sym->fentry_offset, o->ctx->arch->abs64);
+			continue;
+		}
 		if (!o->ctx->arch->find_fentry(sym->sec, sym, &at, &site))
 			continue;
-		o->ctx->arch->fixup_fentry_site(sym->sec, site);
+		if (o->ctx->arch->fixup_fentry_site)
+			o->ctx->arch->fixup_fentry_site(sym->sec, site);
 		if (!mcount) {
 			mcount = elf_add_section(out, "__mcount_loc", SHT_PROGBITS, SHF_ALLOC, 8, 8,
 						 NULL, 0);

@@ -3,8 +3,9 @@
  * Special sections are arrays of fixed-size entries that describe code
  * (exception fixups, alternatives, jump labels, static calls, ORC unwind
  * data, ...). The output keeps exactly the entries that describe the code
- * it carries: each table below names a section and its entry size, and
- * the generic pass rebuilds the section from the kept entries.
+ * it carries: each architecture's table (cdo_arch.special_sections) names
+ * a section and its entry size, and the generic pass here rebuilds the
+ * section from the kept entries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,58 +14,6 @@
 
 #include "cdo.h"
 #include "util.h"
-
-enum keep_verdict { KEEP, DROP, REFUSE };
-
-struct special_section {
-	const char *name;
-	enum struct_size_id size_id;	/* SZ_COUNT: fixed_size applies */
-	unsigned int fixed_size;
-	enum keep_verdict (*filter)(struct cdo_ctx *ctx, struct section *sec,
-				    struct rela *first, struct rela *end);
-};
-
-static enum keep_verdict jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
-					   struct rela *first, struct rela *end);
-static enum keep_verdict static_call_filter(struct cdo_ctx *ctx, struct section *sec,
-					    struct rela *first, struct rela *end);
-
-static const struct special_section x86_special[] = {
-	{ "__bug_table", SZ_BUG, 0, NULL },
-	{ "__ex_table", SZ_EX, 0, NULL },
-	{ "__jump_table", SZ_JUMP, 0, jump_label_filter },
-	{ ".altinstructions", SZ_ALT, 0, NULL },
-	{ ".parainstructions", SZ_PARA, 0, NULL },
-	{ ".static_call_sites", SZ_STATIC_CALL, 0, static_call_filter },
-	{ ".smp_locks", SZ_COUNT, 4, NULL },
-	{ ".call_sites", SZ_COUNT, 4, NULL },
-	{ ".retpoline_sites", SZ_COUNT, 4, NULL },
-	{ ".return_sites", SZ_COUNT, 4, NULL },
-	{ ".ibt_endbr_seal", SZ_COUNT, 4, NULL },
-	{ ".printk_index", SZ_COUNT, 8, NULL },
-	{ ".kcfi_traps", SZ_COUNT, 4, NULL },
-	/*
-	 * objtool's annotations. Where objtool runs when the livepatch
-	 * module is linked (CONFIG_X86_KERNEL_IBT), it needs them for the
-	 * patched code as for the original: without .discard.reachable the
-	 * code after a WARN's ud2 is "unreachable" and gets no ORC, without
-	 * .discard.retpoline_safe a paravirt call is an "indirect call".
-	 * The module link discards them.
-	 */
-	{ ".discard.reachable", SZ_COUNT, 4, NULL },
-	{ ".discard.unreachable", SZ_COUNT, 4, NULL },
-	{ ".discard.retpoline_safe", SZ_COUNT, 4, NULL },
-	{ ".discard.instr_begin", SZ_COUNT, 4, NULL },
-	{ ".discard.instr_end", SZ_COUNT, 4, NULL },
-	{ ".discard.intra_function_calls", SZ_COUNT, 4, NULL },
-	{ ".discard.noendbr", SZ_COUNT, 4, NULL },
-	{ ".discard.validate_unret", SZ_COUNT, 4, NULL },
-	{ ".discard.unwind_hints", SZ_COUNT, 12, NULL },
-	{ ".discard.ibt_endbr_noseal", SZ_COUNT, 8, NULL },
-	{ ".discard.func_stack_frame_non_standard", SZ_COUNT, 8, NULL },
-	{ ".discard.annotate_insn", SZ_COUNT, 8, NULL },
-	{ NULL, SZ_COUNT, 0, NULL }
-};
 
 const char *const struct_size_env[SZ_COUNT] = {
 	[SZ_ALT] = "ALT_STRUCT_SIZE", [SZ_BUG] = "BUG_STRUCT_SIZE",
@@ -82,30 +31,35 @@ const char *const struct_size_type[SZ_COUNT] = {
 	[SZ_FIXUP] = "fixup_entry",
 };
 
-static const struct special_section *find_special(const char *name)
+static const struct special_section *find_special(const struct cdo_ctx *ctx, const char *name)
 {
-	for (const struct special_section *s = x86_special; s->name; s++)
+	for (const struct special_section *s = ctx->arch->special_sections; s->name; s++)
 		if (!strcmp(s->name, name))
 			return s;
 	return NULL;
 }
 
-bool is_special_section_name(const char *name)
+/*
+ * Tables and code that go with the entry tables, where the arch has them:
+ * alternatives' replacement code, old-style fixups, ORC data (rebuilt below),
+ * __mcount_loc (the output makes its own), boot-time constants.
+ */
+bool is_special_section_name(const struct cdo_ctx *ctx, const char *name)
 {
-	return find_special(name) || !strcmp(name, ".orc_unwind") ||
+	return find_special(ctx, name) || !strcmp(name, ".orc_unwind") ||
 	       !strcmp(name, ".orc_unwind_ip") || !strcmp(name, ".altinstr_replacement") ||
 	       !strcmp(name, ".fixup") || !strcmp(name, "__mcount_loc") ||
 	       !strcmp(name, ".orc_header") || !strncmp(name, "runtime_ptr_", 12) ||
 	       !strncmp(name, "runtime_shift_", 14);
 }
 
-bool is_special_section(const struct section *sec)
+bool is_special_section(const struct cdo_ctx *ctx, const struct section *sec)
 {
 	const char *name = sec->name;
 
 	if (is_rela_section(sec) && sec->base)
 		name = sec->base->name;
-	return is_special_section_name(name);
+	return is_special_section_name(ctx, name);
 }
 
 /* Does the entry describe code that the output carries? */
@@ -183,8 +137,8 @@ static enum keep_verdict filter_module_key(struct cdo_ctx *ctx, const struct key
 	return REFUSE;
 }
 
-static enum keep_verdict jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
-					   struct rela *first, struct rela *end)
+enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
+					    struct rela *first, struct rela *end)
 {
 	static const char *const inert[] = { "__tracepoint_", "__UNIQUE_ID_ddebug", NULL };
 	static const struct key_rule rule = {
@@ -195,8 +149,8 @@ static enum keep_verdict jump_label_filter(struct cdo_ctx *ctx, struct section *
 	return filter_module_key(ctx, &rule, first, end);
 }
 
-static enum keep_verdict static_call_filter(struct cdo_ctx *ctx, struct section *sec,
-					    struct rela *first, struct rela *end)
+enum keep_verdict special_static_call_filter(struct cdo_ctx *ctx, struct section *sec,
+					     struct rela *first, struct rela *end)
 {
 	static const char *const inert[] = { "__SCK__tp_func_", NULL };
 	static const struct key_rule rule = {
@@ -441,7 +395,7 @@ static int regenerate_orc(struct cdo_ctx *ctx)
 {
 	struct section *ip = elf_find_section(ctx->patched, ".orc_unwind_ip");
 	struct section *orc = elf_find_section(ctx->patched, ".orc_unwind");
-	uint64_t orc_size = ctx->struct_size[SZ_ORC] ? ctx->struct_size[SZ_ORC] : 6;
+	uint64_t orc_size = ctx->struct_size[SZ_ORC];
 	size_t n, kept;
 	bool *keep;
 	unsigned char *data;
@@ -449,6 +403,9 @@ static int regenerate_orc(struct cdo_ctx *ctx)
 
 	if (!ip || !orc)
 		return 0;
+	/* not given: what the assembler says (8 on loongarch), else x86's 6 */
+	if (!orc_size)
+		orc_size = orc->sh.sh_entsize ? orc->sh.sh_entsize : 6;
 	if (!ip->rela || ip->size % 4 || orc->size % orc_size || ip->size / 4 != orc->size / orc_size) {
 		cdo_error(ctx, "%s: .orc_unwind (%lu bytes) and .orc_unwind_ip (%lu bytes) do not match for %lu-byte ORC entries",
 			  ctx->childobj, (unsigned long)orc->size, (unsigned long)ip->size,
@@ -701,7 +658,7 @@ int process_special_sections(struct cdo_ctx *ctx)
 
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *sec = elf->sections[i];
-		const struct special_section *desc = find_special(sec->name);
+		const struct special_section *desc = find_special(ctx, sec->name);
 		uint64_t entsize;
 		size_t kept;
 

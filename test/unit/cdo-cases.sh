@@ -9,6 +9,8 @@ cdo=$(realpath "$build/create-diff-object/create-diff-object")
 verify=$(realpath "$build/verify/kpatch-verify")
 # shellcheck source-path=SCRIPTDIR source=kernel-cflags.sh
 source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
+# shellcheck source-path=SCRIPTDIR source=cdo-case-helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cdo-case-helpers.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -17,19 +19,12 @@ failed=0
 ibt_flags=("-fpatchable-function-entry=16,16" -fcf-protection=branch
 	   -mindirect-branch=thunk-extern -mfunction-return=thunk-extern)
 
-fail() { echo "FAIL $case: $*"; failed=$((failed + 1)); }
-
 # run_case NAME EXPECTED-EXIT [extra gcc flags...]; sources in NAME.orig.c, NAME.patched.c
 run_case() {
 	case=$1
 	local want=$2 status=0
 	shift 2
-	# both built from a file of the same name, as a kernel tree would
-	mkdir -p orig patched
-	cp "$case.orig.c" "orig/$case.c"
-	cp "$case.patched.c" "patched/$case.c"
-	(cd orig && gcc "${cflags[@]}" "$@" -o "../$case.orig.o" "$case.c")
-	(cd patched && gcc "${cflags[@]}" "$@" -o "../$case.patched.o" "$case.c")
+	compile_pair gcc "${cflags[@]}" "$@"
 	readelf -s --wide "$case.orig.o" >"$case.symtab"
 	if [[ -n ${STRIPPED_MODULE_WITH:-} ]]; then
 		# the parent: a module of this object and another source file,
@@ -75,17 +70,9 @@ run_case() {
 	return 0
 }
 
-expect_funcs() {	# expect_funcs changed|new "a b"
-	local got
-	got=$(sed -n "s/^.*: $1 function: //p" "$case.stdout" | sort | tr '\n' ' ')
-	[[ $got == "$2 " || ( -z $2 && -z $got ) ]] || { fail "$1 functions {$got}, expected {$2}"; return 1; }
-}
-
 expect_json() {	# expect_json REGEX: the report has a line matching it
 	grep -Eq -- "$1" "$case.json" || { fail "report lacks /$1/"; return 1; }
 }
-
-pass() { passed=$((passed + 1)); }
 
 # 1. A string literal changes: one changed function, the unchanged local
 #    helper is reached through a klp relocation to the running kernel's copy.

@@ -99,9 +99,13 @@ reloff=$((16#$(section_field "$good" '^[.]rela[.]text[.]meminfo_proc_show$' 5)))
 patch_bytes "$work/badrel.o" $((reloff + 12)) "a0860100"
 run_with_orig "bad relocation symbol" "refers to symbol 100000" "$work/badrel.o"
 
-# an architecture this build does not handle
-expect_error "unsupported machine" "unsupported architecture" "$arm" -- \
-	"$arm" "$corpus/aarch64/meminfo-string.PATCHED.o" vmlinux "$work/symtab" "$work/symvers" t "$work/out.o"
+# an architecture no build handles: e_machine made EM_RISCV (243)
+cp "$good" "$work/riscv.o"
+cp "$good2" "$work/riscv2.o"
+patch_bytes "$work/riscv.o" 18 "f300"
+patch_bytes "$work/riscv2.o" 18 "f300"
+expect_error "unsupported machine" "unsupported architecture (ELF machine 243); this build supports" "$work/riscv.o" -- \
+	"$work/riscv.o" "$work/riscv2.o" vmlinux "$work/symtab" "$work/symvers" t "$work/out.o"
 
 # ORIG and PATCHED of different architectures
 expect_error "mixed architectures" "different architectures" "$arm" -- \

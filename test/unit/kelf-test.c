@@ -353,6 +353,47 @@ static void check_build_and_write(const char *tmpdir)
 	elf_free(like);
 }
 
+/* Contents are read and written in each object's own byte order. */
+static void check_byte_order(void)
+{
+	static const unsigned char raw[8] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+	char be_path[4096], le_path[4096], err[512];
+	struct elf *be, *le;
+	unsigned char buf[8];
+
+	snprintf(be_path, sizeof(be_path), "%s/s390x/cmdline-string.ORIG.o", corpus_dir());
+	snprintf(le_path, sizeof(le_path), "%s/x86_64/meminfo-string.ORIG.o", corpus_dir());
+	be = elf_read(be_path, err, sizeof(err));
+	CHECK(be, "read %s: %s", be_path, err);
+	le = elf_read(le_path, err, sizeof(err));
+	CHECK(le, "read %s: %s", le_path, err);
+	if (!be || !le)
+		goto out;
+	CHECK(elf_is_big_endian(be) && !elf_is_big_endian(le), "byte order of s390x and x86_64");
+	CHECK(elf_get_u16(be, raw) == 0x1234 && elf_get_u16(le, raw) == 0x3412, "16-bit reads");
+	CHECK(elf_get_u32(be, raw) == 0x12345678 && elf_get_u32(le, raw) == 0x78563412,
+	      "32-bit reads");
+	CHECK(elf_get_u64(be, raw) == 0x123456789abcdef0ULL &&
+	      elf_get_u64(le, raw) == 0xf0debc9a78563412ULL, "64-bit reads");
+	elf_put_u64(be, buf, 0x123456789abcdef0ULL);
+	CHECK(!memcmp(buf, raw, 8), "64-bit big-endian write");
+	elf_put_u32(le, buf, 0x78563412);
+	elf_put_u16(le, buf + 4, 0xbc9a);
+	CHECK(!memcmp(buf, raw, 6), "32- and 16-bit little-endian writes");
+	{
+		/* the s390x function starts with its 6-byte ftrace nop, brcl 0,0 */
+		struct section *text = elf_find_section(be, ".text.cmdline_proc_show");
+
+		CHECK(text && text->size > 6 && elf_get_u16(be, text->data) == 0xc004 &&
+		      elf_get_u32(be, text->data + 2) == 0, "s390x code read in its own order");
+	}
+	CHECK(elf_machine(EM_X86_64) && !strcmp(elf_machine(EM_X86_64)->name, "x86_64") &&
+	      !elf_machine(EM_RISCV), "machine descriptions by e_machine");
+out:
+	elf_free(be);
+	elf_free(le);
+}
+
 int main(void)
 {
 	char tmpdir[] = "/tmp/kelf-test.XXXXXX";
@@ -365,6 +406,7 @@ int main(void)
 	check_corpus(tmpdir);
 	check_bad_inputs(tmpdir);
 	check_build_and_write(tmpdir);
+	check_byte_order();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", tmpdir);
