@@ -93,7 +93,7 @@ struct cdo_arch {
 	/* Are the first len bytes of sec function padding (nops)? Optional. */
 	bool (*is_padding)(const struct section *sec, uint64_t len);
 	/* Is code[0..len) nothing but padding (nops, traps) the assembler
-	 * emits to align what follows? NULL: no such padding is recognised. */
+	 * emits to align what follows? */
 	bool (*is_padding_range)(const uint8_t *code, uint64_t len);
 	/* Turn a boot-time-patched constant load at offset (the immediate)
 	 * into a load of var, which a module can have. Optional. */
@@ -155,6 +155,7 @@ extern const char *const refusal_code_name[R_COUNT];
 struct refusal {
 	enum refusal_code code;
 	char *message;
+	char *function;			/* the function it concerns, or NULL */
 };
 
 enum func_status { FUNC_CHANGED, FUNC_NEW };
@@ -233,6 +234,7 @@ struct decl_lines {
 
 int decl_lines_read(const char *path, struct decl_lines *dl, char *err, size_t errlen);
 long decl_line_of(const struct decl_lines *dl, const char *symbol);
+const char *decl_file_of(const struct decl_lines *dl, const char *symbol);
 void decl_lines_free(struct decl_lines *dl);
 
 /* ---- the context ---- */
@@ -328,6 +330,9 @@ void pfe_add_record(struct elf *out, struct symbol *func, int64_t offset, unsign
 /* report.c */
 void result_add_refusal(struct cdo_ctx *ctx, enum refusal_code code,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* the same, for a refusal that concerns one function (NULL: none) */
+void result_add_func_refusal(struct cdo_ctx *ctx, enum refusal_code code, const char *function,
+			     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
