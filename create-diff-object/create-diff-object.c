@@ -318,6 +318,8 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 	include_changes(ctx);
 	if (process_special_sections(ctx) && ctx->result.error)
 		return EXIT_ERROR;
+	if (ctx->arch->finish_inclusion && ctx->arch->finish_inclusion(ctx) && ctx->result.error)
+		return EXIT_ERROR;
 	verify_patchability(ctx);
 	check_static_locals(ctx);
 	collect_functions(ctx);

@@ -178,6 +178,28 @@ int check_fentry(struct cdo_ctx *ctx)
 	return missing ? -1 : 0;
 }
 
+/*
+ * A reference through an arch table brings in the table (which the arch
+ * cuts down to the entries used) and what the entry refers to, not what
+ * every other entry does.
+ */
+static bool include_table_reference(struct cdo_ctx *ctx, struct rela *rela)
+{
+	struct rela *entry;
+	uint64_t constant;
+	struct section *table;
+
+	if (!ctx->arch->table_reference || !ctx->arch->table_reference(rela, &entry, &constant))
+		return false;
+	table = rela->sym->sec;
+	table->include = true;
+	if (table->secsym)
+		table->secsym->include = true;
+	if (entry && entry->sym)
+		include_symbol(ctx, entry->sym);
+	return true;
+}
+
 void include_section(struct cdo_ctx *ctx, struct section *sec)
 {
 	if (sec->include)
@@ -194,7 +216,7 @@ void include_section(struct cdo_ctx *ctx, struct section *sec)
 		return;
 	sec->rela->include = true;
 	for (size_t i = 0; i < sec->rela->nr_relas; i++)
-		if (sec->rela->relas[i].sym)
+		if (sec->rela->relas[i].sym && !include_table_reference(ctx, &sec->rela->relas[i]))
 			include_symbol(ctx, sec->rela->relas[i].sym);
 }
 
