@@ -272,19 +272,19 @@ static void check_calls(struct cdo_ctx *ctx, struct section *sec)
 		if (PPC_OPCODE(insn) != PPC_OP_B || (insn & 2))
 			continue;
 		func = elf_symbol_containing(sec, r->offset);
+		if (!func || !is_func(func))
+			continue;	/* .fixup and the like jump back into functions */
 		if (!(insn & 1))
 			result_add_refusal(ctx, R_ARCH_UNSUPPORTED,
 				"%s+0x%lx: sibling call to %s, which stays in the kernel: it would return with the module's TOC pointer; add __attribute__((optimize(\"-fno-optimize-sibling-calls\"))) to %s",
-				func ? func->name : sec->name,
-				(unsigned long)(r->offset - (func ? func->sym.st_value : 0)),
-				r->sym->name, func ? func->name : "the function");
+				func->name, (unsigned long)(r->offset - func->sym.st_value),
+				r->sym->name, func->name);
 		else if (r->offset + 2 * PPC_INSN_LEN > sec->size ||
 			 (insn_at(sec, r->offset + PPC_INSN_LEN) != PPC_NOP &&
 			  insn_at(sec, r->offset + PPC_INSN_LEN) != PPC_LD_R2_24_R1))
 			result_add_refusal(ctx, R_ARCH_UNSUPPORTED,
 				"%s+0x%lx: call to %s, which stays in the kernel, has no nop after it for the module loader to restore the TOC pointer in (a local call); build with -mcmodel=large or change %s too",
-				func ? func->name : sec->name,
-				(unsigned long)(r->offset - (func ? func->sym.st_value : 0)),
+				func->name, (unsigned long)(r->offset - func->sym.st_value),
 				r->sym->name, r->sym->name);
 	}
 }
@@ -319,7 +319,8 @@ static const struct special_section ppc64le_special[] = {
 	{ "__ex_table", SZ_EX, 0, NULL },
 	{ "__jump_table", SZ_JUMP, 0, special_jump_label_filter },
 	{ ".printk_index", SZ_COUNT, 8, NULL },
-	/* CPU, MMU and firmware feature fixups: struct fixup_entry */
+	/* CPU, MMU and firmware feature fixups: struct fixup_entry, whose
+	 * mask and value come before the code offsets */
 	{ "__ftr_fixup", SZ_FIXUP, 0, NULL },
 	{ "__mmu_ftr_fixup", SZ_FIXUP, 0, NULL },
 	{ "__fw_ftr_fixup", SZ_FIXUP, 0, NULL },
