@@ -129,6 +129,120 @@ static bool s390_is_padding(const struct section *sec, uint64_t len)
 	return true;
 }
 
+/* s390 instruction lengths: the first two bits of the opcode tell. */
+static unsigned int insn_length(unsigned char first)
+{
+	switch (first >> 6) {
+	case 0:
+		return 2;
+	case 3:
+		return 6;
+	default:
+		return 4;
+	}
+}
+
+/*
+ * A load of a signed immediate into a register: lhi/lghi (a7 r8/r9, 16
+ * bits) or lgfi (c0 r1, 32 bits), the ways gcc passes __LINE__.
+ */
+static bool load_immediate(const struct elf *elf, const unsigned char *p, unsigned int len,
+			   unsigned int *reg, int64_t *imm)
+{
+	if (len == 4 && p[0] == 0xa7 && ((p[1] & 0x0f) == 0x08 || (p[1] & 0x0f) == 0x09)) {
+		*imm = (int16_t)elf_get_u16(elf, p + 2);
+	} else if (len == 6 && p[0] == 0xc0 && (p[1] & 0x0f) == 0x01) {
+		*imm = (int32_t)elf_get_u32(elf, p + 2);
+	} else {
+		return false;
+	}
+	*reg = p[1] >> 4;
+	return true;
+}
+
+/* Arguments go in %r2, %r3, %r4, ... */
+#define ARG_REG(arg)	((arg) + 1)
+
+/*
+ * The string whose address is loaded into argument arg's register between
+ * 'from' and the call: larl %rN,str or lgrl %rN,str@GOTENT.
+ */
+static const char *s390_string_argument(struct section *sec, uint64_t from, uint64_t call,
+					unsigned int arg)
+{
+	const char *found = NULL;
+
+	for (struct rela *rela = elf_rela_at_or_after(sec, from);
+	     rela && rela < sec->rela->relas + sec->rela->nr_relas && rela->offset < call; rela++) {
+		const unsigned char *p;
+
+		if (rela->offset < 2 || dbl_field_offset(rela->type) != 2)
+			continue;
+		p = sec->data + rela->offset - 2;
+		if (p[1] >> 4 != ARG_REG(arg) ||
+		    !((p[0] == 0xc0 && (p[1] & 0x0f) == 0x00) || (p[0] == 0xc4 && (p[1] & 0x0f) == 0x08)))
+			continue;
+		/* the last load before the call wins */
+		found = line_rela_string(rela, s390_rela_target_offset(rela));
+	}
+	return found;
+}
+
+/*
+ * WARN(), might_sleep(), btrfs_abort_transaction() and printk("... line
+ * %d", __LINE__) pass the line number as an immediate: code moved up or
+ * down a file differs only there. Accepted as no change when every
+ * differing instruction loads an immediate into the register of an
+ * argument its callee takes as a line number, all moved by the same
+ * nonzero number of lines (the function's own shift when the DWARF gives
+ * it). Anything else is a change.
+ */
+static bool s390_line_macro_change_only(struct section *orig, uint64_t ostart,
+					struct section *patched, uint64_t pstart,
+					uint64_t len, const int64_t *line_delta,
+					uint64_t *first_diff)
+{
+	const struct elf *elf = patched->elf;
+	const unsigned char *o = orig->data + ostart, *p = patched->data + pstart;
+	int64_t delta = line_delta ? *line_delta : 0;
+	bool any = false;
+	uint64_t off = 0;
+
+	*first_diff = 0;
+	if (!o || !p || ostart + len > orig->size || pstart + len > patched->size || !patched->rela)
+		goto real_change;
+	while (off < len) {
+		unsigned int ilen = insn_length(o[off]), oreg, preg;
+		int64_t oimm, pimm;
+
+		if (off + ilen > len || insn_length(p[off]) != ilen)
+			goto real_change;
+		if (!memcmp(o + off, p + off, ilen)) {
+			off += ilen;
+			continue;
+		}
+		*first_diff = off;
+		if (!load_immediate(elf, o + off, ilen, &oreg, &oimm) ||
+		    !load_immediate(elf, p + off, ilen, &preg, &pimm) || oreg != preg ||
+		    (oreg != ARG_REG(2) && oreg != ARG_REG(3)) || oimm <= 0 ||
+		    ((any || line_delta) && pimm - oimm != delta) ||
+		    !line_argument_is_line(patched, pstart, pstart + off + ilen, pstart + len,
+					   oreg - 1, s390_string_argument))
+			goto real_change;
+		delta = pimm - oimm;
+		any = true;
+		off += ilen;
+	}
+	return any;
+
+real_change:
+	if (!*first_diff) {
+		while (*first_diff < len && o && p && o[*first_diff] == p[*first_diff])
+			(*first_diff)++;
+	}
+	return false;
+}
+
 static const struct special_section s390_special[] = {
 	{ "__bug_table", SZ_BUG, 0, NULL },
 	{ "__ex_table", SZ_EX, 0, NULL },
@@ -153,6 +267,7 @@ static const struct cdo_arch s390x_arch = {
 	.is_kernel_helper = s390_is_kernel_helper,
 	.rela_target_offset = s390_rela_target_offset,
 	.rela_is_address = s390_rela_is_address,
+	.line_macro_change_only = s390_line_macro_change_only,
 	.is_padding = s390_is_padding,
 };
 

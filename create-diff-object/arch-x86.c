@@ -144,79 +144,14 @@ static bool x86_rela_is_address(struct rela *rela)
 }
 
 /*
- * Callees that take a line number in a fixed register: %esi (6), the
- * second argument, or %edx (2), the third (6.x kernel prototypes).
- */
-static const struct line_callee {
-	const char *name;
-	unsigned int reg;
-} line_callees[] = {
-	{ "__might_sleep", 6 },		/* (file, line) */
-	{ "___might_sleep", 6 },	/* (file, line, preempt_offset) */
-	{ "__might_resched", 6 },	/* (file, line, offsets) */
-	{ "__might_fault", 6 },		/* (file, line) */
-	{ "lockdep_rcu_suspicious", 6 },	/* (file, line, s) */
-	{ "warn_slowpath_fmt", 6 },	/* (file, line, taint, fmt, ...) */
-	{ "warn_slowpath_null", 6 },	/* (file, line) */
-	{ "__btrfs_abort_transaction", 2 },	/* (trans, function, line, ...) */
-	{ "__btrfs_handle_fs_error", 2 },	/* (fs_info, function, line, ...) */
-	{ "__btrfs_panic", 2 },		/* (fs_info, function, line, ...) */
-	{ NULL, 0 }
-};
-
-/* printf-like callees: a line number only where their format says so. */
-static const char *const line_printers[] = {
-	"printk", "_printk", "__warn_printk", NULL
-};
-
-static bool rela_is_incidental(const struct rela *rela)
-{
-	const struct symbol *sym = rela->sym;
-
-	if (!sym)
-		return true;
-	if (sym->sec && is_string_section(sym->sec))
-		return true;
-	return !strncmp(sym->name, "__warned", 8) || !strncmp(sym->name, "__already_done", 14) ||
-	       !strncmp(sym->name, "__func__", 8) || !strncmp(sym->name, ".rodata", 7) ||
-	       !strncmp(sym->name, "__UNIQUE_ID_", 12);
-}
-
-/* The call relocation an argument set up at 'after' is passed to. */
-static struct rela *next_call(struct section *sec, uint64_t after, uint64_t end)
-{
-	for (struct rela *rela = elf_rela_at_or_after(sec, after);
-	     rela && rela < sec->rela->relas + sec->rela->nr_relas && rela->offset < end; rela++) {
-		if (rela_is_incidental(rela))
-			continue;
-		return rela;
-	}
-	return NULL;
-}
-
-/* The NUL-terminated string a relocation into a string section points to. */
-static const char *rela_string(struct rela *rela)
-{
-	struct symbol *sym = rela->sym;
-	int64_t off;
-
-	if (!sym || !sym->sec || !is_string_section(sym->sec) || !sym->sec->data)
-		return NULL;
-	off = x86_rela_target_offset(rela) + (int64_t)sym->sym.st_value;
-	if (off < 0 || (uint64_t)off >= sym->sec->size ||
-	    !memchr(sym->sec->data + off, 0, sym->sec->size - (uint64_t)off))
-		return NULL;
-	return (const char *)sym->sec->data + off;
-}
-
-/*
- * The string loaded into a 64-bit argument register (7 %rdi, 6 %rsi)
+ * The string loaded into a 64-bit argument register (arg 1 %rdi, 2 %rsi)
  * between 'from' and the call at 'call': mov $str,%e?i / mov $str,%r?i /
  * lea str(%rip),%r?i.
  */
-static const char *string_argument(struct section *sec, uint64_t from, uint64_t call,
-				   unsigned int reg)
+static const char *x86_string_argument(struct section *sec, uint64_t from, uint64_t call,
+				       unsigned int arg)
 {
+	unsigned int reg = arg == 1 ? 7 : 6;
 	const char *found = NULL;
 
 	for (struct rela *rela = elf_rela_at_or_after(sec, from);
@@ -233,92 +168,10 @@ static const char *string_argument(struct section *sec, uint64_t from, uint64_t 
 		       ((b[1] == 0xc7 && b[2] == (0xc0 | reg)) ||
 			(b[1] == 0x8d && b[2] == (0x05 | reg << 3))))))
 			continue;
-		found = rela_string(rela);	/* the last load before the call wins */
+		/* the last load before the call wins */
+		found = line_rela_string(rela, x86_rela_target_offset(rela));
 	}
 	return found;
-}
-
-static bool ends_with(const char *s, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
-
-	return len >= n && !strncmp(s + len - n, suffix, n);
-}
-
-/*
- * Does the format make its nth variadic argument (1-based) a line number:
- * an integer conversion right after the word "line" ("line %d", "Line:
- * %u"), or right after a "%s" whose argument is a file name (file_arg,
- * "at %s:%d" with __FILE__, __LINE__)?
- */
-static bool format_has_line_at(const char *fmt, unsigned int nth, const char *file_arg)
-{
-	const char *text = fmt;
-	char prev_conv = 0;
-
-	for (unsigned int k = 1; *fmt; fmt++) {
-		const char *conv;
-
-		if (*fmt != '%')
-			continue;
-		if (fmt[1] == '%') {
-			fmt++;
-			continue;
-		}
-		conv = fmt + 1 + strspn(fmt + 1, "-+ #0123456789.*hlLzjt");
-		if (!*conv)
-			return false;
-		if (k == nth) {
-			size_t len = (size_t)(fmt - text);
-			char word[5] = "";
-
-			if (*conv != 'd' && *conv != 'i' && *conv != 'u')
-				return false;
-			while (len && strchr(" :=#", text[len - 1]))
-				len--;
-			if (len >= 4) {
-				for (int i = 0; i < 4; i++)
-					word[i] = (char)(text[len - 4 + i] | 0x20);
-				if (!strcmp(word, "line"))
-					return true;
-			}
-			return prev_conv == 's' && file_arg &&
-			       (ends_with(file_arg, strlen(file_arg), ".c") ||
-				ends_with(file_arg, strlen(file_arg), ".h"));
-		}
-		prev_conv = *conv;
-		text = conv + 1;
-		fmt = conv;
-		k++;
-	}
-	return false;
-}
-
-/*
- * Is the immediate loaded into reg (6 %esi, 2 %edx) just before 'after' a
- * line number: is that argument of the call it is set up for one?
- */
-static bool is_line_argument(struct section *sec, uint64_t fstart, uint64_t after,
-			     uint64_t end, unsigned int reg)
-{
-	struct rela *call = next_call(sec, after, end);
-	const char *fmt;
-
-	if (!call)
-		return false;
-	for (const struct line_callee *c = line_callees; c->name; c++)
-		if (!strcmp(call->sym->name, c->name))
-			return reg == c->reg;
-	for (const char *const *p = line_printers; *p; p++) {
-		if (strcmp(call->sym->name, *p))
-			continue;
-		/* variadic: %esi is the first argument after the format */
-		fmt = string_argument(sec, fstart, call->offset, 7);
-		return fmt && format_has_line_at(fmt, reg == 6 ? 1 : 2,
-						 reg == 2 ? string_argument(sec, fstart, call->offset, 6)
-							  : NULL);
-	}
-	return false;
 }
 
 static uint32_t imm32_at(const uint8_t *p)
@@ -370,7 +223,8 @@ static bool x86_line_macro_change_only(struct section *orig, uint64_t ostart,
 				(int64_t)(int32_t)imm32_at(o + off + a.imm_offset);
 			if (((any || line_delta) && shift != delta) ||
 			    (int32_t)imm32_at(o + off + a.imm_offset) <= 0 ||
-			    !is_line_argument(patched, pstart, pstart + off + b.length, pstart + len, reg))
+			    !line_argument_is_line(patched, pstart, pstart + off + b.length, pstart + len,
+						   reg == 6 ? 2 : 3, x86_string_argument))
 				goto real_change;
 			delta = shift;
 			any = true;

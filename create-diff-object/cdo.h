@@ -212,6 +212,22 @@ struct cdo_result {
 	int exit_status;
 };
 
+/* ---- the __LINE__ heuristic's arch-independent half (linemacro.c) ---- */
+
+/* The string an arch finds loaded into argument arg (1-based) of the call
+ * at 'call', by code from 'from' on; NULL if none. */
+typedef const char *(*line_string_argument_fn)(struct section *sec, uint64_t from,
+					       uint64_t call, unsigned int arg);
+/*
+ * Is argument arg (1-based) of the call that follows 'after' (before end)
+ * a line number: that callee's line argument, or a printk whose format
+ * makes it one?
+ */
+bool line_argument_is_line(struct section *sec, uint64_t fstart, uint64_t after,
+			   uint64_t end, unsigned int arg, line_string_argument_fn string_argument);
+/* The NUL-terminated string at rela's target (target_offset into it), or NULL. */
+const char *line_rela_string(struct rela *rela, int64_t target_offset);
+
 /* ---- declaration lines of functions (declline.c) ---- */
 
 struct decl_lines {

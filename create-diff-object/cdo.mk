@@ -18,6 +18,7 @@ CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(BUILD)/create-diff-object/output.o \
 	$(BUILD)/create-diff-object/report.o \
 	$(BUILD)/create-diff-object/declline.o \
+	$(BUILD)/create-diff-object/linemacro.o \
 	$(BUILD)/create-diff-object/arch.o \
 	$(CDO_ARCH_OBJS) $(ELF_OBJS) $(LOOKUP_OBJS)
 

@@ -64,13 +64,17 @@ static bool relas_equal_at(struct cdo_ctx *ctx, struct rela *p, struct rela *o,
 	}
 	if (ps && os && ps->sec && os->sec && is_string_section(ps->sec) &&
 	    is_string_section(os->sec)) {
-		/* a literal moved inside its section is still the same literal */
-		int64_t po = ctx->arch->rela_target_offset(p) + (int64_t)ps->sym.st_value;
-		int64_t oo = ctx->arch->rela_target_offset(o) + (int64_t)os->sym.st_value;
-		const char *a = string_at(ps->sec, po), *b = string_at(os->sec, oo);
+		/*
+		 * A literal moved inside its section is still the same literal,
+		 * reached by the same instruction (addend less target offset:
+		 * the PC bias), whatever label (.LCn on s390x) names it.
+		 */
+		int64_t pt = ctx->arch->rela_target_offset(p), ot = ctx->arch->rela_target_offset(o);
+		const char *a = string_at(ps->sec, pt + (int64_t)ps->sym.st_value);
+		const char *b = string_at(os->sec, ot + (int64_t)os->sym.st_value);
 
 		if (a && b)
-			return !strcmp(a, b) && (p->addend - po) == (o->addend - oo);
+			return !strcmp(a, b) && p->addend - pt == o->addend - ot;
 	}
 	/* objtool's .altinstr_aux targets move with unrelated code */
 	if (ps && os && ps->sec && os->sec && !strcmp(ps->sec->name, ".altinstr_aux") &&

@@ -169,6 +169,8 @@ static void set_err(char *err, size_t errlen, const char *path,
 
 static void push_section(struct elf *elf, struct section *sec)
 {
+	if (sec)
+		sec->elf = elf;
 	if (elf->nr_sections == elf->cap_sections) {
 		elf->cap_sections = elf->cap_sections ? elf->cap_sections * 2 : 64;
 		elf->sections = xrealloc(elf->sections,

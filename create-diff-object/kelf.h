@@ -20,6 +20,7 @@ struct symbol;
 struct rela;
 
 struct section {
+	struct elf *elf;		/* the model it belongs to (its byte order) */
 	char *name;
 	unsigned int index;		/* index in the file it came from / is written to */
 	GElf_Shdr sh;			/* sh_link/sh_info/sh_offset are recomputed on write */
