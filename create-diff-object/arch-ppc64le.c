@@ -31,12 +31,9 @@ static uint64_t local_entry_offset(const struct symbol *func)
 	return ((uint64_t)1 << bits >> 2) << 2;	/* 0 and 1: no separate local entry */
 }
 
-/* An instruction word: ppc64le code is little-endian. */
 static uint32_t insn_at(const struct section *sec, uint64_t offset)
 {
-	const unsigned char *p = sec->data + offset;
-
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return elf_get_u32(sec->elf, sec->data + offset);
 }
 
 static bool is_mcount_call(const struct rela *rela, uint64_t offset)
@@ -114,15 +111,6 @@ static bool is_toc(const struct section *sec)
 	return sec && !strcmp(sec->name, ".toc");
 }
 
-static uint64_t get_u64le(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /*
  * Code reaches addresses (and 64-bit constants) through the .toc: a
  * TOC16 relocation names ".toc + entry", and the entry holds the address
@@ -143,7 +131,7 @@ static bool ppc64le_table_reference(struct rela *rela, struct rela **entry, uint
 		return false;
 	start = (uint64_t)at & ~(uint64_t)(TOC_ENTRY_SIZE - 1);
 	*entry = elf_rela_at(toc, start);
-	*constant = start + TOC_ENTRY_SIZE <= toc->size ? get_u64le(toc->data + start) : 0;
+	*constant = start + TOC_ENTRY_SIZE <= toc->size ? elf_get_u64(toc->elf, toc->data + start) : 0;
 	return true;
 }
 
@@ -314,6 +302,107 @@ static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 	return ctx->result.nr_refusals > before ? -1 : 0;
 }
 
+/* ---- the __LINE__ heuristic ---- */
+
+#define PPC_OP_ADDI		14	/* li rT,imm is addi rT,0,imm */
+#define PPC_RT(insn)		((insn) >> 21 & 31)
+#define PPC_RA(insn)		((insn) >> 16 & 31)
+/* Arguments go in r3, r4, r5, ... */
+#define ARG_REG(arg)		((arg) + 2)
+
+/* li rT,imm: the way gcc passes __LINE__ (lines past 32767 take two instructions). */
+static bool load_immediate(uint32_t insn, unsigned int *reg, int64_t *imm)
+{
+	if (PPC_OPCODE(insn) != PPC_OP_ADDI || PPC_RA(insn) != 0)
+		return false;
+	*reg = PPC_RT(insn);
+	*imm = (int16_t)(insn & 0xffff);
+	return true;
+}
+
+static bool is_toc_low(unsigned int type)
+{
+	return type == R_PPC64_TOC16_LO_DS || type == R_PPC64_TOC16_LO ||
+	       type == R_PPC64_TOC16_DS || type == R_PPC64_TOC16;
+}
+
+/*
+ * The string whose address goes into argument arg's register between
+ * 'from' and the call: the low half of a TOC-relative load or add
+ * ("ld rN,.toc+x@l(rM)" through a .toc entry, "addi rN,rM,.LC@toc@l"
+ * straight at the literal).
+ */
+static const char *ppc64le_string_argument(struct section *sec, uint64_t from, uint64_t call,
+					   unsigned int arg)
+{
+	const char *found = NULL;
+
+	for (struct rela *rela = elf_rela_at_or_after(sec, from);
+	     rela && rela < sec->rela->relas + sec->rela->nr_relas && rela->offset < call; rela++) {
+		struct rela *target = rela, *entry;
+		uint64_t constant;
+
+		if (!is_toc_low(rela->type) ||
+		    PPC_RT(insn_at(sec, rela->offset & ~(uint64_t)3)) != ARG_REG(arg))
+			continue;
+		if (ppc64le_table_reference(rela, &entry, &constant))
+			target = entry;
+		/* the last load before the call wins */
+		found = target ? line_rela_string(target, target->addend) : NULL;
+	}
+	return found;
+}
+
+/*
+ * WARN(), might_sleep(), printk("... line %d", __LINE__) and friends pass
+ * the line number as an immediate: code moved up or down a file differs
+ * only there. Accepted as no change when every differing instruction is a
+ * "li" into the register of an argument its callee takes as a line
+ * number, all moved by the same nonzero number of lines (the function's
+ * own shift when the DWARF gives it). Anything else is a change.
+ */
+static bool ppc64le_line_macro_change_only(struct section *orig, uint64_t ostart,
+					   struct section *patched, uint64_t pstart,
+					   uint64_t len, const int64_t *line_delta,
+					   uint64_t *first_diff)
+{
+	int64_t delta = line_delta ? *line_delta : 0;
+	bool any = false;
+	uint64_t off;
+
+	*first_diff = 0;
+	if (!orig->data || !patched->data || ostart + len > orig->size ||
+	    pstart + len > patched->size || !patched->rela || len % PPC_INSN_LEN)
+		goto real_change;
+	for (off = 0; off < len; off += PPC_INSN_LEN) {
+		uint32_t o = insn_at(orig, ostart + off), p = insn_at(patched, pstart + off);
+		unsigned int oreg, preg;
+		int64_t oimm, pimm;
+
+		if (o == p)
+			continue;
+		*first_diff = off;
+		if (!load_immediate(o, &oreg, &oimm) || !load_immediate(p, &preg, &pimm) ||
+		    oreg != preg || (oreg != ARG_REG(2) && oreg != ARG_REG(3)) || oimm <= 0 ||
+		    ((any || line_delta) && pimm - oimm != delta) ||
+		    !line_argument_is_line(patched, pstart, pstart + off + PPC_INSN_LEN,
+					   pstart + len, oreg - 2, ppc64le_string_argument))
+			goto real_change;
+		delta = pimm - oimm;
+		any = true;
+	}
+	return any;
+
+real_change:
+	if (!*first_diff && orig->data && patched->data) {
+		while (*first_diff < len && ostart + *first_diff < orig->size &&
+		       pstart + *first_diff < patched->size &&
+		       orig->data[ostart + *first_diff] == patched->data[pstart + *first_diff])
+			(*first_diff)++;
+	}
+	return false;
+}
+
 static const struct special_section ppc64le_special[] = {
 	{ "__bug_table", SZ_BUG, 0, NULL },
 	{ "__ex_table", SZ_EX, 0, NULL },
@@ -339,6 +428,7 @@ static const struct cdo_arch ppc64le_arch = {
 	.is_kernel_helper = ppc64le_is_kernel_helper,
 	.rela_target_offset = ppc64le_rela_target_offset,
 	.rela_is_address = ppc64le_rela_is_address,
+	.line_macro_change_only = ppc64le_line_macro_change_only,
 	.is_padding = ppc64le_is_padding,
 	.table_reference = ppc64le_table_reference,
 	.finish_inclusion = ppc64le_finish_inclusion,
