@@ -305,6 +305,8 @@ static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 /* ---- the __LINE__ heuristic ---- */
 
 #define PPC_OP_ADDI		14	/* li rT,imm is addi rT,0,imm */
+#define PPC_OP_X		31
+#define PPC_XO_OR		444
 #define PPC_RT(insn)		((insn) >> 21 & 31)
 #define PPC_RA(insn)		((insn) >> 16 & 31)
 /* Arguments go in r3, r4, r5, ... */
@@ -326,31 +328,50 @@ static bool is_toc_low(unsigned int type)
 	       type == R_PPC64_TOC16_DS || type == R_PPC64_TOC16;
 }
 
+/* mr rA,rS: or rA,rS,rS */
+static bool is_move(uint32_t insn, unsigned int *to, unsigned int *from)
+{
+	if (PPC_OPCODE(insn) != PPC_OP_X || (insn >> 1 & 0x3ff) != PPC_XO_OR || (insn & 1) ||
+	    PPC_RT(insn) != (insn >> 11 & 31))
+		return false;
+	*to = PPC_RA(insn);
+	*from = PPC_RT(insn);	/* rS sits where rT would */
+	return true;
+}
+
 /*
- * The string whose address goes into argument arg's register between
- * 'from' and the call: the low half of a TOC-relative load or add
- * ("ld rN,.toc+x@l(rM)" through a .toc entry, "addi rN,rM,.LC@toc@l"
- * straight at the literal).
+ * The string whose address is in argument arg's register at the call:
+ * going back from the call, the low half of a TOC-relative load or add
+ * into it ("ld rN,.toc+x@l(rM)" through a .toc entry, "addi rN,rM,.LC@toc@l"
+ * straight at the literal), following register moves ("mr r4,r30": gcc
+ * keeps __FILE__ in a saved register for several calls).
  */
 static const char *ppc64le_string_argument(struct section *sec, uint64_t from, uint64_t call,
 					   unsigned int arg)
 {
-	const char *found = NULL;
+	unsigned int reg = ARG_REG(arg);
 
-	for (struct rela *rela = elf_rela_at_or_after(sec, from);
-	     rela && rela < sec->rela->relas + sec->rela->nr_relas && rela->offset < call; rela++) {
-		struct rela *target = rela, *entry;
+	for (uint64_t at = call & ~(uint64_t)(PPC_INSN_LEN - 1); at >= from + PPC_INSN_LEN;) {
+		uint32_t insn;
+		unsigned int to, src;
+		struct rela *rela, *target, *entry;
 		uint64_t constant;
 
-		if (!is_toc_low(rela->type) ||
-		    PPC_RT(insn_at(sec, rela->offset & ~(uint64_t)3)) != ARG_REG(arg))
+		at -= PPC_INSN_LEN;
+		insn = insn_at(sec, at);
+		if (is_move(insn, &to, &src)) {
+			if (to == reg)
+				reg = src;
 			continue;
-		if (ppc64le_table_reference(rela, &entry, &constant))
-			target = entry;
-		/* the last load before the call wins */
-		found = target ? line_rela_string(target, target->addend) : NULL;
+		}
+		rela = elf_rela_at_or_after(sec, at);
+		if (!rela || rela->offset >= at + PPC_INSN_LEN || !is_toc_low(rela->type) ||
+		    PPC_RT(insn) != reg)
+			continue;
+		target = ppc64le_table_reference(rela, &entry, &constant) ? entry : rela;
+		return target ? line_rela_string(target, target->addend) : NULL;
 	}
-	return found;
+	return NULL;
 }
 
 /*
