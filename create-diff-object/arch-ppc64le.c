@@ -226,6 +226,42 @@ static void rebuild_toc(struct elf *elf, struct section *toc)
 #define PPC_OP_B		18	/* b, bl, ba, bla */
 #define PPC_LD_R2_24_R1		0xe8410018u	/* ld r2,24(r1): the restore itself */
 
+/*
+ * A branch from a function (not from .fixup and the like, which jump back
+ * into functions) that cannot go through a module loader stub: a sibling
+ * call (b), or a bl with no nop after it for the stub's TOC restore.
+ */
+static bool branch_needs_target_nearby(struct rela *r, bool *sibling)
+{
+	struct section *sec = r->sec->base;
+	struct symbol *func;
+	uint32_t insn, next;
+
+	if ((r->type != R_PPC64_REL24 && r->type != R_PPC64_REL24_NOTOC) || !sec->data ||
+	    r->offset + PPC_INSN_LEN > sec->size || !r->sym ||
+	    ppc64le_is_kernel_helper(r->sym->name))
+		return false;
+	func = elf_symbol_containing(sec, r->offset);
+	insn = insn_at(sec, r->offset);
+	if (!func || !is_func(func) || PPC_OPCODE(insn) != PPC_OP_B || (insn & 2))
+		return false;
+	*sibling = !(insn & 1);
+	if (*sibling)
+		return true;
+	if (r->offset + 2 * PPC_INSN_LEN > sec->size)
+		return true;
+	next = insn_at(sec, r->offset + PPC_INSN_LEN);
+	return next != PPC_NOP && next != PPC_LD_R2_24_R1;
+}
+
+/* Calls of the new code to static functions: they go with it. */
+static bool ppc64le_carry_target(struct rela *rela)
+{
+	bool sibling;
+
+	return branch_needs_target_nearby(rela, &sibling);
+}
+
 /* Does the call at rela reach something the output does not carry? */
 static bool leaves_output(const struct rela *rela)
 {
@@ -240,40 +276,32 @@ static bool leaves_output(const struct rela *rela)
  * A call from the module to the kernel goes through a stub of the module
  * loader's, which saves the caller's TOC pointer and relies on the
  * instruction after the bl (a nop the compiler leaves for calls that may
- * leave the object) to get it back. Calls to a static function of the same
- * file have no such nop, and a sibling call (b) never comes back at all.
+ * leave the object) to get it back; a sibling call (b) never comes back
+ * to restore it. Static functions called so are carried along
+ * (carry_target); whatever still leaves the output so is refused.
  */
 static void check_calls(struct cdo_ctx *ctx, struct section *sec)
 {
 	struct section *rs = sec->rela;
 
-	for (size_t j = 0; rs && sec->data && j < rs->nr_relas; j++) {
+	for (size_t j = 0; rs && j < rs->nr_relas; j++) {
 		struct rela *r = &rs->relas[j];
 		struct symbol *func;
-		uint32_t insn;
+		bool sibling;
 
-		if ((r->type != R_PPC64_REL24 && r->type != R_PPC64_REL24_NOTOC) ||
-		    r->offset + PPC_INSN_LEN > sec->size || !leaves_output(r) ||
-		    ppc64le_is_kernel_helper(r->sym->name))
-			continue;
-		insn = insn_at(sec, r->offset);
-		if (PPC_OPCODE(insn) != PPC_OP_B || (insn & 2))
+		if (!leaves_output(r) || !branch_needs_target_nearby(r, &sibling))
 			continue;
 		func = elf_symbol_containing(sec, r->offset);
-		if (!func || !is_func(func))
-			continue;	/* .fixup and the like jump back into functions */
-		if (!(insn & 1))
+		if (sibling)
 			result_add_refusal(ctx, R_ARCH_UNSUPPORTED,
 				"%s+0x%lx: sibling call to %s, which stays in the kernel: it would return with the module's TOC pointer; add __attribute__((optimize(\"-fno-optimize-sibling-calls\"))) to %s",
 				func->name, (unsigned long)(r->offset - func->sym.st_value),
 				r->sym->name, func->name);
-		else if (r->offset + 2 * PPC_INSN_LEN > sec->size ||
-			 (insn_at(sec, r->offset + PPC_INSN_LEN) != PPC_NOP &&
-			  insn_at(sec, r->offset + PPC_INSN_LEN) != PPC_LD_R2_24_R1))
+		else
 			result_add_refusal(ctx, R_ARCH_UNSUPPORTED,
-				"%s+0x%lx: call to %s, which stays in the kernel, has no nop after it for the module loader to restore the TOC pointer in (a local call); build with -mcmodel=large or change %s too",
+				"%s+0x%lx: call to %s, which stays in the kernel, has no nop after it for the module loader to restore the TOC pointer in",
 				func->name, (unsigned long)(r->offset - func->sym.st_value),
-				r->sym->name, r->sym->name);
+				r->sym->name);
 	}
 }
 
@@ -452,6 +480,7 @@ static const struct cdo_arch ppc64le_arch = {
 	.line_macro_change_only = ppc64le_line_macro_change_only,
 	.is_padding = ppc64le_is_padding,
 	.table_reference = ppc64le_table_reference,
+	.carry_target = ppc64le_carry_target,
 	.finish_inclusion = ppc64le_finish_inclusion,
 };
 

@@ -111,6 +111,10 @@ struct cdo_arch {
 	 * rebuilds the table in finish_inclusion. Optional.
 	 */
 	bool (*table_reference)(struct rela *rela, struct rela **entry, uint64_t *constant);
+	/* Must rela's target, an unchanged function, go into the output with
+	 * the code that reaches it (ppc64le: a call with no TOC-pointer
+	 * restore after it cannot reach the kernel's copy)? Optional. */
+	bool (*carry_target)(struct rela *rela);
 	/* Once the output's contents are chosen: rebuild the arch's tables
 	 * for it, refuse what the arch cannot carry. Optional. */
 	int (*finish_inclusion)(struct cdo_ctx *ctx);

@@ -669,28 +669,56 @@ if command -v powerpc64le-linux-gnu-gcc >/dev/null; then
 		-mabi=elfv2 -mtraceback=no -mno-prefixed -mno-pcrel
 		-fno-asynchronous-unwind-tables -fno-stack-protector)
 
-	# P1. The changed function calls a static helper that stays in the
-	#     kernel: a local call has no nop after its bl for the module
-	#     loader's stub to restore the TOC pointer in.
+	# P1. The changed function calls a static helper, which calls another:
+	#     local calls have no nop after the bl for a module loader stub to
+	#     restore the TOC pointer in, so the helpers go with it, unchanged,
+	#     unpatched, local; the call through a nop to printk stays.
 	cat >ppclocal.orig.c <<'C'
 extern int printk(const char *fmt, ...);
-static __attribute__((noinline)) int helper(int x) { return printk("helper %d\n", x); }
+extern int a;
+static __attribute__((noinline)) int leaf(int x) { return x * a; }
+static __attribute__((noinline)) int helper(int x) { return printk("helper %d\n", leaf(x)); }
 int show(int x) { return helper(x) + printk("value: %d\n", x); }
 C
 	sed 's/value: /VALUE: /' ppclocal.orig.c >ppclocal.patched.c
-	run_case ppclocal 2 && expect_json '"code": "arch-unsupported"' &&
-		expect_json 'call to helper, which stays in the kernel, has no nop' &&
-		[[ ! -e ppclocal.out.o ]] && pass
+	if run_case ppclocal 0 && expect_funcs changed "show" && expect_funcs new "" &&
+	   expect_json 'unchanged function helper goes into the output: show reaches it' &&
+	   expect_json 'unchanged function leaf goes into the output: helper reaches it'; then
+		if [[ $(readelf -sW ppclocal.out.o | awk '$4 == "FUNC" && $7 != "UND" { print $5, $NF }' |
+			sort | tr '\n' ' ') != "LOCAL helper LOCAL leaf LOCAL show " ]] ||
+		   grep -q '"symbol": "helper"' ppclocal.json; then
+			fail "helper and leaf are not carried as local functions: $(readelf -sW ppclocal.out.o | grep FUNC)"
+		else
+			pass
+		fi
+	fi
 
-	# P2. A sibling call (b, not bl) from the changed function to one that
-	#     stays in the kernel would return with the module's TOC pointer.
+	# P2. So does the static function a sibling call (b, not bl) goes to:
+	#     through a stub it would return with the module's TOC pointer.
 	cat >ppcsib.orig.c <<'C'
 extern int a;
 static __attribute__((noinline)) int helper(int x) { return x * a; }
 int tail(int x) { return helper(x + 1); }
 C
 	sed 's/x + 1/x + 2/' ppcsib.orig.c >ppcsib.patched.c
-	run_case ppcsib 2 && expect_json 'tail\+0x[0-9a-f]+: sibling call to helper' && pass
+	run_case ppcsib 0 && expect_funcs changed "tail" &&
+		expect_json 'unchanged function helper goes into the output: tail reaches it' && pass
+
+	# P2b. A call without a nop to a function of another object (hand
+	#      written) cannot be carried: refused.
+	cat >ppcasm.orig.c <<'C'
+int counter;
+void kick(int x)
+{
+	counter += x;
+	asm volatile("bl ext_func" : : : "memory", "lr", "ctr", "r0", "r3", "r4", "r5", "r6",
+		     "r7", "r8", "r9", "r10", "r11", "r12");
+}
+C
+	sed 's/counter += x;/counter += 2 * x;/' ppcasm.orig.c >ppcasm.patched.c
+	run_case ppcasm 2 && expect_json '"code": "arch-unsupported"' &&
+		expect_json 'kick\+0x[0-9a-f]+: call to ext_func, which stays in the kernel, has no nop' &&
+		[[ ! -e ppcasm.out.o ]] && pass
 
 	# P3. A new .toc entry moves every later one: the function whose entry
 	#     moved is unchanged; the output's .toc holds only the changed
