@@ -65,6 +65,18 @@ static bool ppc64le_find_fentry(struct section *sec, struct symbol *func,
 	return true;
 }
 
+#define EF_PPC64_ABI_MASK	3	/* e_flags: 1 ELFv1, 2 ELFv2, 0 unsaid */
+
+/* Big-endian ppc64 kernels use ELFv1: function descriptors, .opd, dot symbols. */
+static const char *ppc64le_unsupported_object(const GElf_Ehdr *ehdr)
+{
+	if (ehdr->e_ident[EI_DATA] != ELFDATA2LSB)
+		return "a big-endian ppc64 object: only ppc64le (ELFv2) kernels are supported";
+	if ((ehdr->e_flags & EF_PPC64_ABI_MASK) == 1)
+		return "an ELFv1 ppc64 object (function descriptors): only ppc64le (ELFv2) kernels are supported";
+	return NULL;
+}
+
 /* The ftrace hook, and the TOC base the module loader defines itself. */
 static bool ppc64le_is_kernel_helper(const char *name)
 {
@@ -472,6 +484,7 @@ static const struct cdo_arch ppc64le_arch = {
 	.name = "ppc64le",
 	.machine = EM_PPC64,
 	.abs64 = R_PPC64_ADDR64,
+	.unsupported_object = ppc64le_unsupported_object,
 	.special_sections = ppc64le_special,
 	.find_fentry = ppc64le_find_fentry,
 	.is_kernel_helper = ppc64le_is_kernel_helper,

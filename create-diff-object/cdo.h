@@ -57,6 +57,9 @@ struct cdo_arch {
 	const char *name;
 	unsigned int machine;		/* e_machine */
 	unsigned int abs64;		/* 64-bit absolute relocation type */
+	/* Why this arch's code cannot read an object of its machine (another
+	 * ABI or byte order), or NULL. Optional. */
+	const char *(*unsupported_object)(const GElf_Ehdr *ehdr);
 	/* The special sections of this arch's kernels; ends with a NULL name. */
 	const struct special_section *special_sections;
 	/* Does func start with an ftrace call site? Sets *site to its offset

@@ -762,6 +762,13 @@ int show_limit(void) { return printk("limit %d\n", 5); }
 C
 	sed 's/, 5)/, 6)/' ppclimit.orig.c >ppclimit.patched.c
 	run_case ppclimit 0 && expect_funcs changed "show_limit" && pass
+
+	# P6. Big-endian ppc64 is another ABI (ELFv1 kernels): an error, not
+	#     a wrong output.
+	printf 'int f(int x) { return x + 1; }\n' >ppcbe.orig.c
+	printf 'int f(int x) { return x + 2; }\n' >ppcbe.patched.c
+	run_case ppcbe 1 -mbig-endian && grep -q 'ppcbe.orig.o: a big-endian ppc64 object' ppcbe.stderr &&
+		[[ ! -e ppcbe.out.o ]] && pass
 else
 	echo "SKIP ppc64le cases: powerpc64le-linux-gnu-gcc is not installed (apt-get install gcc-powerpc64le-linux-gnu)"
 fi
