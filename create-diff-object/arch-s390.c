@@ -98,9 +98,10 @@ static bool s390_rela_is_address(struct rela *rela)
 	case R_390_GOTENT:	/* lgrl from the GOT: a pointer to the target */
 		return true;
 	case R_390_PC32DBL: case R_390_PC16DBL:
+	case R_390_PLT32DBL: case R_390_PLT16DBL:	/* larl of a function is PLT32DBL too */
 		break;
 	default:
-		return false;	/* PLT: a call; GOT offsets, TLS: not code addresses */
+		return false;	/* GOT offsets, TLS: not code addresses */
 	}
 	if (!is_text_section(base) || !base->data || rela->offset < (uint64_t)field)
 		return true;
@@ -143,19 +144,25 @@ static unsigned int insn_length(unsigned char first)
 }
 
 /*
- * A load of a signed immediate into a register: lhi/lghi (a7 r8/r9, 16
- * bits) or lgfi (c0 r1, 32 bits), the ways gcc passes __LINE__.
+ * A load of an immediate into a register, the ways gcc passes __LINE__:
+ * lhi/lghi (a7 r8/r9, signed 16 bits), llill (a5 rf, unsigned 16 bits),
+ * lgfi (c0 r1, signed 32 bits), llilf (c0 rf, unsigned 32 bits).
  */
 static bool load_immediate(const struct elf *elf, const unsigned char *p, unsigned int len,
 			   unsigned int *reg, int64_t *imm)
 {
-	if (len == 4 && p[0] == 0xa7 && ((p[1] & 0x0f) == 0x08 || (p[1] & 0x0f) == 0x09)) {
+	unsigned int op = p[1] & 0x0f;
+
+	if (len == 4 && p[0] == 0xa7 && (op == 0x08 || op == 0x09))
 		*imm = (int16_t)elf_get_u16(elf, p + 2);
-	} else if (len == 6 && p[0] == 0xc0 && (p[1] & 0x0f) == 0x01) {
+	else if (len == 4 && p[0] == 0xa5 && op == 0x0f)
+		*imm = elf_get_u16(elf, p + 2);
+	else if (len == 6 && p[0] == 0xc0 && op == 0x01)
 		*imm = (int32_t)elf_get_u32(elf, p + 2);
-	} else {
+	else if (len == 6 && p[0] == 0xc0 && op == 0x0f)
+		*imm = elf_get_u32(elf, p + 2);
+	else
 		return false;
-	}
 	*reg = p[1] >> 4;
 	return true;
 }

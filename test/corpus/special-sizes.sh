@@ -135,5 +135,30 @@ else
 	pass
 fi
 
+# 5. s390x, big-endian: the sizes the kpatch harness gave (ALT, BUG, EX 12,
+#    JUMP 16) fit; x86_64's jump entry size does not and gives way to the
+#    stride, each entry starting with its code address (a PC32 into
+#    .text.push_node_left's function).
+corpus=${KPATCH_CORPUS:-../shared/corpus/kpatch-unit}/s390x
+s390=(ALT_STRUCT_SIZE=12 BUG_STRUCT_SIZE=12 EX_STRUCT_SIZE=12)
+case=s390x-jump-24
+if ! wrong_size_case dynamic-debug-jump-label-issue-1253 sj24 \
+	'WARNING: __jump_table: JUMP_STRUCT_SIZE (24) does not fit __jump_table: .*using 16-byte entries' \
+	"${s390[@]}" JUMP_STRUCT_SIZE=24; then
+	:
+elif relocs "$work/sj24.o" __jump_table | awk '{ o = strtonum("0x" $1) } o % 16 == 0 && ($2 != "R_390_PC32" || $3 != "push_node_left") { bad = 1 } o % 16 == 8 && $2 != "R_390_PC64" { bad = 1 } END { exit !bad }'; then
+	fail "$case: an entry does not start with a code address: $(relocs "$work/sj24.o" __jump_table)"
+else
+	pass
+fi
+case=s390x-jump-16
+right_size_case dynamic-debug-jump-label-issue-1253 sj16 __jump_table sj24 "${s390[@]}" JUMP_STRUCT_SIZE=16
+case=s390x-ex-8
+wrong_size_case fixup-section se8 \
+	'WARNING: __ex_table: EX_STRUCT_SIZE (8) does not fit __ex_table: .*using 12-byte entries' \
+	ALT_STRUCT_SIZE=12 BUG_STRUCT_SIZE=12 JUMP_STRUCT_SIZE=16 EX_STRUCT_SIZE=8 && pass
+case=s390x-ex-12
+right_size_case fixup-section se12 __ex_table se8 "${s390[@]}" JUMP_STRUCT_SIZE=16
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
