@@ -4,9 +4,9 @@
  * ("mflr r0; bl _mcount" at the local entry point), the TOC pointer word
  * that -mcmodel=large puts in front of a function, the .toc table through
  * which code reaches addresses (compared, carried and rebuilt entry by
- * entry), and the special sections of powerpc kernels. Code is
- * little-endian; every field is read through the model's byte-order
- * helpers all the same.
+ * entry), calls that cannot go through a module loader stub (their static
+ * targets are carried along, anything else is refused), the __LINE__
+ * heuristic, and the special sections of powerpc kernels.
  */
 #include <stdlib.h>
 #include <string.h>
