@@ -57,6 +57,9 @@ struct cdo_arch {
 	const char *name;
 	unsigned int machine;		/* e_machine */
 	unsigned int abs64;		/* 64-bit absolute relocation type */
+	/* Why this arch's code cannot read an object of its machine (another
+	 * ABI or byte order), or NULL. Optional. */
+	const char *(*unsupported_object)(const GElf_Ehdr *ehdr);
 	/* The special sections of this arch's kernels; ends with a NULL name. */
 	const struct special_section *special_sections;
 	/* Does func start with an ftrace call site? Sets *site to its offset
@@ -90,7 +93,8 @@ struct cdo_arch {
 	/* Turn a recorded-but-nopped fentry site back into what ftrace expects
 	 * to find when the module loads. Optional; rela may be NULL. */
 	void (*fixup_fentry_site)(struct section *sec, struct rela *rela);
-	/* Are the first len bytes of sec function padding (nops)? Optional. */
+	/* Are the first len bytes of sec what sits in front of its function
+	 * (padding nops; ppc64le's TOC pointer word)? Optional. */
 	bool (*is_padding)(const struct section *sec, uint64_t len);
 	/* Is code[0..len) nothing but padding (nops, traps) the assembler
 	 * emits to align what follows? */
@@ -111,6 +115,22 @@ struct cdo_arch {
 	void (*mark_redirect_target)(struct elf *out, struct symbol *func);
 	/* Prefix symbols: __pfx_/__cfi_ padding in front of functions. Optional. */
 	bool (*is_prefix_symbol)(const char *name);
+	/*
+	 * Code that loads addresses and constants from a table (ppc64le: an
+	 * 8-byte .toc entry): is rela a reference to such an entry? *entry is
+	 * then the entry's own relocation, or NULL for a constant (*constant
+	 * its value). Such references compare, and bring in what they need,
+	 * by what the entry holds, not by where the table put it; the arch
+	 * rebuilds the table in finish_inclusion. Optional.
+	 */
+	bool (*table_reference)(struct rela *rela, struct rela **entry, uint64_t *constant);
+	/* Must rela's target, an unchanged function, go into the output with
+	 * the code that reaches it (ppc64le: a call with no TOC-pointer
+	 * restore after it cannot reach the kernel's copy)? Optional. */
+	bool (*carry_target)(struct rela *rela);
+	/* Once the output's contents are chosen: rebuild the arch's tables
+	 * for it, refuse what the arch cannot carry. Optional. */
+	int (*finish_inclusion)(struct cdo_ctx *ctx);
 };
 
 /*
@@ -148,6 +168,7 @@ enum refusal_code {
 	R_RUNTIME_CONST,
 	R_SPECIAL_ENTRY_SIZE,
 	R_OTHER_MODULE_LOCAL,
+	R_ARCH_UNSUPPORTED,
 	R_COUNT
 };
 extern const char *const refusal_code_name[R_COUNT];

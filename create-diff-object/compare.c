@@ -51,6 +51,17 @@ static bool relas_equal_at(struct cdo_ctx *ctx, struct rela *p, struct rela *o,
 
 	if (p->type != o->type || p->offset - pbase != o->offset - obase)
 		return false;
+	if (ctx->arch->table_reference) {
+		struct rela *pe, *oe;
+		uint64_t pc, oc;
+		bool pt = ctx->arch->table_reference(p, &pe, &pc);
+		bool ot = ctx->arch->table_reference(o, &oe, &oc);
+
+		/* what the table entries hold, wherever the tables have them */
+		if (pt || ot)
+			return pt == ot && !pe == !oe &&
+			       (pe ? relas_equal_at(ctx, pe, oe, pe->offset, oe->offset) : pc == oc);
+	}
 	if (ps && os && ps->sec && os->sec && is_string_section(ps->sec) &&
 	    is_string_section(os->sec)) {
 		/*

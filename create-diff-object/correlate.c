@@ -735,11 +735,22 @@ static struct section *twin_or_parent(struct section *o)
 	return NULL;
 }
 
+/* What a reference names, seen through an arch table (ppc64le's .toc). */
+static struct symbol *referenced_symbol(const struct cdo_ctx *ctx, struct rela *rela)
+{
+	struct rela *entry;
+	uint64_t constant;
+
+	if (ctx->arch->table_reference && ctx->arch->table_reference(rela, &entry, &constant))
+		rela = entry;
+	return rela && rela->sym ? resolve_bundle(rela->sym) : NULL;
+}
+
 /*
  * The distinct static locals a function (and its .cold/.part pieces)
  * references whose canonical name is want, in order of first reference.
  */
-static size_t statics_named(struct section *base, const char *want,
+static size_t statics_named(const struct cdo_ctx *ctx, struct section *base, const char *want,
 			    struct symbol ***list, size_t n)
 {
 	struct symbol *func;
@@ -747,11 +758,11 @@ static size_t statics_named(struct section *base, const char *want,
 	if (!base)
 		return n;
 	for (size_t i = 0; base->rela && i < base->rela->nr_relas; i++) {
-		struct symbol *s = resolve_bundle(base->rela->relas[i].sym);
+		struct symbol *s = referenced_symbol(ctx, &base->rela->relas[i]);
 		bool seen = false;
 		char *have;
 
-		if (!is_normal_static_local(s))
+		if (!s || !is_normal_static_local(s))
 			continue;
 		for (size_t k = 0; k < n && !seen; k++)
 			seen = (*list)[k] == s;
@@ -766,7 +777,7 @@ static size_t statics_named(struct section *base, const char *want,
 	}
 	func = section_function(base);
 	for (size_t c = 0; func && c < func->nr_children; c++)
-		n = statics_named(func->children[c]->sec, want, list, n);
+		n = statics_named(ctx, func->children[c]->sec, want, list, n);
 	return n;
 }
 
@@ -776,13 +787,13 @@ static size_t statics_named(struct section *base, const char *want,
  * inlined helpers); they are paired by position, which the compiler keeps
  * stable for unchanged code.
  */
-static struct symbol *find_static_twin(struct section *o_base, struct section *p_base,
-				       struct symbol *o_var)
+static struct symbol *find_static_twin(const struct cdo_ctx *ctx, struct section *o_base,
+				       struct section *p_base, struct symbol *o_var)
 {
 	char *want = canonical_name(o_var->name);
 	struct symbol **olist = NULL, **plist = NULL, *found = NULL;
-	size_t on = statics_named(o_base, want, &olist, 0);
-	size_t pn = statics_named(p_base, want, &plist, 0);
+	size_t on = statics_named(ctx, o_base, want, &olist, 0);
+	size_t pn = statics_named(ctx, p_base, want, &plist, 0);
 	size_t pos = 0;
 
 	while (pos < on && olist[pos] != o_var)
@@ -817,9 +828,9 @@ static int correlate_static_locals(struct cdo_ctx *ctx)
 		    is_special_section(ctx, rs->base))
 			continue;
 		for (size_t j = 0; j < rs->nr_relas; j++) {
-			struct symbol *o_var = resolve_bundle(rs->relas[j].sym), *p_var;
+			struct symbol *o_var = referenced_symbol(ctx, &rs->relas[j]), *p_var;
 
-			if (!is_normal_static_local(o_var))
+			if (!o_var || !is_normal_static_local(o_var))
 				continue;
 			/* a bundled static referencing itself says nothing */
 			if (rs->base == o_var->sec)
@@ -829,7 +840,7 @@ static int correlate_static_locals(struct cdo_ctx *ctx)
 				continue;	/* the user is gone; nothing to keep */
 			if (o_var->twin)
 				continue;	/* matched through another user */
-			p_var = find_static_twin(rs->base, p_base, o_var);
+			p_var = find_static_twin(ctx, rs->base, p_base, o_var);
 			if (!p_var)
 				continue;	/* maybe matched through another user later */
 			set_symbol_twins(ctx, p_var, o_var);

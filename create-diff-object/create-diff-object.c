@@ -187,6 +187,7 @@ static int load_struct_sizes(struct cdo_ctx *ctx, const struct options *opt)
 static int check_headers(struct cdo_ctx *ctx)
 {
 	const GElf_Ehdr *a = &ctx->orig->ehdr, *b = &ctx->patched->ehdr;
+	const char *why;
 
 	if (a->e_machine != b->e_machine || a->e_ident[EI_DATA] != b->e_ident[EI_DATA] ||
 	    a->e_ident[EI_CLASS] != b->e_ident[EI_CLASS]) {
@@ -198,6 +199,10 @@ static int check_headers(struct cdo_ctx *ctx)
 	if (!ctx->arch) {
 		cdo_error(ctx, "%s: unsupported architecture (ELF machine %u); this build supports %s",
 			  ctx->orig_path, a->e_machine, arch_names());
+		return -1;
+	}
+	if (ctx->arch->unsupported_object && (why = ctx->arch->unsupported_object(a))) {
+		cdo_error(ctx, "%s: %s", ctx->orig_path, why);
 		return -1;
 	}
 	if (a->e_flags != b->e_flags) {
@@ -317,6 +322,8 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 	t = now_ms();
 	include_changes(ctx);
 	if (process_special_sections(ctx) && ctx->result.error)
+		return EXIT_ERROR;
+	if (ctx->arch->finish_inclusion && ctx->arch->finish_inclusion(ctx) && ctx->result.error)
 		return EXIT_ERROR;
 	verify_patchability(ctx);
 	check_static_locals(ctx);

@@ -190,6 +190,47 @@ int check_fentry(struct cdo_ctx *ctx)
 	return missing ? -1 : 0;
 }
 
+/*
+ * A reference through an arch table brings in the table (which the arch
+ * cuts down to the entries used) and what the entry refers to, not what
+ * every other entry does.
+ */
+static bool include_table_reference(struct cdo_ctx *ctx, struct rela *rela)
+{
+	struct rela *entry;
+	uint64_t constant;
+	struct section *table;
+
+	if (!ctx->arch->table_reference || !ctx->arch->table_reference(rela, &entry, &constant))
+		return false;
+	table = rela->sym->sec;
+	table->include = true;
+	if (table->secsym)
+		table->secsym->include = true;
+	if (entry && entry->sym)
+		include_symbol(ctx, entry->sym);
+	return true;
+}
+
+/*
+ * An unchanged function the arch needs next to the code that reaches it:
+ * a copy goes into the output, private to the new code and not patched
+ * (the kernel's callers keep the kernel's copy).
+ */
+static void carry_target(struct cdo_ctx *ctx, struct section *from, struct rela *rela)
+{
+	struct symbol *func = rela->sym;
+
+	if (func->type == STT_SECTION && func->sec && func->sec->bundled)
+		func = func->sec->bundled;
+	if (!ctx->arch->carry_target || !is_func(func) || !func->sec || func->sec->include ||
+	    func->status != STATUS_SAME || !ctx->arch->carry_target(rela))
+		return;
+	result_add_note(ctx, "unchanged function %s goes into the output: %s reaches it in a way that cannot leave the module",
+			func->name, section_function(from) ? section_function(from)->name : from->name);
+	include_section(ctx, func->sec);
+}
+
 void include_section(struct cdo_ctx *ctx, struct section *sec)
 {
 	if (sec->include)
@@ -206,9 +247,14 @@ void include_section(struct cdo_ctx *ctx, struct section *sec)
 	if (!sec->rela || is_debug_section(sec))
 		return;
 	sec->rela->include = true;
-	for (size_t i = 0; i < sec->rela->nr_relas; i++)
-		if (sec->rela->relas[i].sym)
-			include_symbol(ctx, sec->rela->relas[i].sym);
+	for (size_t i = 0; i < sec->rela->nr_relas; i++) {
+		struct rela *rela = &sec->rela->relas[i];
+
+		if (!rela->sym || include_table_reference(ctx, rela))
+			continue;
+		include_symbol(ctx, rela->sym);
+		carry_target(ctx, sec, rela);
+	}
 }
 
 void include_symbol(struct cdo_ctx *ctx, struct symbol *sym)

@@ -40,6 +40,9 @@ static bool rela_is_incidental(const struct rela *rela)
 		return true;
 	if (sym->sec && is_string_section(sym->sec))
 		return true;
+	/* data of this object (ppc64le's .toc entries): an argument, not the call */
+	if (sym->sec && !is_text_section(sym->sec))
+		return true;
 	return !strncmp(sym->name, "__warned", 8) || !strncmp(sym->name, "__already_done", 14) ||
 	       !strncmp(sym->name, "__func__", 8) || !strncmp(sym->name, ".rodata", 7) ||
 	       !strncmp(sym->name, "__UNIQUE_ID_", 12);

@@ -82,9 +82,11 @@ static bool converts_to_local(const struct symbol *sym)
 	/*
 	 * A changed global keeps its name; made local, it cannot capture
 	 * references from other objects of the patch module, which must go
-	 * to the kernel's copy (redirected by livepatch) instead.
+	 * to the kernel's copy (redirected by livepatch) instead. So does an
+	 * unchanged one the arch carries along (cdo_arch.carry_target).
 	 */
-	return sym->type == STT_FUNC && sym->bind != STB_LOCAL && sym->status == STATUS_CHANGED;
+	return sym->type == STT_FUNC && sym->bind != STB_LOCAL &&
+	       (sym->status == STATUS_CHANGED || sym->status == STATUS_SAME);
 }
 
 static void copy_symbols(struct output *o)

@@ -33,6 +33,7 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_RUNTIME_CONST] = "runtime-const",
 	[R_SPECIAL_ENTRY_SIZE] = "special-entry-size",
 	[R_OTHER_MODULE_LOCAL] = "other-module-symbol",
+	[R_ARCH_UNSUPPORTED] = "arch-unsupported",
 };
 
 static char *vformat(const char *fmt, va_list ap)

@@ -233,8 +233,10 @@ static void set_included(struct cdo_ctx *ctx, struct section *sec, bool include)
  * ---- entry sizes ----
  * A wrong entry size makes the rebuilt table start entries mid-entry: the
  * kernel would patch code at addresses read from a key. The relocations
- * tell: every entry starts with a relocated field (the code it describes),
- * and a field holds the same kind of relocation in every entry.
+ * tell: every entry has a relocated field where the first entry has its
+ * first one (most often its start: the code it describes; ppc64le's
+ * fixup_entry has a mask and a value first), and a field holds the same
+ * kind of relocation in every entry.
  */
 #define MAX_ENTRY_SIZE 4096
 
@@ -258,13 +260,14 @@ static uint32_t field_kind(const struct rela *r)
  * relocations at the same offsets. The last entry may be short (its
  * trailing padding not emitted).
  */
-static bool entries_fit(const struct section *sec, uint64_t e, uint32_t *kind, bool strict)
+static bool entries_fit(const struct section *sec, uint64_t e, uint64_t lead, uint32_t *kind,
+			bool strict)
 {
 	const struct section *rs = sec->rela;
 	unsigned char *first = xcalloc(e, 1), *cur = xcalloc(e, 1);
 	uint64_t entries = (sec->size + e - 1) / e;
 	size_t j = 0;
-	bool ok = sec->size > 0;
+	bool ok = sec->size > 0 && lead < e;
 
 	memset(kind, 0, e * sizeof(*kind));
 	for (uint64_t n = 0; ok && n < entries; n++) {
@@ -279,7 +282,7 @@ static bool entries_fit(const struct section *sec, uint64_t e, uint32_t *kind, b
 			kind[at] = k;
 			cur[at] = 1;
 		}
-		if (!cur[0])
+		if (ok && !cur[lead])
 			ok = false;
 		if (strict && n == 0)
 			memcpy(first, cur, e);
@@ -308,12 +311,12 @@ static uint64_t pattern_period(const uint32_t *kind, uint64_t e)
 }
 
 /* Why e does not fit sec (into why), or NULL if it does. */
-static const char *misfit(const struct section *sec, uint64_t e, uint32_t *kind,
+static const char *misfit(const struct section *sec, uint64_t e, uint64_t lead, uint32_t *kind,
 			  char *why, size_t whylen)
 {
 	uint64_t period;
 
-	if (!entries_fit(sec, e, kind, false)) {
+	if (!entries_fit(sec, e, lead, kind, false)) {
 		if (sec->size % e)
 			snprintf(why, whylen, "%lu bytes is not a multiple of %lu, and the relocations do not line up with such entries",
 				 (unsigned long)sec->size, (unsigned long)e);
@@ -335,10 +338,10 @@ static const char *misfit(const struct section *sec, uint64_t e, uint32_t *kind,
  * The smallest entry size the relocations allow without doubt, or 0. It
  * takes two entries at least to see a stride.
  */
-static uint64_t derive_entry_size(const struct section *sec, uint32_t *kind)
+static uint64_t derive_entry_size(const struct section *sec, uint64_t lead, uint32_t *kind)
 {
-	for (uint64_t e = 1; e <= MAX_ENTRY_SIZE && 2 * e <= sec->size; e++)
-		if (entries_fit(sec, e, kind, true) && pattern_period(kind, e) == e)
+	for (uint64_t e = lead + 1; e <= MAX_ENTRY_SIZE && 2 * e <= sec->size; e++)
+		if (entries_fit(sec, e, lead, kind, true) && pattern_period(kind, e) == e)
 			return e;
 	return 0;
 }
@@ -359,16 +362,17 @@ static uint64_t entry_size(struct cdo_ctx *ctx, const struct special_section *de
 	const char *source = desc->size_id == SZ_COUNT ? "the entry size this tool knows" :
 			     dwarf ? "the size in the parent's DWARF" : struct_size_env[desc->size_id];
 	uint32_t *kind = xcalloc(MAX_ENTRY_SIZE, sizeof(*kind));
+	uint64_t lead = sec->rela->nr_relas ? sec->rela->relas[0].offset : 0;
 	char why[256];
 	const char *bad = NULL;
 	uint64_t derived = 0;
 
-	if (given && given <= MAX_ENTRY_SIZE && !(bad = misfit(sec, given, kind, why, sizeof(why)))) {
+	if (given && given <= MAX_ENTRY_SIZE && !(bad = misfit(sec, given, lead, kind, why, sizeof(why)))) {
 		free(kind);
 		return given;
 	}
 	if (!dwarf)
-		derived = derive_entry_size(sec, kind);
+		derived = derive_entry_size(sec, lead, kind);
 	free(kind);
 	if (derived && given)
 		result_add_warning(ctx, "%s: %s (%lu) does not fit %s: %s; using %lu-byte entries, the stride of its relocations; check %s for this kernel",

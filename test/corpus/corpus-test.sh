@@ -3,7 +3,7 @@
 # architecture the differ supports (all of their cases must pass).
 set -euo pipefail
 build=${1:-${BUILD:-build}}
-required_arches=(x86_64 s390x aarch64 loongarch64)
+required_arches=(x86_64 s390x ppc64le aarch64 loongarch64)
 args=()
 for a in "${required_arches[@]}"; do args+=(--arch "$a"); done
 exec "$(dirname "$0")/run-corpus" --cdo "$build/create-diff-object/create-diff-object" "${args[@]}"

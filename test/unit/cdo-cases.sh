@@ -70,10 +70,6 @@ run_case() {
 	return 0
 }
 
-expect_json() {	# expect_json REGEX: the report has a line matching it
-	grep -Eq -- "$1" "$case.json" || { fail "report lacks /$1/"; return 1; }
-}
-
 # 1. A string literal changes: one changed function, the unchanged local
 #    helper is reached through a klp relocation to the running kernel's copy.
 cat >string.orig.c <<'C'
