@@ -140,11 +140,18 @@ int apply_markers(struct cdo_ctx *ctx)
 	return errors ? -1 : 0;
 }
 
-static bool is_init_section(const char *name)
+bool is_init_section(const char *name)
 {
 	return !strncmp(name, ".init.", 6) || !strncmp(name, ".exit.", 6) ||
 	       strstr(name, ".init.text") || !strncmp(name, ".initcall", 9) ||
 	       !strcmp(name, ".head.text");
+}
+
+/* Executable init code of built-in objects: run at boot, then freed. */
+static bool is_boot_only_code(const struct section *sec)
+{
+	return (!strncmp(sec->name, ".init.", 6) || !strncmp(sec->name, ".exit.", 6)) &&
+	       (sec->sh.sh_flags & SHF_EXECINSTR);
 }
 
 /* Functions that get a klp_func entry: changed, and able to be entered. */
@@ -370,5 +377,113 @@ void collect_functions(struct cdo_ctx *ctx)
 		memmove(f, f + 1, (ctx->result.nr_funcs - i - 1) * sizeof(*f));
 		ctx->result.nr_funcs--;
 		result_funcs_changed(&ctx->result);
+	}
+}
+
+/*
+ * A section whose references to code are bookkeeping (where the code is,
+ * how to unwind or fix it up), never a call or a pointer kept at runtime.
+ */
+static bool only_describes_code(const struct section *sec)
+{
+	const char *n = sec->name;
+
+	return is_special_section(sec) || is_debug_section(sec) || is_marker_section(sec) ||
+	       !strncmp(n, ".discard", 8) || !strncmp(n, ".note", 5) ||
+	       !strcmp(n, "__patchable_function_entries") || !strcmp(n, ".ibt_endbr_seal");
+}
+
+/* Run only at boot by built-in code: init code and its call tables. */
+static bool is_boot_only_reader(const struct section *sec)
+{
+	return is_boot_only_code(sec) || !strncmp(sec->name, ".initcall", 9) ||
+	       !strcmp(sec->name, ".exitcall.exit") || only_describes_code(sec);
+}
+
+static bool is_refused_init_change(const struct section *sec)
+{
+	return !is_rela_section(sec) && !sec->deleted && sec->status == STATUS_CHANGED &&
+	       !sec->include && !harmless_unincluded(sec) && is_init_section(sec->name);
+}
+
+/*
+ * Is every change init code that a running kernel never enters again?
+ * Only built-in code (modules run their init at each load, and their exit
+ * at unload), only code (init data can have been copied into runtime state
+ * at boot, which nothing here can rule out), and only code nothing but init
+ * code and its call tables refer to (a __ref caller could still enter it).
+ * Each reason it is not is a note, so the author sees why.
+ */
+static bool changes_are_init_only(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	bool init_only = true;
+
+	if (strcmp(ctx->objname, "vmlinux")) {
+		result_add_note(ctx, "the init changes are not init-only: %s is part of module %s, which runs its init code again each time it is loaded",
+				ctx->childobj, ctx->objname);
+		return false;
+	}
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		if (!is_refused_init_change(sec) || is_boot_only_code(sec) ||
+		    !strncmp(sec->name, ".initcall", 9))
+			continue;
+		result_add_note(ctx, "changed %s is init data or code not freed after boot, not init code: what it holds may live on at runtime, so the change is not provably init-only",
+				sec->name);
+		init_only = false;
+	}
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rsec = elf->sections[i];
+
+		if (!is_rela_section(rsec) || !rsec->base || is_boot_only_reader(rsec->base))
+			continue;
+		for (size_t k = 0; k < rsec->nr_relas; k++) {
+			struct rela *rela = &rsec->relas[k];
+			struct section *target = rela->sym ? rela->sym->sec : NULL;
+
+			if (!target || !is_refused_init_change(target))
+				continue;
+			result_add_note(ctx, "changed init section %s is referred to by %s, which is not init code: it may run after boot, so the change is not provably init-only",
+					target->name, rsec->base->name);
+			init_only = false;
+			break;
+		}
+	}
+	return init_only;
+}
+
+/*
+ * A patch whose only changes are init code of built-in objects needs no
+ * livepatch: the differ still refuses (exit 2, nothing to write), but says
+ * so with its own code, listing the init functions, and marks the result
+ * init-only so kpatch-build can give it its own verdict.
+ */
+void classify_init_only(struct cdo_ctx *ctx, bool runtime_output)
+{
+	struct cdo_result *r = &ctx->result;
+	struct elf *elf = ctx->patched;
+
+	if (!r->nr_refusals || runtime_output)
+		return;
+	for (size_t i = 0; i < r->nr_refusals; i++)
+		if (r->refusals[i].code != R_INIT_CHANGED)
+			return;
+	if (!changes_are_init_only(ctx))
+		return;
+	result_drop_refusals(r);
+	r->init_only = true;
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		const char *what;
+
+		if (!is_refused_init_change(sec))
+			continue;
+		what = describe(sec);
+		result_add_refusal(ctx, R_INIT_ONLY_CHANGE,
+				   "changed %s%s%s%s is init code of built-in code: it ran at boot and is never run again, so the running kernel needs no livepatch for it (what it set up at boot stays as it is until the next reboot)",
+				   sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+		result_add_init_change(ctx, what ? what : sec->name);
 	}
 }

@@ -226,13 +226,60 @@ C
 sed 's/limit = 5/limit = 6/' data.orig.c >data.patched.c
 run_case data 2 && expect_json '"code": "data-changed"' && [[ ! -e data.out.o ]] && pass
 
-# 7. A change to __init code is refused.
+# 7. A change to __init code only of built-in code: still refused (exit 2,
+#    nothing to write), but as init-only, naming the init function, so
+#    kpatch-build can say no runtime change is needed.
 cat >init.orig.c <<'C'
 extern int printk(const char *fmt, ...);
 __attribute__((section(".init.text"))) int setup(void) { return printk("setup\n"); }
+int runtime(int x) { return x + 1; }
 C
 sed 's/setup\\n/setup!\\n/' init.orig.c >init.patched.c
-run_case init 2 && expect_json '"code": "init-changed"' && pass
+run_case init 2 && expect_json '"code": "init-only-change", "message": "changed \.init\.text \(setup\)' &&
+	expect_json '^  "init_only": true,$' && expect_json '^  "init_only_changes": \["setup"\],$' &&
+	grep -q 'no runtime change is needed' init.stderr && [[ ! -e init.out.o ]] && pass
+
+# 7a. The same init change with a runtime change beside it stays a refusal:
+#     the runtime code may rely on what the new init code sets up.
+sed 's/setup\\n/setup!\\n/; s/x + 1/x + 2/' init.orig.c >init.patched.c
+run_case init 2 && expect_json '"code": "init-changed"' && expect_json '"init_only": false' &&
+	! grep -q '"init-only-change"' init.json && pass
+
+# 7b. Init code of a module runs again at each load: not init-only.
+sed 's/setup\\n/setup!\\n/' init.orig.c >init.patched.c
+PARENT=mymod run_case init 2 && expect_json '"code": "init-changed"' &&
+	expect_json '"init_only": false' && grep -q 'runs its init code again' init.stdout && pass
+
+# 7c. Init data: what init code copied from it at boot may live on, so a
+#     change to it is not provably init-only.
+cat >initdata.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static int level __attribute__((section(".init.data"))) = 3;
+__attribute__((section(".init.text"))) int setup(void) { return printk("setup %d\n", level); }
+C
+sed 's/= 3/= 4/' initdata.orig.c >initdata.patched.c
+run_case initdata 2 && expect_json '"code": "init-changed", "message": "changed section \.init\.data' &&
+	expect_json '"init_only": false' && pass
+
+# 7d. Init code that runtime code refers to (a __ref caller) may run after
+#     boot: not init-only.
+cat >initref.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+__attribute__((section(".init.text"), noinline)) int setup(void) { return printk("setup\n"); }
+int (*late_setup)(void) = setup;
+C
+sed 's/setup\\n/setup!\\n/' initref.orig.c >initref.patched.c
+run_case initref 2 && expect_json '"code": "init-changed"' && expect_json '"init_only": false' &&
+	grep -q 'referred to by \.data\.late_setup' initref.stdout && pass
+
+# 7e. Built-in __exit code is never run: init-only too.
+cat >exitonly.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+__attribute__((section(".exit.text"), used)) static void bye(void) { printk("bye\n"); }
+static void (*exit_call)(void) __attribute__((section(".exitcall.exit"), used)) = bye;
+C
+sed 's/bye\\n/bye!\\n/' exitonly.orig.c >exitonly.patched.c
+run_case exitonly 2 && expect_json '"init_only": true' && expect_json '"init_only_changes": \["bye"\]' && pass
 
 # 8. A function without an ftrace call site (notrace) cannot be patched.
 cat >notrace.orig.c <<'C'
