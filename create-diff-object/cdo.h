@@ -221,6 +221,14 @@ bool symbols_equivalent(const struct symbol *patched, const struct symbol *orig)
 /* include.c */
 int apply_markers(struct cdo_ctx *ctx);
 int check_fentry(struct cdo_ctx *ctx);
+
+/* callers.c: a changed local function without an ftrace call site is
+ * reached through its callers, which are patched instead, when they cover
+ * every way into it. */
+struct caller_cover;
+struct caller_cover *caller_cover_new(struct cdo_ctx *ctx);
+bool patch_callers_instead(struct caller_cover *c, struct symbol *func, char *why, size_t whylen);
+void caller_cover_free(struct caller_cover *c);
 int include_changes(struct cdo_ctx *ctx);
 void include_symbol(struct cdo_ctx *ctx, struct symbol *sym);
 void include_section(struct cdo_ctx *ctx, struct section *sec);

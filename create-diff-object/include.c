@@ -159,7 +159,7 @@ static bool is_patched_function(const struct symbol *sym)
 {
 	if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || sym->status != STATUS_CHANGED)
 		return false;
-	if (sym->sec->ignore)
+	if (sym->sec->ignore || sym->via_callers)
 		return false;
 	/* parts without an ftrace site are patched through their parent */
 	return !sym->parent || sym->has_fentry;
@@ -168,7 +168,9 @@ static bool is_patched_function(const struct symbol *sym)
 int check_fentry(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
+	struct caller_cover *cover = NULL;
 	int missing = 0;
+	char why[512];
 
 	for (size_t i = 1; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
@@ -177,11 +179,16 @@ int check_fentry(struct cdo_ctx *ctx)
 			continue;
 		if (sym->has_fentry && sym->twin && sym->twin->has_fentry)
 			continue;
+		if (!cover)
+			cover = caller_cover_new(ctx);
+		if (patch_callers_instead(cover, sym, why, sizeof(why)))
+			continue;
 		result_add_refusal(ctx, R_NO_FENTRY,
-				   "function %s has no ftrace call site (__fentry__), so it cannot be patched: it is notrace, or inline code the compiler chose not to inline; make it __always_inline or noinline, or patch its callers",
-				   sym->twin ? sym->twin->name : sym->name);
+				   "function %s has no ftrace call site (__fentry__), so it cannot be patched: it is notrace, or inline code the compiler chose not to inline, and its callers cannot be patched instead: %s; make it __always_inline or noinline, or change its callers",
+				   sym->twin ? sym->twin->name : sym->name, why);
 		missing++;
 	}
+	caller_cover_free(cover);
 	return missing ? -1 : 0;
 }
 
@@ -357,6 +364,11 @@ void collect_functions(struct cdo_ctx *ctx)
 			f = result_func(ctx, sym, FUNC_CHANGED);
 			f->status = FUNC_CHANGED;
 			f->patched = true;
+		} else if (sym->via_callers) {
+			/* carried for its patched callers, entered only through them */
+			f = result_func(ctx, sym, FUNC_CHANGED);
+			f->status = FUNC_CHANGED;
+			f->patched = false;
 		}
 	}
 	/* reasons recorded for functions that turned out unchanged or parts */
@@ -364,7 +376,8 @@ void collect_functions(struct cdo_ctx *ctx)
 		struct func_result *f = &ctx->result.funcs[i];
 		struct symbol *sym = f->sym;
 
-		if (sym && (f->status == FUNC_NEW || is_patched_function(sym)) && sym->include) {
+		if (sym && (f->status == FUNC_NEW || is_patched_function(sym) || sym->via_callers) &&
+		    sym->include) {
 			i++;
 			continue;
 		}

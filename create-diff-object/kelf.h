@@ -69,6 +69,7 @@ struct symbol {
 	struct symbol *pfx;		/* __pfx_foo / __cfi_foo for foo */
 	bool is_pfx;
 	bool has_fentry;		/* starts with an ftrace call site */
+	bool via_callers;		/* no ftrace site: its callers are patched instead */
 	enum status status;
 	bool include;
 	bool strip;

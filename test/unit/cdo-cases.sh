@@ -288,6 +288,58 @@ C
 sed 's/x + 1/x + 2/' notrace.orig.c >notrace.patched.c
 run_case notrace 2 && expect_json '"code": "no-fentry"' && pass
 
+# 8a. A changed static notrace helper: both its callers have ftrace call
+#     sites and are all its callers, so they are patched instead; the new
+#     helper travels with them, without a klp_func entry of its own.
+cat >notracecall.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline, no_instrument_function)) int helper(int x) { return printk("h %d\n", x) + 1; }
+int first(int x) { return helper(x) * 2; }
+int second(int x) { return helper(x + 1) * 3; }
+int untouched(int x) { return printk("u %d\n", x); }
+C
+sed 's/+ 1; }/+ 2; }/' notracecall.orig.c >notracecall.patched.c
+run_case notracecall 0 && expect_funcs changed "first helper second" &&
+	expect_json '"name": "helper", "status": "changed", "patched": false' &&
+	expect_json '"name": "first", "status": "changed", "patched": true' &&
+	expect_json '"name": "second", "status": "changed", "patched": true' &&
+	grep -q 'function helper has no ftrace call site: its callers first, second are patched instead' notracecall.stdout &&
+	grep -q 'not replaced: the module carries its new copy and replaces every caller' notracecall.verify && pass
+# the same under IBT and CALL_PADDING
+run_case notracecall 0 "${ibt_flags[@]}" && expect_funcs changed "first helper second" && pass
+
+# 8b. Its address is taken: the running kernel can enter the old copy
+#     through the pointer, so patching the callers is not enough.
+sed 's/^int untouched.*/int (*helper_ptr)(int) = helper;/' notracecall.orig.c >notraceaddr.orig.c
+sed 's/+ 1; }/+ 2; }/' notraceaddr.orig.c >notraceaddr.patched.c
+run_case notraceaddr 2 && expect_json '"code": "no-fentry"' &&
+	expect_json 'its callers cannot be patched instead: its address is taken' && pass
+
+# the same with the address taken in code (handed to a registration call)
+sed 's/^int untouched.*/extern void register_fn(int (*fn)(int));\nvoid setup(void) { register_fn(helper); }/' notracecall.orig.c >notracereg.orig.c
+sed 's/+ 1; }/+ 2; }/' notracereg.orig.c >notracereg.patched.c
+run_case notracereg 2 && expect_json '"code": "no-fentry"' &&
+	expect_json 'its callers cannot be patched instead: its address is taken \(in \.text\.setup' && pass
+
+# 8c. A global notrace function: callers elsewhere in the kernel are unknown.
+sed 's/^static //' notracecall.orig.c >notraceglobal.orig.c
+sed 's/+ 1; }/+ 2; }/' notraceglobal.orig.c >notraceglobal.patched.c
+run_case notraceglobal 2 && expect_json '"code": "no-fentry"' &&
+	expect_json 'it is global, so code outside this object may call it' && pass
+
+# 8d. A chain: the helper's only caller is notrace and static too; its
+#     caller is traceable. Both untraceable ones travel, the top is patched.
+cat >notracechain.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline, no_instrument_function)) int leaf(int x) { return printk("l %d\n", x) + 1; }
+static __attribute__((noinline, no_instrument_function)) int middle(int x) { return leaf(x) * 5; }
+int top(int x) { return middle(x) - 1; }
+C
+sed 's/+ 1; }/+ 2; }/' notracechain.orig.c >notracechain.patched.c
+run_case notracechain 0 && expect_funcs changed "leaf middle top" &&
+	expect_json '"name": "middle", "status": "changed", "patched": false' &&
+	expect_json '"name": "top", "status": "changed", "patched": true' && pass
+
 # 9. A changed global function becomes local in the output, and taking the
 #    address of an existing function points at the kernel's copy.
 cat >fptr.orig.c <<'C'
