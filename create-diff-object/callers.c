@@ -71,7 +71,8 @@ static void index_text_refs(struct elf *elf, struct ref_index *ix)
 			ix->n++;
 		}
 	}
-	qsort(ix->refs, ix->n, sizeof(*ix->refs), ref_cmp);
+	if (ix->n)
+		qsort(ix->refs, ix->n, sizeof(*ix->refs), ref_cmp);
 }
 
 static const struct text_ref *first_ref(const struct ref_index *ix, const struct section *t)
