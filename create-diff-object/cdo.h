@@ -169,6 +169,7 @@ enum refusal_code {
 	R_SPECIAL_ENTRY_SIZE,
 	R_OTHER_MODULE_LOCAL,
 	R_ARCH_UNSUPPORTED,
+	R_INIT_ONLY_CHANGE,	/* every change is boot-only init code */
 	R_COUNT
 };
 extern const char *const refusal_code_name[R_COUNT];
@@ -226,6 +227,9 @@ struct cdo_result {
 	size_t nr_notes;
 	struct timing timings[16];
 	size_t nr_timings;
+	bool init_only;			/* every refusal is R_INIT_ONLY_CHANGE */
+	char **init_changes;		/* its init functions (or sections) */
+	size_t nr_init_changes;
 	char *error;			/* set when the run failed (exit 1) */
 	int exit_status;
 };
@@ -304,10 +308,22 @@ bool symbols_equivalent(const struct symbol *patched, const struct symbol *orig)
 /* include.c */
 int apply_markers(struct cdo_ctx *ctx);
 int check_fentry(struct cdo_ctx *ctx);
+
+/* callers.c: a changed local function without an ftrace call site is
+ * reached through its callers, which are patched instead, when they cover
+ * every way into it. */
+struct caller_cover;
+struct caller_cover *caller_cover_new(struct cdo_ctx *ctx);
+bool patch_callers_instead(struct caller_cover *c, struct symbol *func, char *why, size_t whylen);
+void caller_cover_free(struct caller_cover *c);
 int include_changes(struct cdo_ctx *ctx);
 void include_symbol(struct cdo_ctx *ctx, struct symbol *sym);
 void include_section(struct cdo_ctx *ctx, struct section *sec);
 int verify_patchability(struct cdo_ctx *ctx);
+bool is_init_section(const char *name);
+/* Only boot-only init code changed (refusals so far all init-changed and
+ * nothing for runtime): turn them into init-only-change refusals. */
+void classify_init_only(struct cdo_ctx *ctx, bool runtime_output);
 /* Record every changed and new function in the result. */
 void collect_functions(struct cdo_ctx *ctx);
 bool is_special_section_name(const struct cdo_ctx *ctx, const char *name);
@@ -358,6 +374,8 @@ void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void result_add_init_change(struct cdo_ctx *ctx, const char *name);
+void result_drop_refusals(struct cdo_result *r);
 /* The result of PATCHED's function sym, added if there is none yet. */
 struct func_result *result_func(struct cdo_ctx *ctx, struct symbol *sym,
 				enum func_status status);

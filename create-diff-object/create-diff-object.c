@@ -328,6 +328,7 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 	verify_patchability(ctx);
 	check_static_locals(ctx);
 	collect_functions(ctx);
+	classify_init_only(ctx, has_output(ctx));
 	timed(ctx, "include", t);
 
 	if (ctx->result.nr_refusals)

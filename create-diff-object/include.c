@@ -140,7 +140,7 @@ int apply_markers(struct cdo_ctx *ctx)
 	return errors ? -1 : 0;
 }
 
-static bool is_init_section(const char *name)
+bool is_init_section(const char *name)
 {
 	return !strncmp(name, ".init.", 6) || !strncmp(name, ".exit.", 6) ||
 	       strstr(name, ".init.text") || !strncmp(name, ".initcall", 9) ||
@@ -155,12 +155,19 @@ static bool is_alias_of_bundled(const struct symbol *sym)
 	       main->sym.st_value == sym->sym.st_value && main->sym.st_size == sym->sym.st_size;
 }
 
+/* Executable init code of built-in objects: run at boot, then freed. */
+static bool is_boot_only_code(const struct section *sec)
+{
+	return (!strncmp(sec->name, ".init.", 6) || !strncmp(sec->name, ".exit.", 6)) &&
+	       (sec->sh.sh_flags & SHF_EXECINSTR);
+}
+
 /* Functions that get a klp_func entry: changed, and able to be entered. */
 static bool is_patched_function(const struct symbol *sym)
 {
 	if (sym->type != STT_FUNC || !sym->sec || sym->is_pfx || sym->status != STATUS_CHANGED)
 		return false;
-	if (sym->sec->ignore)
+	if (sym->sec->ignore || sym->via_callers)
 		return false;
 	/* an alias (SYSCALL_DEFINE's sys_foo of __se_sys_foo) is patched
 	 * through the function its section was made for: one address */
@@ -173,7 +180,9 @@ static bool is_patched_function(const struct symbol *sym)
 int check_fentry(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
+	struct caller_cover *cover = NULL;
 	int missing = 0;
+	char why[512];
 
 	for (size_t i = 1; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
@@ -182,11 +191,16 @@ int check_fentry(struct cdo_ctx *ctx)
 			continue;
 		if (sym->has_fentry && sym->twin && sym->twin->has_fentry)
 			continue;
+		if (!cover)
+			cover = caller_cover_new(ctx);
+		if (patch_callers_instead(cover, sym, why, sizeof(why)))
+			continue;
 		result_add_func_refusal(ctx, R_NO_FENTRY, sym->twin ? sym->twin->name : sym->name,
-				   "function %s has no ftrace call site (__fentry__), so it cannot be patched: it is notrace, or inline code the compiler chose not to inline; make it __always_inline or noinline, or patch its callers",
-				   sym->twin ? sym->twin->name : sym->name);
+				   "function %s has no ftrace call site (__fentry__), so it cannot be patched: it is notrace, or inline code the compiler chose not to inline, and its callers cannot be patched instead: %s; make it __always_inline or noinline, or change its callers",
+				   sym->twin ? sym->twin->name : sym->name, why);
 		missing++;
 	}
+	caller_cover_free(cover);
 	return missing ? -1 : 0;
 }
 
@@ -410,6 +424,11 @@ void collect_functions(struct cdo_ctx *ctx)
 			f = result_func(ctx, sym, FUNC_CHANGED);
 			f->status = FUNC_CHANGED;
 			f->patched = true;
+		} else if (sym->via_callers) {
+			/* carried for its patched callers, entered only through them */
+			f = result_func(ctx, sym, FUNC_CHANGED);
+			f->status = FUNC_CHANGED;
+			f->patched = false;
 		}
 	}
 	/* reasons recorded for functions that turned out unchanged or parts */
@@ -417,7 +436,8 @@ void collect_functions(struct cdo_ctx *ctx)
 		struct func_result *f = &ctx->result.funcs[i];
 		struct symbol *sym = f->sym;
 
-		if (sym && (f->status == FUNC_NEW || is_patched_function(sym)) && sym->include) {
+		if (sym && (f->status == FUNC_NEW || is_patched_function(sym) || sym->via_callers) &&
+		    sym->include) {
 			i++;
 			continue;
 		}
@@ -430,5 +450,113 @@ void collect_functions(struct cdo_ctx *ctx)
 		memmove(f, f + 1, (ctx->result.nr_funcs - i - 1) * sizeof(*f));
 		ctx->result.nr_funcs--;
 		result_funcs_changed(&ctx->result);
+	}
+}
+
+/*
+ * A section whose references to code are bookkeeping (where the code is,
+ * how to unwind or fix it up), never a call or a pointer kept at runtime.
+ */
+static bool only_describes_code(const struct cdo_ctx *ctx, const struct section *sec)
+{
+	const char *n = sec->name;
+
+	return is_special_section(ctx, sec) || is_debug_section(sec) || is_marker_section(sec) ||
+	       !strncmp(n, ".discard", 8) || !strncmp(n, ".note", 5) ||
+	       !strcmp(n, "__patchable_function_entries") || !strcmp(n, ".ibt_endbr_seal");
+}
+
+/* Run only at boot by built-in code: init code and its call tables. */
+static bool is_boot_only_reader(const struct cdo_ctx *ctx, const struct section *sec)
+{
+	return is_boot_only_code(sec) || !strncmp(sec->name, ".initcall", 9) ||
+	       !strcmp(sec->name, ".exitcall.exit") || only_describes_code(ctx, sec);
+}
+
+static bool is_refused_init_change(const struct cdo_ctx *ctx, const struct section *sec)
+{
+	return !is_rela_section(sec) && !sec->deleted && sec->status == STATUS_CHANGED &&
+	       !sec->include && !harmless_unincluded(ctx, sec) && is_init_section(sec->name);
+}
+
+/*
+ * Is every change init code that a running kernel never enters again?
+ * Only built-in code (modules run their init at each load, and their exit
+ * at unload), only code (init data can have been copied into runtime state
+ * at boot, which nothing here can rule out), and only code nothing but init
+ * code and its call tables refer to (a __ref caller could still enter it).
+ * Each reason it is not is a note, so the author sees why.
+ */
+static bool changes_are_init_only(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	bool init_only = true;
+
+	if (strcmp(ctx->objname, "vmlinux")) {
+		result_add_note(ctx, "the init changes are not init-only: %s is part of module %s, which runs its init code again each time it is loaded",
+				ctx->childobj, ctx->objname);
+		return false;
+	}
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		if (!is_refused_init_change(ctx, sec) || is_boot_only_code(sec) ||
+		    !strncmp(sec->name, ".initcall", 9))
+			continue;
+		result_add_note(ctx, "changed %s is init data or code not freed after boot, not init code: what it holds may live on at runtime, so the change is not provably init-only",
+				sec->name);
+		init_only = false;
+	}
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rsec = elf->sections[i];
+
+		if (!is_rela_section(rsec) || !rsec->base || is_boot_only_reader(ctx, rsec->base))
+			continue;
+		for (size_t k = 0; k < rsec->nr_relas; k++) {
+			struct rela *rela = &rsec->relas[k];
+			struct section *target = rela->sym ? rela->sym->sec : NULL;
+
+			if (!target || !is_refused_init_change(ctx, target))
+				continue;
+			result_add_note(ctx, "changed init section %s is referred to by %s, which is not init code: it may run after boot, so the change is not provably init-only",
+					target->name, rsec->base->name);
+			init_only = false;
+			break;
+		}
+	}
+	return init_only;
+}
+
+/*
+ * A patch whose only changes are init code of built-in objects needs no
+ * livepatch: the differ still refuses (exit 2, nothing to write), but says
+ * so with its own code, listing the init functions, and marks the result
+ * init-only so kpatch-build can give it its own verdict.
+ */
+void classify_init_only(struct cdo_ctx *ctx, bool runtime_output)
+{
+	struct cdo_result *r = &ctx->result;
+	struct elf *elf = ctx->patched;
+
+	if (!r->nr_refusals || runtime_output)
+		return;
+	for (size_t i = 0; i < r->nr_refusals; i++)
+		if (r->refusals[i].code != R_INIT_CHANGED)
+			return;
+	if (!changes_are_init_only(ctx))
+		return;
+	result_drop_refusals(r);
+	r->init_only = true;
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		const char *what;
+
+		if (!is_refused_init_change(ctx, sec))
+			continue;
+		what = describe(sec);
+		result_add_refusal(ctx, R_INIT_ONLY_CHANGE,
+				   "changed %s%s%s%s is init code of built-in code: it ran at boot and is never run again, so the running kernel needs no livepatch for it (what it set up at boot stays as it is until the next reboot)",
+				   sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+		result_add_init_change(ctx, what ? what : sec->name);
 	}
 }

@@ -71,6 +71,7 @@ struct symbol {
 	bool is_pfx;
 	bool has_fentry;		/* starts with an ftrace call site */
 	int64_t fentry_offset;		/* where that site is, from the symbol */
+	bool via_callers;		/* no ftrace site: its callers are patched instead */
 	enum status status;
 	bool include;
 	bool strip;

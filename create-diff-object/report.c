@@ -34,6 +34,7 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_SPECIAL_ENTRY_SIZE] = "special-entry-size",
 	[R_OTHER_MODULE_LOCAL] = "other-module-symbol",
 	[R_ARCH_UNSUPPORTED] = "arch-unsupported",
+	[R_INIT_ONLY_CHANGE] = "init-only-change",
 };
 
 static char *vformat(const char *fmt, va_list ap)
@@ -106,6 +107,18 @@ void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	push_string(&ctx->result.notes, &ctx->result.nr_notes, vformat(fmt, ap));
 	va_end(ap);
+}
+
+void result_add_init_change(struct cdo_ctx *ctx, const char *name)
+{
+	push_string(&ctx->result.init_changes, &ctx->result.nr_init_changes, xstrdup(name));
+}
+
+void result_drop_refusals(struct cdo_result *r)
+{
+	for (size_t i = 0; i < r->nr_refusals; i++)
+		free(r->refusals[i].message);
+	r->nr_refusals = 0;
 }
 
 static size_t sym_slot(const struct symbol *sym, size_t size)
@@ -233,9 +246,13 @@ void report_text(const struct cdo_ctx *ctx)
 				printf("%s:   because %s\n", ctx->childobj, f->reasons[k]);
 	}
 	for (size_t i = 0; i < r->nr_refusals; i++)
-		fprintf(stderr, "ERROR: %s: %s [%s]\n", ctx->childobj, r->refusals[i].message,
+		fprintf(stderr, "%s: %s: %s [%s]\n", r->init_only ? "NOTE" : "ERROR",
+			ctx->childobj, r->refusals[i].message,
 			refusal_code_name[r->refusals[i].code]);
-	if (r->nr_refusals)
+	if (r->init_only)
+		fprintf(stderr, "create-diff-object: %s: every change is in init code that already ran at boot; no runtime change is needed\n",
+			ctx->childobj);
+	else if (r->nr_refusals)
 		fprintf(stderr, "create-diff-object: %s: %zu unsupported change%s; this patch cannot be livepatched as it is\n",
 			ctx->childobj, r->nr_refusals, r->nr_refusals == 1 ? "" : "s");
 	else if (r->exit_status == EXIT_NO_CHANGE)
@@ -363,7 +380,9 @@ int report_json(const struct cdo_ctx *ctx, const char *path)
 		fputc('}', f);
 	}
 	fputs(r->nr_refusals ? "\n  ],\n" : "],\n", f);
-	fputs("  \"included_symbols\": ", f);
+	fprintf(f, "  \"init_only\": %s,\n  \"init_only_changes\": ", r->init_only ? "true" : "false");
+	json_string_array(f, r->init_changes, r->nr_init_changes);
+	fputs(",\n  \"included_symbols\": ", f);
 	json_string_array(f, r->included, r->nr_included);
 	fputs(",\n  \"klp_relocations\": [", f);
 	for (size_t i = 0; i < r->nr_klp_relocs; i++) {
@@ -430,5 +449,8 @@ void result_free(struct cdo_result *r)
 	for (size_t i = 0; i < r->nr_notes; i++)
 		free(r->notes[i]);
 	free(r->notes);
+	for (size_t i = 0; i < r->nr_init_changes; i++)
+		free(r->init_changes[i]);
+	free(r->init_changes);
 	free(r->error);
 }

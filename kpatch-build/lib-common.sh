@@ -4,7 +4,7 @@
 
 # Exit codes, documented in kpatch-build(1) and --help.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-readonly EXIT_SUCCESS=0 EXIT_ERROR=1 EXIT_UNSUPPORTED=2 EXIT_NO_CHANGE=3 EXIT_USAGE=4
+readonly EXIT_SUCCESS=0 EXIT_ERROR=1 EXIT_UNSUPPORTED=2 EXIT_NO_CHANGE=3 EXIT_USAGE=4 EXIT_INIT_ONLY=5
 
 LOG_FILE=""		# per-run log; empty until the scratch directory exists
 DEBUG=0
@@ -62,20 +62,26 @@ debug() {
 # fail CODE MESSAGE...: print the error and exit; the EXIT trap restores
 # the tree. Each message line after the first is indented.
 fail() {
-	local code=$1 first=1 line
-	shift
+	finish_without_module "$1" ERROR "${@:2}"
+}
+
+# finish_without_module CODE LABEL MESSAGE...: end the run with a verdict
+# other than a module (LABEL: ERROR, or a verdict that is no error).
+finish_without_module() {
+	local code=$1 label=$2 first=1 line
+	shift 2
 	if ((STAGE_LINE_OPEN)); then
 		printf ' FAILED\n'
 		STAGE_LINE_OPEN=0
 	fi
 	while IFS= read -r line; do
 		if ((first)); then
-			printf 'ERROR: %s\n' "$line" >&2
+			printf '%s: %s\n' "$label" "$line" >&2
 			first=0
 		else
-			printf '       %s\n' "$line" >&2
+			printf '%*s  %s\n' "${#label}" "" "$line" >&2
 		fi
-		log "ERROR: $line"
+		log "$label: $line"
 	done <<<"$*"
 	exit "$code"
 }

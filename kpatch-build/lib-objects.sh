@@ -152,6 +152,8 @@ module_name_of() {
 DIFF_ERRORS=0
 DIFF_REFUSED=0
 DIFF_CHANGED=0
+DIFF_INIT_ONLY=0
+INIT_ONLY_CHANGES=()	# "object: function, function" per init-only object
 
 # diff_object OBJECT: run the differ on one object and account its result.
 diff_object() {
@@ -235,8 +237,14 @@ diff_object() {
 		rm -f -- "$output"
 		close_stage_line
 		sed 's/^/  /' "$err" >&2
-		info "  $object: change refused by create-diff-object (unsupported; see above)"
-		((++DIFF_REFUSED)) ;;
+		if init_only_report "$report"; then
+			INIT_ONLY_CHANGES+=("$object: $(init_only_changes "$report")")
+			info "  $object: only init code changed, which ran at boot (see above)"
+			((++DIFF_INIT_ONLY))
+		else
+			info "  $object: change refused by create-diff-object (unsupported; see above)"
+			((++DIFF_REFUSED))
+		fi ;;
 	*)
 		rm -f -- "$output"
 		close_stage_line
@@ -248,6 +256,17 @@ diff_object() {
 		fi
 		((++DIFF_ERRORS)) ;;
 	esac
+}
+
+# init_only_report REPORT: did the differ find only boot-only init code
+# changes (its refusals all init-only-change)?
+init_only_report() {
+	[[ -f $1 ]] && jq -e '.init_only == true' -- "$1" >/dev/null 2>&1
+}
+
+# init_only_changes REPORT: its init functions, comma-separated.
+init_only_changes() {
+	jq -r '.init_only_changes | join(", ")' -- "$1"
 }
 
 # link_output: one relocatable object from all differ outputs. Sorted so

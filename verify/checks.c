@@ -306,9 +306,6 @@ static void check_record(struct verify *v, struct record *rec)
 			    rec->old_name, rec->sympos, v->parent, res.size, o->sym->name,
 			    (unsigned long)o->sym->sym.st_size);
 	}
-	if (!p->changed && !p->line_only)
-		add_finding(v, "klp-func", rec->old_name, KPATCH_FUNCS_SECTION, true, rec->offset,
-			    "%s is patched but its code is the same as the original's", rec->old_name);
 	else if (p->line_only)
 		add_note(v, "%s is patched though only __LINE__ immediates differ", rec->old_name);
 }
@@ -338,8 +335,212 @@ static bool is_part_of_replaced(const struct vobj *o, const struct vfunc *f, boo
 	return found;
 }
 
+/* ---- functions entered only through replaced callers ------------------- */
+
+/*
+ * A changed local function without an ftrace call site cannot be replaced;
+ * the differ may carry its new copy and replace its callers instead. That
+ * is sound only if the running kernel has no other way into the old copy:
+ * every reference to it, in the original object and in the patched one, is
+ * a direct call or jump from a function the module replaces (or one entered
+ * the same way, a few levels up), and no module code calls the kernel's old
+ * copy. Worked out here from the objects alone.
+ */
+#define MAX_CALLER_CHAIN 4
+
+/* x86-64 call/jmp rel32 (e8/e9) or jcc rel32 (0f 8x) whose field is at r. */
+static bool is_direct_branch_to(const struct rela *r, const struct symbol *func)
+{
+	const struct section *s = r->sec->base;
+	int64_t entry = r->addend + 4;
+
+	if (r->type != R_X86_64_PC32 && r->type != R_X86_64_PLT32)
+		return false;
+	if (r->sym == func ? entry != 0 :
+	    r->sym->type != STT_SECTION || entry != (int64_t)func->sym.st_value)
+		return false;
+	if (!s->data || r->offset < 2 || r->offset + 4 > s->size)
+		return false;
+	return s->data[r->offset - 1] == 0xe8 || s->data[r->offset - 1] == 0xe9 ||
+	       (s->data[r->offset - 2] == 0x0f && (s->data[r->offset - 1] & 0xf0) == 0x80);
+}
+
+static bool describes_code_only(const struct section *s)
+{
+	static const char *const names[] = {
+		"__mcount_loc", "__patchable_function_entries", ".orc_unwind_ip", "__bug_table",
+		"__ex_table", ".altinstructions", "__jump_table", ".static_call_sites",
+		".call_sites", ".return_sites", ".retpoline_sites", ".ibt_endbr_seal",
+		".printk_index", ".parainstructions", ".smp_locks", NULL
+	};
+
+	if (s->sh.sh_flags & SHF_EXECINSTR)
+		return false;
+	if (!strncmp(s->name, ".debug", 6) || !strncmp(s->name, ".discard", 8) ||
+	    !strncmp(s->name, ".kpatch.", 8))
+		return true;
+	for (const char *const *n = names; *n; n++)
+		if (!strcmp(s->name, *n))
+			return true;
+	return false;
+}
+
+static bool entered_only_by_replaced(struct verify *v, const struct vfunc *p, int depth,
+				     char *why, size_t whylen);
+
+/* May the PATCHED function caller call p in the running kernel after patching? */
+static bool caller_is_covered(struct verify *v, const struct vfunc *caller, const struct vfunc *p,
+			      int depth, char *why, size_t whylen)
+{
+	if (caller == p || !caller->orig || caller->replaced ||
+	    is_part_of_replaced(&v->patched, caller, false))
+		return true;	/* itself, new code, or replaced */
+	if (depth < MAX_CALLER_CHAIN && caller->sym->bind == STB_LOCAL)
+		return entered_only_by_replaced(v, caller, depth + 1, why, whylen);
+	snprintf(why, whylen, "its caller %s is not replaced by the module", caller->sym->name);
+	return false;
+}
+
+/* Every reference of object o to func (its copy of p) is a covered call. */
+static bool references_covered(struct verify *v, const struct vobj *o, const struct vfunc *func,
+			       const struct vfunc *p, int depth, char *why, size_t whylen)
+{
+	const char *side = o == &v->orig ? "original" : "patched";
+
+	for (size_t i = 1; i < o->elf->nr_sections; i++) {
+		struct section *rs = o->elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base || describes_code_only(rs->base))
+			continue;
+		for (size_t k = 0; k < rs->nr_relas; k++) {
+			struct rela *r = &rs->relas[k];
+			struct symbol *at;
+			struct vfunc *caller;
+
+			if (!r->sym || r->sym->sec != func->sym->sec)
+				continue;
+			if (!(rs->base->sh.sh_flags & SHF_EXECINSTR) || !is_direct_branch_to(r, func->sym)) {
+				snprintf(why, whylen, "the %s object refers to %s other than by a direct call (%s+0x%lx)",
+					 side, func->sym->name, rs->base->name, (unsigned long)r->offset);
+				return false;
+			}
+			at = symbol_at(rs->base, (int64_t)r->offset, true);
+			caller = at ? vobj_func_of(o, at) : NULL;
+			if (caller && o == &v->orig)
+				caller = caller == func ? (struct vfunc *)p : caller->patched;
+			if (!caller) {
+				snprintf(why, whylen, "the %s object calls %s from %s+0x%lx, which is no function %s",
+					 side, func->sym->name, rs->base->name, (unsigned long)r->offset,
+					 o == &v->orig ? "the patched object has" : "");
+				return false;
+			}
+			if (!caller_is_covered(v, caller, p, depth, why, whylen))
+				return false;
+		}
+	}
+	return true;
+}
+
+static const struct vfunc *module_copy_of(const struct verify *v, const struct vfunc *p)
+{
+	for (size_t i = 0; i < v->module.nr_funcs; i++)
+		if (v->module.funcs[i].patched == p)
+			return &v->module.funcs[i];
+	return NULL;
+}
+
+/* No module code refers to the running kernel's old copy of p. */
+static bool module_avoids_old_copy(struct verify *v, const struct vfunc *p, char *why, size_t whylen)
+{
+	const struct elf *elf = v->module.elf;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base)
+			continue;
+		for (size_t k = 0; k < rs->nr_relas; k++) {
+			struct target t;
+			bool old;
+
+			resolve_rela(&rs->relas[k], &t);
+			old = (t.kind == T_KLP || t.kind == T_UNDEF) && !strcmp(t.name, p->orig->sym->name);
+			target_free(&t);
+			if (old) {
+				snprintf(why, whylen, "module code (%s) refers to the running kernel's old %s",
+					 rs->base->name, p->orig->sym->name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool entered_only_by_replaced(struct verify *v, const struct vfunc *p, int depth,
+				     char *why, size_t whylen)
+{
+	if (p->sym->bind != STB_LOCAL || !p->orig || p->replaced) {
+		snprintf(why, whylen, "%s is %s", p->sym->name,
+			 p->replaced ? "replaced" : p->orig ? "global" : "new");
+		return false;
+	}
+	if (!module_copy_of(v, p)) {
+		snprintf(why, whylen, "the module carries no copy of %s", p->sym->name);
+		return false;
+	}
+	return references_covered(v, &v->orig, p->orig, p, depth, why, whylen) &&
+	       references_covered(v, &v->patched, p, p, depth, why, whylen) &&
+	       module_avoids_old_copy(v, p, why, whylen);
+}
+
+/*
+ * An unchanged function is replaced because it calls a changed function
+ * entered only through its callers: its new copy calls the new code.
+ */
+static bool calls_function_entered_by_callers(struct verify *v, const struct vfunc *p, int depth)
+{
+	struct rela **relas;
+	size_t n = relas_in(&v->patched, p->sym->sec, p->sym->sym.st_value,
+			    p->sym->sym.st_value + p->sym->sym.st_size, &relas);
+	bool found = false;
+	char why[512];
+
+	for (size_t i = 0; i < n && !found; i++) {
+		struct symbol *t = relas[i]->sym;
+		struct vfunc *q;
+
+		if (t && t->type == STT_SECTION && t->sec)
+			t = symbol_at(t->sec, relas[i]->addend + 4, true);
+		q = t ? vobj_func_of(&v->patched, t) : NULL;
+		/* q changed, or calls such a function itself (a chain) */
+		found = q && q != p && !q->replaced && is_direct_branch_to(relas[i], q->sym) &&
+			(q->changed || (depth < MAX_CALLER_CHAIN &&
+					calls_function_entered_by_callers(v, q, depth + 1))) &&
+			entered_only_by_replaced(v, q, 0, why, sizeof(why));
+	}
+	free(relas);
+	return found;
+}
+
+/* After every record is known: nothing unchanged is replaced without cause. */
+static void check_unchanged_replaced(struct verify *v)
+{
+	for (size_t i = 0; i < v->nr_records; i++) {
+		struct record *rec = &v->records[i];
+		struct vfunc *p = rec->func ? rec->func->patched : NULL;
+
+		if (!p || !p->replaced || !rec->old_name || p->changed || p->line_only ||
+		    calls_function_entered_by_callers(v, p, 0))
+			continue;
+		add_finding(v, "klp-func", rec->old_name, KPATCH_FUNCS_SECTION, true, rec->offset,
+			    "%s is patched but its code is the same as the original's", rec->old_name);
+	}
+}
+
 static void check_carried(struct verify *v)
 {
+	char why[512];
+
 	for (size_t i = 0; i < v->module.nr_funcs; i++) {
 		struct vfunc *m = &v->module.funcs[i];
 
@@ -354,6 +555,8 @@ static void check_carried(struct verify *v)
 		 */
 		if (m->sym->bind == STB_LOCAL && !m->patched->changed)
 			continue;
+		if (entered_only_by_replaced(v, m->patched, 0, why, sizeof(why)))
+			continue;	/* check_completeness notes it */
 		add_finding(v, "klp-func", m->sym->name, section_of(m), false, 0,
 			    "the module carries a %s copy of %s, which the original object has, without patching it%s",
 			    m->sym->bind == STB_LOCAL ? "local" : "global", m->sym->name,
@@ -375,6 +578,8 @@ static bool is_ignored(struct verify *v, const char *name)
 
 static void check_completeness(struct verify *v)
 {
+	char why[512];
+
 	for (size_t i = 0; i < v->patched.nr_funcs; i++) {
 		struct vfunc *p = &v->patched.funcs[i];
 
@@ -389,9 +594,15 @@ static void check_completeness(struct verify *v)
 				 section_of(p), p->why);
 			continue;
 		}
+		if (entered_only_by_replaced(v, p, 0, why, sizeof(why))) {
+			add_note(v, "%s changed (%s); not replaced: the module carries its new copy and replaces every caller",
+				 p->sym->name, p->why);
+			continue;
+		}
 		add_finding(v, "completeness", p->sym->name, section_of(p), false, 0,
-			    "%s%s%s changed (%s) but the module does not replace it",
-			    p->sym->name, p->file[0] ? " of " : "", p->file, p->why);
+			    "%s%s%s changed (%s) but the module does not replace it%s%s%s",
+			    p->sym->name, p->file[0] ? " of " : "", p->file, p->why,
+			    why[0] ? " (nor covers it through its callers: " : "", why, why[0] ? ")" : "");
 	}
 }
 
@@ -925,6 +1136,7 @@ void run_checks(struct verify *v)
 	for (size_t i = 0; i < v->nr_records; i++)
 		check_record(v, &v->records[i]);
 	check_duplicate_records(v);
+	check_unchanged_replaced(v);
 	check_carried(v);
 	check_completeness(v);
 	check_klp_relocations(v);

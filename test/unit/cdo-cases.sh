@@ -209,13 +209,60 @@ C
 sed 's/limit = 5/limit = 6/' data.orig.c >data.patched.c
 run_case data 2 && expect_json '"code": "data-changed"' && [[ ! -e data.out.o ]] && pass
 
-# 7. A change to __init code is refused.
+# 7. A change to __init code only of built-in code: still refused (exit 2,
+#    nothing to write), but as init-only, naming the init function, so
+#    kpatch-build can say no runtime change is needed.
 cat >init.orig.c <<'C'
 extern int printk(const char *fmt, ...);
 __attribute__((section(".init.text"))) int setup(void) { return printk("setup\n"); }
+int runtime(int x) { return x + 1; }
 C
 sed 's/setup\\n/setup!\\n/' init.orig.c >init.patched.c
-run_case init 2 && expect_json '"code": "init-changed"' && pass
+run_case init 2 && expect_json '"code": "init-only-change", "message": "changed \.init\.text \(setup\)' &&
+	expect_json '^  "init_only": true,$' && expect_json '^  "init_only_changes": \["setup"\],$' &&
+	grep -q 'no runtime change is needed' init.stderr && [[ ! -e init.out.o ]] && pass
+
+# 7a. The same init change with a runtime change beside it stays a refusal:
+#     the runtime code may rely on what the new init code sets up.
+sed 's/setup\\n/setup!\\n/; s/x + 1/x + 2/' init.orig.c >init.patched.c
+run_case init 2 && expect_json '"code": "init-changed"' && expect_json '"init_only": false' &&
+	! grep -q '"init-only-change"' init.json && pass
+
+# 7b. Init code of a module runs again at each load: not init-only.
+sed 's/setup\\n/setup!\\n/' init.orig.c >init.patched.c
+PARENT=mymod run_case init 2 && expect_json '"code": "init-changed"' &&
+	expect_json '"init_only": false' && grep -q 'runs its init code again' init.stdout && pass
+
+# 7c. Init data: what init code copied from it at boot may live on, so a
+#     change to it is not provably init-only.
+cat >initdata.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static int level __attribute__((section(".init.data"))) = 3;
+__attribute__((section(".init.text"))) int setup(void) { return printk("setup %d\n", level); }
+C
+sed 's/= 3/= 4/' initdata.orig.c >initdata.patched.c
+run_case initdata 2 && expect_json '"code": "init-changed", "message": "changed section \.init\.data' &&
+	expect_json '"init_only": false' && pass
+
+# 7d. Init code that runtime code refers to (a __ref caller) may run after
+#     boot: not init-only.
+cat >initref.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+__attribute__((section(".init.text"), noinline)) int setup(void) { return printk("setup\n"); }
+int (*late_setup)(void) = setup;
+C
+sed 's/setup\\n/setup!\\n/' initref.orig.c >initref.patched.c
+run_case initref 2 && expect_json '"code": "init-changed"' && expect_json '"init_only": false' &&
+	grep -q 'referred to by \.data\.late_setup' initref.stdout && pass
+
+# 7e. Built-in __exit code is never run: init-only too.
+cat >exitonly.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+__attribute__((section(".exit.text"), used)) static void bye(void) { printk("bye\n"); }
+static void (*exit_call)(void) __attribute__((section(".exitcall.exit"), used)) = bye;
+C
+sed 's/bye\\n/bye!\\n/' exitonly.orig.c >exitonly.patched.c
+run_case exitonly 2 && expect_json '"init_only": true' && expect_json '"init_only_changes": \["bye"\]' && pass
 
 # 8. A function without an ftrace call site (notrace) cannot be patched.
 cat >notrace.orig.c <<'C'
@@ -227,6 +274,58 @@ run_case notrace 2 && expect_json '"code": "no-fentry"' && pass
 run_case notrace 2 && expect_json '"code": "no-fentry", .*"function": "quiet"\}' && pass
 # with DWARF, where the function is declared (for kpatch-batch's report)
 run_case notrace 2 -g && expect_json '"function": "quiet", "file": "[^"]*notrace\.c", "line": 1\}' && pass
+
+# 8a. A changed static notrace helper: both its callers have ftrace call
+#     sites and are all its callers, so they are patched instead; the new
+#     helper travels with them, without a klp_func entry of its own.
+cat >notracecall.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline, no_instrument_function)) int helper(int x) { return printk("h %d\n", x) + 1; }
+int first(int x) { return helper(x) * 2; }
+int second(int x) { return helper(x + 1) * 3; }
+int untouched(int x) { return printk("u %d\n", x); }
+C
+sed 's/+ 1; }/+ 2; }/' notracecall.orig.c >notracecall.patched.c
+run_case notracecall 0 && expect_funcs changed "first helper second" &&
+	expect_json '"name": "helper", "status": "changed", "patched": false' &&
+	expect_json '"name": "first", "status": "changed", "patched": true' &&
+	expect_json '"name": "second", "status": "changed", "patched": true' &&
+	grep -q 'function helper has no ftrace call site: its callers first, second are patched instead' notracecall.stdout &&
+	grep -q 'not replaced: the module carries its new copy and replaces every caller' notracecall.verify && pass
+# the same under IBT and CALL_PADDING
+run_case notracecall 0 "${ibt_flags[@]}" && expect_funcs changed "first helper second" && pass
+
+# 8b. Its address is taken: the running kernel can enter the old copy
+#     through the pointer, so patching the callers is not enough.
+sed 's/^int untouched.*/int (*helper_ptr)(int) = helper;/' notracecall.orig.c >notraceaddr.orig.c
+sed 's/+ 1; }/+ 2; }/' notraceaddr.orig.c >notraceaddr.patched.c
+run_case notraceaddr 2 && expect_json '"code": "no-fentry"' &&
+	expect_json 'its callers cannot be patched instead: its address is taken' && pass
+
+# the same with the address taken in code (handed to a registration call)
+sed 's/^int untouched.*/extern void register_fn(int (*fn)(int));\nvoid setup(void) { register_fn(helper); }/' notracecall.orig.c >notracereg.orig.c
+sed 's/+ 1; }/+ 2; }/' notracereg.orig.c >notracereg.patched.c
+run_case notracereg 2 && expect_json '"code": "no-fentry"' &&
+	expect_json 'its callers cannot be patched instead: its address is taken \(in \.text\.setup' && pass
+
+# 8c. A global notrace function: callers elsewhere in the kernel are unknown.
+sed 's/^static //' notracecall.orig.c >notraceglobal.orig.c
+sed 's/+ 1; }/+ 2; }/' notraceglobal.orig.c >notraceglobal.patched.c
+run_case notraceglobal 2 && expect_json '"code": "no-fentry"' &&
+	expect_json 'it is global, so code outside this object may call it' && pass
+
+# 8d. A chain: the helper's only caller is notrace and static too; its
+#     caller is traceable. Both untraceable ones travel, the top is patched.
+cat >notracechain.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+static __attribute__((noinline, no_instrument_function)) int leaf(int x) { return printk("l %d\n", x) + 1; }
+static __attribute__((noinline, no_instrument_function)) int middle(int x) { return leaf(x) * 5; }
+int top(int x) { return middle(x) - 1; }
+C
+sed 's/+ 1; }/+ 2; }/' notracechain.orig.c >notracechain.patched.c
+run_case notracechain 0 && expect_funcs changed "leaf middle top" &&
+	expect_json '"name": "middle", "status": "changed", "patched": false' &&
+	expect_json '"name": "top", "status": "changed", "patched": true' && pass
 
 # 9. A changed global function becomes local in the output, and taking the
 #    address of an existing function points at the kernel's copy.

@@ -95,6 +95,22 @@ check "--result: the differ's refusal with code, function, object, file and line
 	'.refusals == [{code: "data-changed", function: "core_value", object: "kernel/core.o", file: "kernel/core.c", line: 3, message: "fake unsupported change"}]'
 check "--result: a refused run has the diff stage time but no module stage" result_has \
 	'(.stage_times.diff | numbers) and .stage_times.build_module == null' 
+
+# --- init code only: its own verdict (exit 5), no module, tree restored
+rm -f "$OUT/livepatch-fix-core.ko"
+FAKE_CDO_MODE=initonly expect_status 5 "init-only change" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "init-only: no runtime change needed, said as a verdict" output_has "^INIT-ONLY: no runtime change is needed"
+check "init-only: names the object and its init functions" output_has "^ +kernel/core.o: fake_init, fake_setup$"
+check "init-only: not reported as an error" sh -c "! grep -q '^ERROR' '$WORK/out'"
+check "init-only: no module" test ! -e "$OUT/livepatch-fix-core.ko"
+check "init-only: tree identical" same_tree "$TREE" "$WORK/snap"
+# init code in one object, runtime code in another: refused
+rm -f "$OUT/livepatch-factor.ko"
+FAKE_CDO_INIT_ONLY_OBJS=kernel/core.o expect_status 2 "init-only object beside a runtime change" \
+	-s "$TREE" -o "$OUT" "$WORK/factor.patch"
+check "init beside runtime: says why" output_has "together with runtime code in 1 other object"
+check "init beside runtime: no module" test -z "$(find "$OUT" -name 'livepatch-factor*')"
+check "init beside runtime: tree identical" same_tree "$TREE" "$WORK/snap"
 check "refusal reason shown" sh -c "FAKE_CDO_MODE=refuse '$KPATCH_BUILD' -s '$TREE' -o '$OUT' '$WORK/fix-core.patch' 2>&1 | grep -q 'fake unsupported change'"
 
 # --- build-module failure leaves no module behind

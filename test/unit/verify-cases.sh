@@ -250,5 +250,32 @@ differ shared vmlinux
 run_verify shared shared.out.o
 expect_verified "a call between functions of one section, its displacement moved"
 
+# --- a changed static notrace helper entered only through its two callers,
+# which the module replaces instead: verified; not if one caller is left
+# running (its old copy calls the old helper) or if the kernel also holds
+# the helper's address (it can enter the old copy through it)
+mkdir -p viacall/orig viacall/patched viaaddr/orig viaaddr/patched
+cat >viacall/orig/v.c <<'C'
+static __attribute__((noipa, no_instrument_function)) int helper(int x) { return x * 7 + 1; }
+int first(int x) { return helper(x) * 2; }
+int second(int x) { return helper(x + 1) * 3; }
+C
+sed 's/+ 1; }/+ 2; }/' viacall/orig/v.c >viacall/patched/v.c
+{ cat viacall/orig/v.c; echo 'int (*helper_ptr)(int) = helper;'; } >viaaddr/orig/v.c
+{ cat viacall/patched/v.c; echo 'int (*helper_ptr)(int) = helper;'; } >viaaddr/patched/v.c
+build viacall
+build viaaddr
+differ viacall vmlinux
+run_verify viacall viacall.out.o
+expect_verified "a notrace helper reached only through its replaced callers"
+"$mutate" viacall.out.o viacall.one.o drop-record 1
+run_verify viacall viacall.one.o
+expect_finding "a notrace helper with a caller left unreplaced" completeness "helper .*changed.*its caller second is not replaced"
+"$mutate" viacall.out.o viacall.old.o retarget .text.first 1 .klp.sym.vmlinux.helper,0
+run_verify viacall viacall.old.o
+expect_finding "a replaced caller calling the kernel's old notrace helper" completeness "helper .*changed.*refers to the running kernel's old helper"
+run_verify viaaddr viacall.out.o
+expect_finding "a notrace helper whose address the kernel holds" completeness "helper .*changed.*other than by a direct call"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
