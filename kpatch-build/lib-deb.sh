@@ -118,7 +118,9 @@ SCRIPT
 
 # deb_control FILE PACKAGE VERSION RELEASE SIZE-KB
 deb_control() {
-	local file=$1 package=$2 pkg_version=$3 release=$4 size=$5 patch names=()
+	local file=$1 package=$2 pkg_version=$3 release=$4 size=$5 patch names=() image
+	# Debian's image packages are named after the release as it is.
+	image=$(deb_name_part "$release")
 	for patch in "${PATCHES[@]}"; do
 		names+=("$(basename -- "$patch")")
 	done
@@ -128,14 +130,15 @@ Version: $pkg_version
 Architecture: amd64
 Maintainer: $(deb_maintainer)
 Installed-Size: $size
-Depends: linux-image-$release | linux-image-$release-unsigned, kpatch-build
+Depends: linux-image-$image | linux-image-$image-unsigned, kpatch-build
 Section: kernel
 Priority: optional
 Description: livepatch $NAME for Linux $release
- The livepatch module $NAME.ko, built by kpatch-build $VERSION for the
- kernel $release from: ${names[*]}.
- It is installed in $KPATCH_LIB_DIR/$release and loaded with the kpatch
- manager when $release is the running kernel.
+ The livepatch module $NAME.ko, built by kpatch-build $VERSION
+ for the kernel $release
+ from: ${names[*]}.
+ It is installed in $KPATCH_LIB_DIR/$release
+ and loaded with the kpatch manager when that is the running kernel.
 CONTROL
 }
 
