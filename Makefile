@@ -36,6 +36,7 @@ include kpatch-build/kpatch-build.mk
 include verify/verify.mk
 include test/test.mk
 include test/check.mk
+include test/deb.mk
 include test/fuzz/fuzz.mk
 
 all: $(PROGRAMS)
