@@ -5,34 +5,19 @@
 # lintian reports no errors, it ships exactly what `make install
 # PREFIX=/usr` installs, and the installed kpatch-build runs.
 # Needs debhelper (apt-get install debhelper) besides packages.txt.
-set -uo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-PASSED=0
-FAILED=0
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/deb-check.XXXXXX")
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=unit/kpatch-build-fixtures/common.sh
+source "$(dirname "$0")/unit/kpatch-build-fixtures/common.sh"
 # shellcheck disable=SC2034 # read by the EXIT trap
 KEEP=${DEB_CHECK_KEEP:-0}
 trap '((KEEP)) || rm -rf "$WORK"' EXIT
 
-check() {
-	local description=$1
-	shift
-	if "$@"; then
-		PASSED=$((PASSED + 1))
-		echo "ok - $description"
-	else
-		FAILED=$((FAILED + 1))
-		echo "FAIL - $description"
-	fi
-}
-
-finish() {
-	echo "$PASSED passed, $FAILED failed"
-	((FAILED == 0))
+stop() {
+	finish
 	exit
 }
 
-command -v dh >/dev/null || { echo "FAIL - debhelper is not installed (apt-get install debhelper)"; FAILED=1; finish; }
+command -v dh >/dev/null || { echo "FAIL - debhelper is not installed (apt-get install debhelper)"; FAILED=1; stop; }
 
 # The tracked and new (not ignored) files, as they are now.
 SRC=$WORK/kpatch-build
@@ -46,7 +31,7 @@ echo "building the package (log: $WORK/build.log)"
 status=$?
 check "dpkg-buildpackage -us -uc -b" test "$status" = 0
 # shellcheck disable=SC2034 # read by the EXIT trap
-((status == 0)) || { tail -n 30 "$WORK/build.log" | sed 's/^/    | /'; KEEP=1; finish; }
+((status == 0)) || { tail -n 30 "$WORK/build.log" | sed 's/^/    | /'; KEEP=1; stop; }
 deb=$(ls "$WORK"/kpatch-build_*_amd64.deb)
 changes=$(ls "$WORK"/kpatch-build_*_amd64.changes)
 check "one binary package" test "$(echo "$deb" | wc -l)" = 1
@@ -77,4 +62,4 @@ version=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$REPO/Makefile")
 check "the packaged kpatch-build runs and finds its helpers" \
 	test "$("$WORK/x/usr/bin/kpatch-build" --version 2>&1)" = "kpatch-build $version"
 check "the packaged create-diff-object runs" sh -c "'$WORK/x/usr/libexec/kpatch-build/create-diff-object' --help >/dev/null 2>&1 || [ \$? -le 4 ]"
-finish
+stop

@@ -4,25 +4,10 @@
 # control parses and names one amd64 binary package, its Build-Depends are
 # in packages.txt, the changelog's version is the Makefile's, and what
 # `make install PREFIX=/usr` installs is what a Debian package may ship.
-set -uo pipefail
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=kpatch-build-fixtures/common.sh
+source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
 BUILD=${1:-build}
-PASSED=0
-FAILED=0
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/debian-dir-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-
-check() {
-	local description=$1
-	shift
-	if "$@"; then
-		PASSED=$((PASSED + 1))
-		echo "ok - $description"
-	else
-		FAILED=$((FAILED + 1))
-		echo "FAIL - $description"
-	fi
-}
 
 # control_fields: "PACKAGE FIELD VALUE" lines of debian/control, parsed by
 # dpkg's own parser (libdpkg-perl, which dpkg-dev and lintian bring).
@@ -79,5 +64,4 @@ check "the installed driver finds its helpers and knows its version" \
 bad_modes=$(cd "$DEST" && find usr/share -type f -perm /111 | head -n 5)
 check "nothing executable under /usr/share (${bad_modes:-none})" test -z "$bad_modes"
 
-echo "$PASSED passed, $FAILED failed"
-((FAILED == 0))
+finish
