@@ -3,7 +3,8 @@
 # does (dpkg-buildpackage -us -uc -b, in a scratch copy of the working tree
 # so the checkout's build directories are left alone), then check it:
 # lintian reports no errors, it ships exactly what `make install
-# PREFIX=/usr` installs, and the installed kpatch-build runs.
+# PREFIX=/usr` (as debian/rules runs it) installs, and the installed
+# kpatch-build runs.
 # Needs debhelper (apt-get install debhelper) besides packages.txt.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=unit/kpatch-build-fixtures/common.sh
@@ -46,7 +47,8 @@ dpkg-deb -c "$deb" >"$WORK/listing"
 awk '$1 !~ /^d/ { sub(/^\.\//, "", $6); print $6 }' "$WORK/listing" |
 	sed -E 's|^(usr/share/man/.*)\.gz$|\1|' | grep -v '^usr/share/doc/kpatch-build/' |
 	LC_ALL=C sort >"$WORK/deb-files"
-make -C "$SRC" --no-print-directory -s install PREFIX=/usr DESTDIR="$WORK/root" >/dev/null 2>&1
+read -r -a install_args < <(make -C "$SRC" --no-print-directory -s -f debian/rules print-install-args)
+make -C "$SRC" --no-print-directory -s install "${install_args[@]}" DESTDIR="$WORK/root" >/dev/null 2>&1
 (cd "$WORK/root" && find . -type f -o -type l | sed 's|^\./||' | LC_ALL=C sort) >"$WORK/install-files"
 check "the package ships exactly what make install installs" \
 	diff -u "$WORK/install-files" "$WORK/deb-files"

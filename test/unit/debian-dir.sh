@@ -44,16 +44,19 @@ check "copyright is machine-readable" grep -q '^Format: https://www.debian.org/d
 
 # What dh_auto_install runs, into a scratch root.
 DEST=$WORK/root
-make --no-print-directory -s BUILD="$BUILD" install PREFIX=/usr DESTDIR="$DEST" >"$WORK/install.log" 2>&1
-check "make install PREFIX=/usr DESTDIR=..." test -x "$DEST/usr/bin/kpatch-build"
+read -r -a install_args < <(make --no-print-directory -s -f debian/rules print-install-args)
+check "debian/rules installs with PREFIX=/usr" test "${install_args[0]:-}" = PREFIX=/usr
+make --no-print-directory -s BUILD="$BUILD" install "${install_args[@]}" DESTDIR="$DEST" >"$WORK/install.log" 2>&1
+check "make install ${install_args[*]} DESTDIR=..." test -x "$DEST/usr/bin/kpatch-build"
 (cd "$DEST" && find . -type f -o -type l | sed 's|^\./||' | LC_ALL=C sort) >"$WORK/files"
-outside=$(grep -v -E '^usr/(bin|libexec/kpatch-build|share/(kpatch-build|man/man[1-8]|bash-completion/completions|doc/kpatch-build)|lib/systemd/system)/' "$WORK/files")
+outside=$(grep -v -E '^(usr/(s?bin|libexec/kpatch-build|share/(kpatch-build|man/man[1-8]|bash-completion/completions|doc/kpatch-build))|lib/systemd/system)/' "$WORK/files")
 check "everything in Debian's places (outside: ${outside:-none})" test -z "$outside"
 no_man=""
-for program in "$DEST"/usr/bin/*; do
-	[[ -f $DEST/usr/share/man/man1/$(basename "$program").1 ]] || no_man+=" $(basename "$program")"
+for program in "$DEST"/usr/bin/* "$DEST"/usr/sbin/*; do
+	[[ -e $program ]] || continue
+	compgen -G "$DEST/usr/share/man/man[18]/$(basename "$program").[18]" >/dev/null || no_man+=" $(basename "$program")"
 done
-check "every program in /usr/bin has a man page (without:${no_man:- none})" test -z "$no_man"
+check "every program in /usr/bin and /usr/sbin has a man page (without:${no_man:- none})" test -z "$no_man"
 not_installed=""
 for page in man/*.[1-8]; do
 	grep -qx "usr/share/man/man${page##*.}/$(basename "$page")" "$WORK/files" || not_installed+=" $page"
