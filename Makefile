@@ -38,6 +38,7 @@ include verify/verify.mk
 include manager/manager.mk
 include test/test.mk
 include test/check.mk
+include test/deb.mk
 include test/fuzz/fuzz.mk
 
 all: $(PROGRAMS)

@@ -58,6 +58,7 @@ copy_module() {
 #   --setup SCRIPT   run in the guest before anything else
 #   --before KO      target module to insmod before the livepatch
 #   --after KO       target module to insmod after it (late patching)
+#   --refuse-load    the kernel must refuse to load the livepatch
 # Modules given with --before/--after load in argument order.
 initramfs_add_case() {
 	local stage=$1 case=$2 ko=$3 check=$4 dir n=0
@@ -70,6 +71,11 @@ initramfs_add_case() {
 	copy_module "$ko" "$dir/module.ko"
 	install -m 0755 "$check" "$dir/check"
 	while (($#)); do
+		if [[ $1 == --refuse-load ]]; then
+			: >"$dir/refuse-load"
+			shift
+			continue
+		fi
 		(($# >= 2)) || die "initramfs_add_case: $1 needs an argument"
 		case $1 in
 		--setup) install -m 0755 "$2" "$dir/setup" ;;

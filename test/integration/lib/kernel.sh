@@ -9,6 +9,9 @@
 #   unpacked.stamp    mtime reference: tracked files newer than it are
 #                     re-hashed by kernel_verify_tree
 #   built.stamp       written only after a complete, verified build
+#   signing/key.pem, signing/cert.pem
+#                     the test signing key pair (generated with the entry;
+#                     the certificate is in CONFIG_SYSTEM_TRUSTED_KEYS)
 #   build.log, build.seconds
 
 KERNEL_FRAGMENT=$SUITE_DIR/config.fragment
@@ -76,13 +79,39 @@ kernel_check_config() {
 	fi
 }
 
+# kernel_signing_key ENTRY: the test key pair, made once per cache entry
+# (private keys stay out of the repository) with fixed parameters: a
+# self-signed RSA-2048 certificate with the code-signing extensions of the
+# key kbuild generates. Key, certificate and kernel belong together: the
+# entry's kernel trusts exactly this certificate.
+kernel_signing_key() {
+	local dir=$1/signing tmp
+	[[ -f $dir/key.pem && -f $dir/cert.pem ]] && return 0
+	need_cmd openssl
+	log "generating the test module signing key in $dir"
+	tmp=$(mktemp -d "$1/.signing.XXXXXX")
+	openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 36500 \
+		-subj "/CN=kpatch-build integration test signing key/" \
+		-addext basicConstraints=critical,CA:FALSE -addext keyUsage=digitalSignature \
+		-addext extendedKeyUsage=codeSigning \
+		-keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>"$tmp/openssl.log" ||
+		die "openssl could not generate the test signing key: $(cat "$tmp/openssl.log")"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+}
+
 kernel_configure() {
-	local tree=$1
+	local tree=$1 cert
+	cert=$(dirname "$tree")/signing/cert.pem
 	log "configuring: tinyconfig + $(basename "$KERNEL_FRAGMENT")"
 	kernel_make "$tree" tinyconfig >/dev/null
 	(cd "$tree" && scripts/kconfig/merge_config.sh -m .config "$KERNEL_FRAGMENT") >/dev/null
+	# The certificate's path depends on the cache, so it is not in the fragment.
+	"$tree/scripts/config" --file "$tree/.config" --set-str SYSTEM_TRUSTED_KEYS "$cert"
 	kernel_make "$tree" olddefconfig >/dev/null
 	kernel_check_config "$tree"
+	grep -qxF "CONFIG_SYSTEM_TRUSTED_KEYS=\"$cert\"" "$tree/.config" ||
+		die "CONFIG_SYSTEM_TRUSTED_KEYS is not the test certificate $cert after olddefconfig"
 }
 
 # The exact command kpatch-build uses for the original tree, plus bzImage.
@@ -145,11 +174,12 @@ kernel_lock() {
 kernel_prepare() {
 	local entry
 	entry=$(kernel_entry)
-	need_cmd make gcc tar xz patch sha256sum dpkg-query
+	need_cmd make gcc tar xz patch sha256sum dpkg-query openssl
 	[[ -d $entry ]] || kernel_unpack "$entry"
 	if [[ ! -f $entry/built.stamp ]]; then
 		# A missing stamp means an earlier build stopped part way: redo the
 		# config (idempotent) and let make finish the job.
+		kernel_signing_key "$entry"
 		kernel_configure "$entry/linux"
 		kernel_build "$entry"
 	else

@@ -50,17 +50,18 @@ qemu_accel() {
 	esac
 }
 
-# qemu_boot BZIMAGE INITRD LOG: boot once, serial console into LOG.
-# Returns qemu's status; 124 means the hard timeout hit.
+# qemu_boot BZIMAGE INITRD LOG [KERNEL-ARGS]: boot once, serial console
+# into LOG, KERNEL-ARGS added to the command line. Returns qemu's status;
+# 124 means the hard timeout hit.
 qemu_boot() {
-	local kernel=$1 initrd=$2 log=$3 accel rc=0
+	local kernel=$1 initrd=$2 log=$3 extra=${4:+ $4} accel rc=0
 	need_cmd "$QEMU" timeout
 	accel=$(qemu_accel "$kernel")
 	log "booting guest ($accel, timeout ${QEMU_TIMEOUT}s, log: $log)"
 	timeout -k 10 "$QEMU_TIMEOUT" "$QEMU" \
 		-machine q35 -accel "$accel" -cpu max -smp 1 -m 512M \
 		-nographic -no-reboot -no-user-config \
-		-kernel "$kernel" -initrd "$initrd" -append "$QEMU_APPEND" \
+		-kernel "$kernel" -initrd "$initrd" -append "$QEMU_APPEND$extra" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	return "$rc"
 }

@@ -7,8 +7,11 @@
 # line simply counts as a missing step.
 
 # Taint bits a livepatch run legitimately sets: O (out-of-tree module,
-# 4096) and K (livepatch, 32768).
-TAINT_ALLOWED=$((4096 | 32768))
+# 4096) and K (livepatch, 32768); and E (unsigned module, 8192) where
+# signatures are checked but not enforced. The signing boot allows only
+# TAINT_LIVEPATCH.
+TAINT_LIVEPATCH=$((4096 | 32768))
+TAINT_ALLOWED=$((TAINT_LIVEPATCH | 8192))
 GUEST_PROBLEM_RE='WARNING:|BUG:|Call Trace|Oops|Kernel panic|general protection fault'
 
 # report_lines LOG: the protocol lines, CRs stripped.
