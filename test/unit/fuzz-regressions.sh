@@ -27,7 +27,9 @@ export PARA_STRUCT_SIZE=16 EX_STRUCT_SIZE=12 BUG_STRUCT_SIZE=12 ALT_STRUCT_SIZE=
 unpack() {
 	local n
 	n=$(od -An -t u4 -N 4 --endian=little "$1" | tr -d ' ')
-	tail -c +5 "$1" | head -c "$n" >"$work/orig.o"
+	# dd reads exactly the bytes it needs (head -c closing a pipe early
+	# makes tail die of SIGPIPE under pipefail)
+	dd if="$1" of="$work/orig.o" bs=1M iflag=skip_bytes,count_bytes skip=4 count="$n" status=none
 	tail -c +$((5 + n)) "$1" >"$work/patched.o"
 }
 
