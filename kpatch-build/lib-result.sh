@@ -95,7 +95,8 @@ write_result() {
 	verdict=$(verdict_of "$status")
 	if ((status == 0)) && [[ -f $OUTPUT_DIR/$NAME.ko ]]; then
 		module=$(jq -n -c --arg path "$OUTPUT_DIR/$NAME.ko" --argjson size "$(stat -c %s -- "$OUTPUT_DIR/$NAME.ko")" \
-			'{path: $path, size: $size}')
+			--arg sha256 "$(sha256sum <"$OUTPUT_DIR/$NAME.ko" | cut -d' ' -f1)" \
+			'{path: $path, size: $size, sha256: $sha256}')
 	fi
 	mapfile -t reports < <(differ_reports)
 	tmp=$RESULT_FILE.tmp.$$
@@ -107,6 +108,7 @@ write_result() {
 	} | jq -s \
 		--arg version "$VERSION" --arg verdict "$verdict" --argjson status "$status" \
 		--arg name "$NAME" --arg tree "$TREE" --arg log "$CACHE_DIR/last-build.log" \
+		--arg release "${KERNEL_RELEASE:-}" \
 		--argjson mod "$module" --argjson stages "$(stage_times_json)" \
 		--argjson seconds "$(microseconds_since "$STARTED_AT")" \
 		--argjson driver_refusals "[$(IFS=,; echo "${DRIVER_REFUSALS[*]}")]" \
@@ -119,6 +121,7 @@ write_result() {
 			format: "kpatch-build-result", version: 1,
 			tool_version: $version, verdict: $verdict, exit_status: $status,
 			name: $name, tree: $tree, patches: $ARGS.positional,
+			kernel_release: (if $release == "" then null else $release end),
 			refusals: ($driver_refusals + [.[] | .object as $o | (.refusals // [])[]
 				| {code, function: (.function // null), object: $o,
 				   file: (.file // null), line: (.line // null), message}]),

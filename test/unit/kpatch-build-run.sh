@@ -36,6 +36,11 @@ check "--result: stage times in seconds" result_has \
 	'[.stage_times | .check_patches, .build_original, .build_patched, .diff, .link, .build_module, .verify | numbers] | length == 7'
 check "--result: total time, patches, no refusals" result_has \
 	".seconds > 0 and .patches == [\"$WORK/fix-core.patch\"] and .refusals == [] and .tool_version != \"\""
+check "--result: the module's sha256" result_has ".module.sha256 == \"$(sha256sum <"$OUT/livepatch-fix-core.ko" | cut -d' ' -f1)\""
+check "--result: no kernel release for a full build without -v" result_has '.kernel_release == null'
+rm -f "$RESULT"
+expect_status 0 "--report is --result's name in kpatch-build(1)" -s "$TREE" -o "$OUT" --report "$RESULT" "$WORK/fix-core.patch"
+check "--report: writes the same result" result_has '.verdict == "built" and .format == "kpatch-build-result"'
 check "--result: log path exists" sh -c "test -s \"\$(jq -r .log '$RESULT')\""
 check "module written" test -s "$OUT/livepatch-fix-core.ko"
 check "SUCCESS line names the module" output_has "^SUCCESS: $OUT/livepatch-fix-core.ko$"
