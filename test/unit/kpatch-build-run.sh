@@ -38,9 +38,6 @@ check "--result: total time, patches, no refusals" result_has \
 	".seconds > 0 and .patches == [\"$WORK/fix-core.patch\"] and .refusals == [] and .tool_version != \"\""
 check "--result: the module's sha256" result_has ".module.sha256 == \"$(sha256sum <"$OUT/livepatch-fix-core.ko" | cut -d' ' -f1)\""
 check "--result: no kernel release for a full build without -v" result_has '.kernel_release == null'
-rm -f "$RESULT"
-expect_status 0 "--report is --result's name in kpatch-build(1)" -s "$TREE" -o "$OUT" --report "$RESULT" "$WORK/fix-core.patch"
-check "--report: writes the same result" result_has '.verdict == "built" and .format == "kpatch-build-result"'
 check "--result: log path exists" sh -c "test -s \"\$(jq -r .log '$RESULT')\""
 check "module written" test -s "$OUT/livepatch-fix-core.ko"
 check "SUCCESS line names the module" output_has "^SUCCESS: $OUT/livepatch-fix-core.ko$"
@@ -60,6 +57,9 @@ check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth
 expect_status 0 "second run on the same tree" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
 check "second run reuses the original build" output_has 'up to date since the last run'
 check "tree identical after the second run" same_tree "$TREE" "$WORK/snap"
+rm -f "$RESULT"
+expect_status 0 "--report is --result's name in kpatch-build(1)" -s "$TREE" -o "$OUT" --report "$RESULT" "$WORK/fix-core.patch"
+check "--report: writes the same result" result_has '.verdict == "built" and .format == "kpatch-build-result"'
 
 # --- header change: every object using it; lib.a and unrelated ones not
 : >"$FAKE_CDO_LOG"
