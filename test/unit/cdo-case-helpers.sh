@@ -131,29 +131,3 @@ cross_case_setup() {
 	trap "rm -rf '$work'" EXIT
 	cd "$work" || exit 1
 }
-
-# run_cross_case MACHINE NAME EXPECTED-EXIT [extra flags...]: NAME.orig.c and
-# NAME.patched.c built with $cc "${cflags[@]}", then the differ ($cdo) with
-# the original's own symbols for vmlinux and printk exported; the exit
-# status must be the expected one, and an output an object for MACHINE
-# (readelf -h's Machine). For the cross-compiled cases, whose objects
-# kpatch-verify does not read.
-run_cross_case() {
-	local machine=$1 want=$3 status=0
-	case=$2
-	shift 3
-	compile_pair "$cc" "${cflags[@]}" "$@"
-	readelf -s --wide "$case.orig.o" >"$case.symtab"
-	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
-	"$cdo" --report "$case.json" "$case.orig.o" "$case.patched.o" vmlinux "$case.symtab" \
-		"$case.symvers" test "$case.out.o" >"$case.stdout" 2>"$case.stderr" || status=$?
-	if ((status != want)); then
-		fail "exit status $status, expected $want: $(cat "$case.stderr")"
-		return 1
-	fi
-	if ((status == 0)) && [[ $(LC_ALL=C readelf -h "$case.out.o") != *"$machine"* ]]; then
-		fail "the output is not a $machine object"
-		return 1
-	fi
-	return 0
-}

@@ -18,8 +18,8 @@ cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mprofile-kernel -mcmodel
 	-mabi=elfv2 -mtraceback=no -mno-prefixed -mno-pcrel
 	-fno-asynchronous-unwind-tables -fno-stack-protector)
 
-# run_case NAME EXPECTED-EXIT [extra gcc flags...]; sources in NAME.orig.c, NAME.patched.c
-run_case() { run_cross_case 'PowerPC64' "$@"; }
+# the machine run_case (cdo-case-helpers.sh) expects of an output
+machine=PowerPC64
 
 # 1. The changed function calls a static helper, which calls another:
 #    local calls have no nop after the bl for a module loader stub to
