@@ -15,6 +15,10 @@ WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 CPPFLAGS  += -D_GNU_SOURCE -DKPATCH_VERSION='"$(VERSION)"' -Iinclude -Ilookup -Icreate-diff-object
 LDLIBS    += -lelf -ldw -lz
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
+# Programs are linked beside their name and renamed into place: a link
+# that is killed (Ctrl-C, a stopped CI job) must not leave a truncated
+# program that make then takes as up to date.
+LINK       = $(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $^ $(LDLIBS) && mv -f $@.tmp $@
 
 # Out-of-tree object directory so sanitizer builds can live beside the
 # normal one (make BUILD=build-asan EXTRA_CFLAGS=-fsanitize=...).
@@ -24,11 +28,13 @@ PROGRAMS  :=
 TESTS     :=
 
 .PHONY: all check bench install clean integration
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 all:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c -o $@.tmp $< && mv -f $@.tmp $@
 
 include lookup/lookup.mk
 include create-diff-object/cdo.mk

@@ -11,6 +11,6 @@ ELF_ARCH_OBJS += $(BUILD)/create-diff-object/arch-x86-elf.o
 # Run from the top of the tree: it finds the corpus at
 # ../shared/corpus/kpatch-unit/x86_64 (or $X86_INSN_CORPUS).
 $(BUILD)/test/unit/x86-insn-test: $(BUILD)/test/unit/x86-insn-test.o $(X86_INSN_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 
 TESTS += $(BUILD)/test/unit/x86-insn-test

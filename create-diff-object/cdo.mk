@@ -26,10 +26,10 @@ CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(CDO_ARCH_OBJS) $(ELF_OBJS) $(LOOKUP_OBJS)
 
 $(BUILD)/create-diff-object/create-diff-object: $(CDO_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 
 PROGRAMS += $(BUILD)/create-diff-object/create-diff-object
 
 $(BUILD)/test/unit/kelf-test: $(BUILD)/test/unit/kelf-test.o $(ELF_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 TESTS += $(BUILD)/test/unit/kelf-test

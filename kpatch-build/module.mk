@@ -2,7 +2,7 @@
 # build-module and the patch-author headers. Included from kpatch-build.mk.
 
 $(BUILD)/kpatch-build/create-klp-module: $(BUILD)/kpatch-build/create-klp-module.o $(ELF_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 
 PROGRAMS += $(BUILD)/kpatch-build/create-klp-module
 

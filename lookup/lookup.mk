@@ -6,6 +6,6 @@ LOOKUP_OBJS := $(BUILD)/lookup/lookup.o $(BUILD)/lookup/lookup-htab.o \
 
 $(BUILD)/test/unit/lookup-test: $(BUILD)/test/unit/lookup-test.o $(LOOKUP_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 
 TESTS += $(BUILD)/test/unit/lookup-test

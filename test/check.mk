@@ -8,6 +8,7 @@ export KPATCH_CORPUS
 TESTS += test/corpus/corpus-test.sh test/corpus/special-sizes.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh \
 	test/unit/cdo-cases.sh test/unit/cdo-cases-s390x.sh test/unit/cdo-cases-ppc64le.sh
 TESTS += test/unit/cdo-cases-aarch64.sh
+TESTS += test/unit/build-hygiene.sh
 
 .PHONY: check check-asan bench
 check: all $(filter $(BUILD)/%,$(TESTS))

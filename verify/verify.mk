@@ -5,7 +5,7 @@ VERIFY_OBJS := $(BUILD)/verify/main.o $(BUILD)/verify/model.o \
 	$(BUILD)/verify/compare.o $(BUILD)/verify/checks.o $(ELF_OBJS) $(LOOKUP_OBJS)
 
 $(BUILD)/verify/kpatch-verify: $(VERIFY_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 
 PROGRAMS += $(BUILD)/verify/kpatch-verify
 
@@ -14,7 +14,7 @@ TESTS += test/unit/kpatch-build-verify.sh
 
 # the fault injector of the verifier's negative tests
 $(BUILD)/test/unit/verify-mutate: $(BUILD)/test/unit/verify-mutate.o $(ELF_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK)
 PROGRAMS += $(BUILD)/test/unit/verify-mutate
 
 # over the corpus' differ outputs, the known-wrong ones and injected faults

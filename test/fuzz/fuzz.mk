@@ -21,16 +21,16 @@ FUZZ_TARGETS := kelf cdo klp
 $(FUZZ_BUILD)/fuzz/fuzz-%: $(FUZZ_BUILD)/test/fuzz/fuzz-%.o \
 		$(FUZZ_BUILD)/test/fuzz/fuzz-common.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@.tmp $^ $(LDLIBS) && mv -f $@.tmp $@
 .SECONDARY: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/test/fuzz/fuzz-$(t).o)
 
 # The programs' main() under another name, called by the harness.
 $(FUZZ_BUILD)/fuzz/cdo-main.o: create-diff-object/create-diff-object.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Dmain=cdo_main -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Dmain=cdo_main -MMD -MP -MF $(@:.o=.d) -MT $@ -c -o $@.tmp $< && mv -f $@.tmp $@
 $(FUZZ_BUILD)/fuzz/cklp-main.o: kpatch-build/create-klp-module.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Dmain=cklp_main -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Dmain=cklp_main -MMD -MP -MF $(@:.o=.d) -MT $@ -c -o $@.tmp $< && mv -f $@.tmp $@
 
 FUZZ_LINK_kelf := $(ELF_OBJS)
 FUZZ_LINK_cdo  := $(FUZZ_BUILD)/fuzz/cdo-main.o \
