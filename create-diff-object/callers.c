@@ -143,6 +143,11 @@ static bool take_caller(struct caller_cover *c, struct symbol *func, struct symb
 		return true;
 	if (caller->status == STATUS_NEW)
 		return true;	/* new code: carried, calls the new copy */
+	if (!caller->sec) {
+		/* a malformed object: a function symbol outside any section */
+		snprintf(c->why, sizeof(c->why), "its caller %s has no section", caller->name);
+		return false;
+	}
 	if (caller->sec->ignore) {
 		snprintf(c->why, sizeof(c->why), "its caller %s is ignored (KPATCH_IGNORE)", caller->name);
 		return false;
