@@ -38,10 +38,13 @@ static int ref_cmp(const void *a, const void *b)
 
 	if (x->target != y->target)
 		return x->target < y->target ? -1 : 1;
-	/* stable order for deterministic messages */
-	if (x->rela != y->rela)
-		return x->rela < y->rela ? -1 : 1;
-	return 0;
+	/* within a target, the object's own order, not the heap's: messages
+	 * and the callers chosen must not depend on where malloc put things */
+	if (x->rela->sec->index != y->rela->sec->index)
+		return x->rela->sec->index < y->rela->sec->index ? -1 : 1;
+	if (x->rela->offset != y->rela->offset)
+		return x->rela->offset < y->rela->offset ? -1 : 1;
+	return x->rela < y->rela ? -1 : x->rela > y->rela;
 }
 
 /* Every relocation of elf that points into a text section, by target. */

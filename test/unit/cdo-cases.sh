@@ -495,6 +495,13 @@ sed -e 's/__attribute__((aligned(64))) //' -e 's/if (x > 2) schedule();/if (x > 
 	schedpad.orig.c >schedpad.patched.c
 run_case schedpad 0 && expect_funcs changed "pad_c" && pass
 
+# 16c. The same re-alignment, but the function before the padding also
+#      changed, in place (an immediate, the same size): changed, padding or
+#      not.
+sed 's/void pad_a(int x) { if (x)/void pad_a(int x) { if (x > 7)/' schedpad.orig.c >schedpad2.orig.c
+sed -e 's/__attribute__((aligned(64))) //' -e 's/if (x > 7)/if (x > 9)/' schedpad2.orig.c >schedpad2.patched.c
+run_case schedpad2 0 && expect_funcs changed "pad_a" && pass
+
 # 17. A module parent stripped of its FILE symbols (as Debian ships them):
 #     its locals are one anonymous block, so a unique local still resolves,
 #     by symtab order, to the module.
