@@ -319,9 +319,10 @@ Install them with:
 
 # running_build_options: the kpatch-build options the mode stands for.
 running_build_options() {
-	printf '%q ' -s "$SOURCE_TREE" -c "$CONFIG_FILE" -v "$VMLINUX_OPTION" --symvers "$SYMVERS_OPTION" \
-		--modules-dir "$MODULES_DIR" --kernel-release "$KERNEL_RELEASE"
-	printf '\n'
+	local options
+	options=$(printf '%q ' -s "$SOURCE_TREE" -c "$CONFIG_FILE" -v "$VMLINUX_OPTION" --symvers "$SYMVERS_OPTION" \
+		--modules-dir "$MODULES_DIR" --kernel-release "$KERNEL_RELEASE")
+	printf '%s\n' "${options% }"
 }
 
 print_running_inputs() {
