@@ -53,6 +53,17 @@ KPATCH_BUILD_TEST_SIGNAL=INT@patched-built expect_status 130 "Ctrl-C after the p
 check "Ctrl-C: the module source is exactly as before" same_tree "$SRC" "$WORK/src.snap"
 check "Ctrl-C: the kernel tree is untouched" same_tree "$KERNEL" "$WORK/kernel.snap"
 
+# A kernel tree without vmlinux (prepared only, like a headers package)
+# and the kernel's vmlinux given with -v.
+cp -a "$KERNEL" "$WORK/prepared"
+mv "$WORK/prepared/vmlinux" "$WORK/vmlinux"
+: >"$FAKE_CDO_LOG"
+expect_status 0 "a prepared kernel tree and -v" -s "$WORK/prepared" -v "$WORK/vmlinux" --oot-module "$RUNNING" \
+	--oot-module-src "$SRC" -o "$WORK/out-dir" "$WORK/fix-oot.patch"
+check "prepared tree: structure sizes from -v" grep -q -- "--struct-sizes-from $WORK/vmlinux " "$FAKE_CDO_LOG"
+check "prepared tree: not a partial build" sh -c "! grep -q '^Partial build' '$WORK/out'"
+check "prepared tree: still no vmlinux" test ! -e "$WORK/prepared/vmlinux"
+
 # The patches are for the module's source, not the kernel's.
 expect_status 1 "a patch for the kernel tree" "${ARGS[@]}" "$WORK/fix-core.patch"
 check "a patch for the kernel tree: does not apply to the module source" output_has "fix-core.patch does not apply to $SRC:"
