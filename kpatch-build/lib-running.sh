@@ -240,13 +240,15 @@ resolve_source_package() {
 	fi
 	versions=${DEB_VERSIONS[$package]:-}
 	if [[ -n $installed && $installed != "$KERNEL_VERSION" ]] || [[ -n $versions ]]; then
+		local fetch="mkdir -p DIR && cd DIR" next_step="and pass --from-debs DIR (the kernel's other packages may stay installed)"
+		[[ -z $FROM_DEBS ]] || { fetch="cd $FROM_DEBS"; next_step="and run again"; }
 		installed=${installed:+$installed (installed)}
 		versions=${versions:+$versions in $FROM_DEBS}
 		MISMATCH_TEXT="$package is version $installed${installed:+${versions:+, }}$versions, but kernel $RUNNING_RELEASE is version $KERNEL_VERSION
 ($IMAGE_PACKAGE): that source would not match the kernel. Fetch the matching one:
-  mkdir -p DIR && cd DIR && apt-get download $package=$KERNEL_VERSION
-and pass --from-debs DIR (the kernel's other packages may stay installed).
-An older version is no longer in the archive, but on snapshot.debian.org."
+  $fetch && apt-get download $package=$KERNEL_VERSION
+$next_step.
+If the archive no longer has that version, snapshot.debian.org does."
 		return 0
 	fi
 	note_missing "$package" "the kernel's source" "$tarball" "$installed"
