@@ -335,6 +335,7 @@ print_running_inputs() {
 		"source tree:" "$SOURCE_TREE ($state)" \
 		"config:" "$CONFIG_FILE" \
 		"vmlinux:" "$VMLINUX_OPTION" \
+		"debug modules:" "$(dirname "$(dirname "$VMLINUX_OPTION")")/lib/modules/$KERNEL_RELEASE" \
 		"Module.symvers:" "$SYMVERS_OPTION" \
 		"modules:" "$MODULES_DIR" \
 		"options:" "$(running_build_options)"

@@ -87,6 +87,7 @@ expect_status 0 "--print-inputs" --print-inputs
 check "print: the kernel and its package" output_has "^kernel: +$REL \(linux-image-$REL-unsigned $VER\)"
 check "print: config from /boot" output_has "^config: +$ROOT/boot/config-$REL$"
 check "print: -dbg vmlinux" output_has "^vmlinux: +$ROOT/usr/lib/debug/boot/vmlinux-$REL$"
+check "print: the -dbg package's modules" output_has "^debug modules: +$ROOT/usr/lib/debug/lib/modules/$REL$"
 check "print: headers' Module.symvers" output_has "^Module.symvers: +$ROOT/usr/src/linux-headers-$REL/Module.symvers$"
 check "print: /lib/modules" output_has "^modules: +$ROOT/lib/modules/$REL$"
 check "print: source tarball and its cache directory, not unpacked" \
