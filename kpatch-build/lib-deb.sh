@@ -33,8 +33,8 @@ deb_name_part() {
 deb_kernel_release() {
 	if [[ -n ${KERNEL_RELEASE:-} ]]; then
 		printf '%s\n' "$KERNEL_RELEASE"
-	elif [[ -s $TREE/include/config/kernel.release ]]; then
-		head -n 1 -- "$TREE/include/config/kernel.release"
+	elif [[ -s ${KERNEL_TREE:-$TREE}/include/config/kernel.release ]]; then
+		head -n 1 -- "${KERNEL_TREE:-$TREE}/include/config/kernel.release"
 	else
 		die "--deb: the kernel release is unknown ($TREE/include/config/kernel.release is missing); pass --kernel-release REL"
 	fi

@@ -164,13 +164,15 @@ diff_object() {
 		note "$object: no original object (new in the patched build); skipped"
 		return
 	fi
-	if ((PARTIAL)); then
+	if [[ -n $OOT_MODULE ]]; then
+		read -r parent parent_name parent_symtab < <(parent_of_oot "$object")
+	elif ((PARTIAL)); then
 		read -r parent parent_name parent_symtab < <(parent_of_partial "$object")
 	else
 		read -r parent parent_symtab < <(parent_of "$object")
 	fi
 	case $parent in
-	modulefile) ;;	# partial builds: the running kernel's module file
+	modulefile) ;;	# partial builds: the running kernel's module file; --oot-module
 	nomodule)
 		info "ERROR: $object: belongs to module $parent_name, which is not in $MODULES_DIR; pass --modules-dir with the running kernel's modules"
 		((++DIFF_ERRORS))
@@ -190,6 +192,10 @@ diff_object() {
 		note "$object is only linked from a lib.a archive (on demand, often without ftrace entries); skipped"
 		return ;;
 	none)
+		if [[ -n $OOT_MODULE ]]; then
+			note "$object is not part of module $OOT_NAME (its .mod file in $TREE does not list it); skipped"
+			return
+		fi
 		note "$object is not linked into vmlinux or into any module of this configuration; skipped"
 		return ;;
 	several)

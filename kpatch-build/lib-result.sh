@@ -50,6 +50,7 @@ stage_key() {
 	"Linking changed functions") echo link ;;
 	"Building module"*) echo build_module ;;
 	"Verifying module"*) echo verify ;;
+	"Unpacking "*) echo unpack ;;
 	*) local key=${1,,}; echo "${key//[^a-z0-9]/_}" ;;
 	esac
 }

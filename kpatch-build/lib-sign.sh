@@ -57,10 +57,11 @@ signatures. Build without --sign."
 # sign_file_candidates: the tree's own (kbuild builds it with
 # CONFIG_MODULE_SIG_FORMAT), then the headers package's copy for the release.
 sign_file_candidates() {
-	printf '%s\n' "$TREE/scripts/sign-file"
+	local kernel=${KERNEL_TREE:-$TREE}
+	printf '%s\n' "$kernel/scripts/sign-file"
 	local release=${KERNEL_RELEASE:-}
-	if [[ -z $release && -f $TREE/include/config/kernel.release ]]; then
-		release=$(<"$TREE/include/config/kernel.release")
+	if [[ -z $release && -f $kernel/include/config/kernel.release ]]; then
+		release=$(<"$kernel/include/config/kernel.release")
 	fi
 	[[ -z $release ]] || printf '%s\n' "/usr/src/linux-headers-$release/scripts/sign-file" \
 		"/lib/modules/$release/build/scripts/sign-file"
