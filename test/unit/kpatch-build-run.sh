@@ -76,6 +76,12 @@ check "tree identical after header change (host tool restored too)" same_tree "$
 make_patch "$TREE" include/linux/shared.h 's/#endif/\/* only a comment *\/\n#endif/' "$WORK/comment.patch"
 expect_status 3 "comment-only header change: no functional change" -s "$TREE" -o "$OUT" "$WORK/comment.patch"
 check "no change: says so" output_has "no functional changes found"
+# A patch that only adds a function nothing calls (a static inline made
+# global for another file's fix): nothing to redirect, no module.
+make_patch "$TREE" kernel/core.c '$a int core_added(int x)\n{\n\treturn x * 5;\n}' "$WORK/newonly.patch"
+expect_status 3 "new function only: no runtime change" -s "$TREE" -o "$OUT" "$WORK/newonly.patch"
+check "new function only: names it and says why" output_has "the patches only add core_added,"
+check "new function only: no module written" sh -c "! ls '$OUT'/*.ko 2>/dev/null | grep -q newonly"
 make_patch "$TREE" Documentation/notes.rst 's/Nothing yet/Something/' "$WORK/doc.patch"
 expect_status 3 "documentation-only patch" -s "$TREE" -o "$OUT" "$WORK/doc.patch"
 check "tree identical after no-change runs" same_tree "$TREE" "$WORK/snap"
