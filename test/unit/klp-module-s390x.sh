@@ -163,5 +163,48 @@ asm_module start "$(func_call '')" && convert start && pass || fail "a call to a
 [[ $(klp_rela_of .klp.rela.vmlinux..text.f) == "0000000000000002 R_390_PC32DBL .klp.sym.vmlinux.func,0+2" ]] && pass ||
 	fail "brasl's klp relocation: {$(klp_rela_of .klp.rela.vmlinux..text.f)}"
 
+# 4. kpatch-verify on the linked modules: the vmlinux one verifies; so does
+#    one whose object has functions where only __LINE__ moved (lghi,
+#    llill, lgfi into %r3/%r4 before a call), which the differ leaves out
+#    and the verifier must see as line-only, not as missed changes.
+verify=$build/verify/kpatch-verify
+linked_module() {	# linked_module CASE: $case.ko as kbuild links it, converted
+	head -c 64 /dev/zero >this_module.bin
+	"${cc%gcc}objcopy" --add-section .gnu.linkonce.this_module=this_module.bin \
+		--set-section-flags .gnu.linkonce.this_module=alloc,data "$1.ko" "$1.mod.ko" &&
+		"$ckm" "$1.mod.ko" "$1.klp.ko"
+}
+verifies() {	# verifies CASE
+	if "$verify" "$1.orig.o" "$1.patched.o" "$1.klp.ko" "$1.symtab" >"$1.verify" 2>&1; then
+		pass
+	else
+		fail "kpatch-verify: $(grep -v note "$1.verify" | head -n 3)"
+	fi
+}
+linked_module string && verifies string
+{
+	echo 'extern void __might_sleep(const char *file, int line);'
+	cat string.orig.c
+	echo 'void near(void) { __might_sleep("line.c", __LINE__); }'
+	echo '#line 40000'
+	echo 'void far(void) { __might_sleep("line.c", __LINE__); }'
+	echo '#line 100000'
+	echo 'void farther(void) { __might_sleep("line.c", __LINE__); }'
+} >lines.orig.c
+{ printf '\n\n\n'; sed 's/value: /VALUE: /; s/^#line 40000/#line 40003/; s/^#line 100000/#line 100003/' lines.orig.c; } >lines.patched.c
+if module_of lines vmlinux; then
+	expect_funcs changed "show" && linked_module lines && verifies lines
+	# the same module against an object where near() really changed
+	sed '/^void near/ s/__LINE__/-5/' lines.patched.c >lines.real.c
+	cp lines.real.c patched/lines.c
+	(cd patched && "$cc" "${cflags[@]}" -o ../lines.patched.o lines.c)
+	if "$verify" lines.orig.o lines.patched.o lines.klp.ko lines.symtab >lines.verify 2>&1; then
+		fail "a function changed beyond its __LINE__ but left unpatched verified"
+	else
+		grep -q 'FAILED completeness: function near' lines.verify && pass ||
+			fail "no completeness finding for near: $(grep -v note lines.verify | head -n 3)"
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
