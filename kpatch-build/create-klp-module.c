@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "kelf.h"
+#include "klp-arch.h"
 #include "kpatch-format.h"
 #include "util.h"
 
@@ -213,36 +214,14 @@ static bool module_defines_function(const struct elf *elf, const char *name)
  * A reference into the middle of a function of the running kernel, such as
  * a jump table of a changed function that still points into the original
  * instead of the replacement: jumping there runs old code with the new
- * code's register and stack state. Code references to a function's start
- * have addend 0 (absolute) or -4 give or take an immediate (PC-relative).
+ * code's register and stack state. The arch says how a reference to a
+ * function's start looks.
  */
-static bool x86_points_inside(const struct rela *r)
+static bool points_inside_function(const struct klp_arch *arch, const struct elf *elf,
+				   const struct rela *r, const char *name)
 {
-	switch (r->type) {
-	case R_X86_64_PC32:
-	case R_X86_64_PLT32:
-	case R_X86_64_PC64:
-		return r->addend > -4 || r->addend < -8;
-	default:
-		return r->addend != 0;
-	}
-}
-
-/* Size in bytes a relocation writes, or 0 if the x86 module loader can't do it. */
-static unsigned int x86_reloc_size(unsigned int type)
-{
-	switch (type) {
-	case R_X86_64_64:
-	case R_X86_64_PC64:
-		return 8;
-	case R_X86_64_32:
-	case R_X86_64_32S:
-	case R_X86_64_PC32:
-	case R_X86_64_PLT32:
-		return 4;
-	default:
-		return 0;
-	}
+	return arch->points_inside(r) &&
+	       (r->sym->type == STT_FUNC || module_defines_function(elf, name));
 }
 
 struct klp_sec {
@@ -254,6 +233,7 @@ struct klp_sec {
 static int convert(const char *in, const char *out)
 {
 	char err[1024];
+	const struct klp_arch *arch;
 	struct elf *elf;
 	struct klp_sym *info = NULL;
 	struct klp_sec *ksecs = NULL;
@@ -268,6 +248,12 @@ static int convert(const char *in, const char *out)
 	}
 	if (elf->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || elf->ehdr.e_type != ET_REL) {
 		error(in, "not a 64-bit relocatable object (kernel module)");
+		goto out;
+	}
+	arch = klp_arch_for_machine(elf->ehdr.e_machine);
+	if (!arch) {
+		error(in, "machine %u (e_machine) is not an architecture create-klp-module supports",
+		    (unsigned int)elf->ehdr.e_machine);
 		goto out;
 	}
 
@@ -356,6 +342,7 @@ static int convert(const char *in, const char *out)
 			struct rela r = rs->relas[j];
 			struct klp_sym *ks = r.sym ? &info[r.sym->index] : NULL;
 			struct section *ksec = NULL;
+			const char *problem;
 			char *name;
 
 			if (!ks || !ks->objname[0]) {
@@ -369,8 +356,7 @@ static int convert(const char *in, const char *out)
 				    base->name, r.sym->name, ks->objname, base->name);
 				goto out;
 			}
-			if (elf->ehdr.e_machine == EM_X86_64 && x86_points_inside(&r) &&
-			    (r.sym->type == STT_FUNC || module_defines_function(elf, ks->name))) {
+			if (points_inside_function(arch, elf, &r, ks->name)) {
 				error(in, "%s+0x%lx refers to %s%c0x%llx, inside the function %s of %s rather "
 				    "than at its start (a jump table or label of a changed function still "
 				    "pointing at the original instead of the replacement?)",
@@ -380,23 +366,11 @@ static int convert(const char *in, const char *out)
 				    ks->name, ks->objname);
 				goto out;
 			}
-			if (elf->ehdr.e_machine == EM_X86_64) {
-				unsigned int size = x86_reloc_size(r.type);
-
-				if (!size) {
-					error(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' "
-					    "is not supported by the x86 module loader",
-					    base->name, (unsigned long)r.offset, r.type, r.sym->name);
-					goto out;
-				}
-				if (base->sh.sh_type != SHT_NOBITS &&
-				    (r.offset + size > base->size ||
-				     memcmp(base->data + r.offset, "\0\0\0\0\0\0\0\0", size))) {
-					error(in, "%s+0x%lx: bytes under the relocation against '%s' are not zero "
-					    "(the kernel refuses to apply it)",
-					    base->name, (unsigned long)r.offset, r.sym->name);
-					goto out;
-				}
+			problem = arch->reloc_problem(&r, base, ks->vmlinux);
+			if (problem) {
+				error(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' %s",
+				    base->name, (unsigned long)r.offset, r.type, r.sym->name, problem);
+				goto out;
 			}
 
 			name = xasprintf("%s%s.%s", KLP_RELA_PREFIX, ks->objname, base->name);

@@ -11,7 +11,7 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-lines.sh kpatch-build/lib-verify.sh \
 	       kpatch-build/lib-result.sh kpatch-build/lib-running.sh \
 	       kpatch-build/lib-oot.sh
-KPB_LIBS    += kpatch-build/lib-sign.sh kpatch-build/lib-deb.sh
+KPB_LIBS    += kpatch-build/lib-sign.sh kpatch-build/lib-deb.sh kpatch-build/lib-arch.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \

@@ -282,7 +282,7 @@ link_output() {
 	while IFS= read -r object; do
 		objects+=("$RUN_DIR/output/$object")
 	done < <(LC_ALL=C sort -u "$RUN_DIR/diffed_objs")
-	ld -r -o "$RUN_DIR/output.o.tmp" "${objects[@]}" 2>>"$LOG_FILE" ||
+	"${CROSS_PREFIX}ld" -r -o "$RUN_DIR/output.o.tmp" "${objects[@]}" 2>>"$LOG_FILE" ||
 		die "ld -r of the ${#objects[@]} differ output(s) into $RUN_DIR/output.o failed; see $LOG_FILE"
 	mv -f -- "$RUN_DIR/output.o.tmp" "$RUN_DIR/output.o"
 }

@@ -12,6 +12,14 @@ integration-smoke: all
 integration-self-test:
 	test/integration/run --self-test $(INTEGRATION_FLAGS)
 
+# The same suite on a cross-compiled s390x kernel booted by qemu-system-s390x
+# (TCG): linux-6.12/s390x/ has its config fragment and suite list.
+.PHONY: integration-s390x integration-s390x-smoke
+integration-s390x: all
+	KPATCH_TEST_ARCH=s390x test/integration/run $(INTEGRATION_FLAGS)
+integration-s390x-smoke: all
+	KPATCH_TEST_ARCH=s390x test/integration/run --smoke $(INTEGRATION_FLAGS)
+
 # Debian's shipping kernels (test/integration/debian/README.md): downloads
 # the kernel's packages, builds the suite against them, boots the real
 # kernel. DEBIAN_FLAGS passes options through, e.g. DEBIAN_FLAGS=--keep.

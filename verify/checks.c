@@ -12,6 +12,7 @@
 #include "kpatch-format.h"
 #include "structsize.h"
 #include "util.h"
+#include "arch.h"
 #include "verify.h"
 
 /* ---- indexes ---------------------------------------------------------- */
@@ -192,7 +193,8 @@ static void parse_records(struct verify *v)
 		uint64_t sympos;
 
 		rec->offset = off;
-		memcpy(&sympos, sec->data + off + offsetof(struct kpatch_func_record, sympos), 8);
+		sympos = elf_get_u64(v->module.elf,
+				     sec->data + off + offsetof(struct kpatch_func_record, sympos));
 		rec->sympos = sympos;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t field = relas[i]->offset - off;
@@ -348,30 +350,11 @@ static bool is_part_of_replaced(const struct vobj *o, const struct vfunc *f, boo
  */
 #define MAX_CALLER_CHAIN 4
 
-/* x86-64 call/jmp rel32 (e8/e9) or jcc rel32 (0f 8x) whose field is at r. */
-static bool is_direct_branch_to(const struct rela *r, const struct symbol *func)
-{
-	const struct section *s = r->sec->base;
-	int64_t entry = r->addend + 4;
-
-	if (r->type != R_X86_64_PC32 && r->type != R_X86_64_PLT32)
-		return false;
-	if (r->sym == func ? entry != 0 :
-	    r->sym->type != STT_SECTION || entry != (int64_t)func->sym.st_value)
-		return false;
-	if (!s->data || r->offset < 2 || r->offset + 4 > s->size)
-		return false;
-	return s->data[r->offset - 1] == 0xe8 || s->data[r->offset - 1] == 0xe9 ||
-	       (s->data[r->offset - 2] == 0x0f && (s->data[r->offset - 1] & 0xf0) == 0x80);
-}
-
-static bool describes_code_only(const struct section *s)
+static bool describes_code_only(const struct verify *v, const struct section *s)
 {
 	static const char *const names[] = {
-		"__mcount_loc", "__patchable_function_entries", ".orc_unwind_ip", "__bug_table",
-		"__ex_table", ".altinstructions", "__jump_table", ".static_call_sites",
-		".call_sites", ".return_sites", ".retpoline_sites", ".ibt_endbr_seal",
-		".printk_index", ".parainstructions", ".smp_locks", NULL
+		"__mcount_loc", "__patchable_function_entries", "__bug_table", "__ex_table",
+		".altinstructions", "__jump_table", ".printk_index", NULL
 	};
 
 	if (s->sh.sh_flags & SHF_EXECINSTR)
@@ -380,6 +363,9 @@ static bool describes_code_only(const struct section *s)
 	    !strncmp(s->name, ".kpatch.", 8))
 		return true;
 	for (const char *const *n = names; *n; n++)
+		if (!strcmp(s->name, *n))
+			return true;
+	for (const char *const *n = v->arch->code_only_sections; *n; n++)
 		if (!strcmp(s->name, *n))
 			return true;
 	return false;
@@ -410,7 +396,7 @@ static bool references_covered(struct verify *v, const struct vobj *o, const str
 	for (size_t i = 1; i < o->elf->nr_sections; i++) {
 		struct section *rs = o->elf->sections[i];
 
-		if (!is_rela_section(rs) || !rs->base || describes_code_only(rs->base))
+		if (!is_rela_section(rs) || !rs->base || describes_code_only(v, rs->base))
 			continue;
 		for (size_t k = 0; k < rs->nr_relas; k++) {
 			struct rela *r = &rs->relas[k];
@@ -419,7 +405,7 @@ static bool references_covered(struct verify *v, const struct vobj *o, const str
 
 			if (!r->sym || r->sym->sec != func->sym->sec)
 				continue;
-			if (!(rs->base->sh.sh_flags & SHF_EXECINSTR) || !is_direct_branch_to(r, func->sym)) {
+			if (!(rs->base->sh.sh_flags & SHF_EXECINSTR) || !v->arch->is_direct_branch_to(r, func->sym)) {
 				snprintf(why, whylen, "the %s object refers to %s other than by a direct call (%s+0x%lx)",
 					 side, func->sym->name, rs->base->name, (unsigned long)r->offset);
 				return false;
@@ -513,7 +499,7 @@ static bool calls_function_entered_by_callers(struct verify *v, const struct vfu
 			t = symbol_at(t->sec, relas[i]->addend + 4, true);
 		q = t ? vobj_func_of(&v->patched, t) : NULL;
 		/* q changed, or calls such a function itself (a chain) */
-		found = q && q != p && !q->replaced && is_direct_branch_to(relas[i], q->sym) &&
+		found = q && q != p && !q->replaced && v->arch->is_direct_branch_to(relas[i], q->sym) &&
 			(q->changed || (depth < MAX_CALLER_CHAIN &&
 					calls_function_entered_by_callers(v, q, depth + 1))) &&
 			entered_only_by_replaced(v, q, 0, why, sizeof(why));
@@ -786,7 +772,7 @@ static void check_crcs(struct verify *v)
 		uint64_t crc;
 		char name[57];
 
-		memcpy(&crc, sec->data + off, 8);
+		crc = elf_get_u64(v->module.elf, sec->data + off);
 		memcpy(name, sec->data + off + 8, 56);
 		name[56] = '\0';
 		key.name = name;
@@ -806,25 +792,6 @@ static void check_crcs(struct verify *v)
 }
 
 /* ---- special sections -------------------------------------------------- */
-
-struct special {
-	const char *name;
-	const char *type;	/* the kernel's struct, for DWARF */
-	const char *size_env;
-	uint64_t size;		/* x86_64 6.12 */
-	size_t min_relocs;	/* >0: every entry has at least these relocated fields */
-	bool code_first;	/* its first field is the code address it belongs to */
-};
-
-static const struct special specials[] = {
-	{ "__bug_table", "bug_entry", "BUG_STRUCT_SIZE", 12, 1, true },
-	{ "__ex_table", "exception_table_entry", "EX_STRUCT_SIZE", 12, 2, true },
-	{ "__jump_table", "jump_entry", "JUMP_STRUCT_SIZE", 16, 3, true },
-	{ ".altinstructions", "alt_instr", "ALT_STRUCT_SIZE", 14, 2, true },
-	{ ".static_call_sites", "static_call_site", "STATIC_CALL_STRUCT_SIZE", 8, 2, true },
-	{ ".printk_index", "pi_entry", "PRINTK_INDEX_STRUCT_SIZE", 44, 0, false },
-	{ NULL, NULL, NULL, 0, 0, false }
-};
 
 /* Every entry of size bytes starts with a relocation to code. */
 static bool entries_start_with_code(const struct vobj *o, struct section *sec, uint64_t size)
@@ -872,19 +839,20 @@ static uint64_t infer_entry_size(const struct vobj *o, struct section *sec, size
 	return found;
 }
 
-#define NR_SPECIALS (sizeof(specials) / sizeof(specials[0]) - 1)
-static unsigned long dwarf_sizes[NR_SPECIALS];
+/* Sizes from the DWARF, by the arch's specials[] index; 0: none. */
+#define MAX_SPECIALS 32
+static unsigned long dwarf_sizes[MAX_SPECIALS];
 
 /*
  * The size the target kernel's DWARF (--struct-sizes-from), the
- * environment (as for create-diff-object) or the x86_64 default gives,
+ * environment (as for create-diff-object) or the arch's default gives,
  * unless the patched object's own layout shows it
  * wrong: a multiple of the real size, or entries not starting with code.
  */
 static uint64_t entry_size(struct verify *v, const struct special *sp, struct section *ps)
 {
-	const char *env = getenv(sp->size_env);
-	uint64_t size = dwarf_sizes[sp - specials], inferred;
+	const char *env = sp->size_env ? getenv(sp->size_env) : NULL;
+	uint64_t size = dwarf_sizes[sp - v->arch->specials], inferred;
 
 	if (!size && env && *env)
 		size = strtoull(env, NULL, 0);
@@ -896,11 +864,11 @@ static uint64_t entry_size(struct verify *v, const struct special *sp, struct se
 	if (inferred && inferred != size &&
 	    ((inferred < size && size % inferred == 0) ||
 	     !entries_start_with_code(&v->patched, ps, size))) {
-		static bool noted[NR_SPECIALS];
+		static bool noted[MAX_SPECIALS];
 
-		if (noted[sp - specials])
+		if (noted[sp - v->arch->specials])
 			return inferred;
-		noted[sp - specials] = true;
+		noted[sp - v->arch->specials] = true;
 		add_note(v, "%s: entries of the patched object are 0x%lx bytes (relocation layout), not 0x%lx",
 			 sp->name, (unsigned long)inferred, (unsigned long)size);
 		return inferred;
@@ -931,8 +899,8 @@ static bool same_entry(struct verify *v, struct section *ps, uint64_t poff, stru
 		resolve_rela(pr[i], &tp);
 		resolve_rela(mr[i], &tm);
 		same = same_target(v, CMP_MODULE, &tp, &tm, 0, why, whylen);
-		if (pr[i]->offset - poff + rela_width(pr[i]->type) <= size)
-			memset(mask + pr[i]->offset - poff, 1, rela_width(pr[i]->type));
+		if (pr[i]->offset - poff + v->arch->rela_width(pr[i]->type) <= size)
+			memset(mask + pr[i]->offset - poff, 1, v->arch->rela_width(pr[i]->type));
 		target_free(&tp);
 		target_free(&tm);
 	}
@@ -1031,7 +999,7 @@ static int cmp_jump_site(const void *x, const void *y)
 static void collect_jump_sites(struct verify *v)
 {
 	struct section *sec = elf_find_section(v->patched.elf, "__jump_table");
-	const struct special *sp = specials;
+	const struct special *sp = v->arch->specials;
 	uint64_t size;
 	struct rela **relas;
 	size_t n;
@@ -1108,17 +1076,28 @@ const char *runtime_site(const struct verify *v, const struct section *sec, uint
 
 int read_struct_sizes(struct verify *v, char *err, size_t errlen)
 {
-	const char *types[NR_SPECIALS];
+	const struct special *specials = v->arch->specials;
+	const char *types[MAX_SPECIALS];
+	unsigned long sizes[MAX_SPECIALS];
+	size_t nr_types = 0, at[MAX_SPECIALS];
 	bool needed = false;
 
 	/* reading the DWARF of vmlinux takes longer than all the checks */
-	for (size_t i = 0; i < NR_SPECIALS && !needed; i++)
+	for (size_t i = 0; specials[i].name && !needed; i++)
 		needed = elf_find_section(v->module.elf, specials[i].name) != NULL;
 	if (!v->struct_sizes_from || !needed)
 		return 0;
-	for (size_t i = 0; i < NR_SPECIALS; i++)
-		types[i] = specials[i].type;
-	return dwarf_struct_sizes(v->struct_sizes_from, types, NR_SPECIALS, dwarf_sizes, err, errlen);
+	for (size_t i = 0; specials[i].name && i < MAX_SPECIALS; i++) {
+		if (!specials[i].type)
+			continue;
+		at[nr_types] = i;
+		types[nr_types++] = specials[i].type;
+	}
+	if (dwarf_struct_sizes(v->struct_sizes_from, types, nr_types, sizes, err, errlen))
+		return -1;
+	for (size_t k = 0; k < nr_types; k++)
+		dwarf_sizes[at[k]] = sizes[k];
+	return 0;
 }
 
 void run_checks(struct verify *v)
@@ -1142,7 +1121,7 @@ void run_checks(struct verify *v)
 	check_klp_relocations(v);
 	check_imports(v);
 	check_crcs(v);
-	for (const struct special *sp = specials; sp->name; sp++)
+	for (const struct special *sp = v->arch->specials; sp->name; sp++)
 		check_special(v, sp);
 	free(orig_ix.f);
 	free(patched_ix.f);

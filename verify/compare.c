@@ -11,12 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "util.h"
 #include "verify.h"
 
-#define FENTRY_CALL_LEN	5
-static const unsigned char nop5[FENTRY_CALL_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const unsigned char endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 
 /* ---- the parent ------------------------------------------------------ */
 
@@ -154,7 +152,7 @@ static bool same_anon(const struct target *p, const struct target *m)
 	return !memcmp(p->sec->data + p->off, m->sec->data + m->off, len);
 }
 
-static bool names_match(const char *a, const char *b)
+bool names_match(const char *a, const char *b)
 {
 	char *na = normalize_name(a), *nb = normalize_name(b);
 	bool same = !strcmp(na, nb);
@@ -245,16 +243,17 @@ static struct symbol *named_at(const struct section *sec, int64_t off, const cha
 
 /*
  * Two section-relative references (sec+off) from the same instruction:
- * a pc-relative one points 4 to 8 bytes before its target (the size of
- * the instruction's immediate is not known without decoding it), so they
- * mean the same when, for one of those distances, both land in
- * same-named symbols at the same offset.
+ * a pc-relative one points some bytes away from its target (on x86 4 to
+ * 8 before it: the size of the instruction's immediate is not known
+ * without decoding it), so they mean the same when, for one of the
+ * arch's distances, both land in same-named symbols at the same offset.
  */
-static bool same_via_sections(const struct target *p, const struct target *m, bool pcrel_code)
+static bool same_via_sections(const struct verify_arch *arch, const struct target *p,
+			      const struct target *m, bool pcrel_code)
 {
-	static const int64_t code_biases[] = { 4, 5, 6, 8 }, data_biases[] = { 0 };
-	const int64_t *b = pcrel_code ? code_biases : data_biases;
-	size_t n = pcrel_code ? 4 : 1;
+	static const int64_t data_biases[] = { 0 };
+	const int64_t *b = pcrel_code ? arch->section_biases : data_biases;
+	size_t n = pcrel_code ? arch->nr_section_biases : 1;
 
 	/* the symbols nearest the places named: the same, at the same offset */
 	if (p->sym->type == m->sym->type && names_match(p->sym->name, m->sym->name) &&
@@ -279,7 +278,7 @@ static bool same_symbol_target(struct verify *v, enum cmp_mode mode, const struc
 	struct vfunc *mf;
 
 	if (m->kind == T_SYM && p->via_section && m->via_section)
-		return same_via_sections(p, m, str_bias != 0);
+		return same_via_sections(v->arch, p, m, str_bias != 0);
 	if (m->kind == T_SYM && m->via_section)
 		return named_at(m->sec, m->off, p->sym->name, p->delta) != NULL;
 	if (p->via_section && m->kind != T_SYM && m->kind != T_KLP && m->kind != T_UNDEF)
@@ -357,12 +356,12 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 
 /* ---- functions ------------------------------------------------------- */
 
-static bool is_fentry_rela(const struct rela *r)
+bool is_fentry_rela(const struct rela *r)
 {
 	return r && r->sym && !strcmp(r->sym->name, "__fentry__");
 }
 
-static struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off)
+struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off)
 {
 	for (size_t i = 0; i < n; i++)
 		if (list[i] && list[i]->offset == off)
@@ -370,95 +369,19 @@ static struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off)
 	return NULL;
 }
 
-/* Where the ftrace call site is (after an ENDBR, if any), or -1. */
-static int fentry_site(const unsigned char *code, uint64_t size, uint64_t base,
-		       struct rela **relas, size_t n, bool *is_call)
+bool same_branch_target(const struct symbol *sa, int64_t ta, const struct symbol *sb, int64_t tb)
 {
-	uint64_t at = size >= 4 && !memcmp(code, endbr64, 4) ? 4 : 0;
+	const struct symbol *fa, *fb;
 
-	if (at + FENTRY_CALL_LEN > size)
-		return -1;
-	*is_call = code[at] == 0xe8 && is_fentry_rela(rela_at_offset(relas, n, base + at + 1));
-	if (*is_call)
-		return (int)at;
-	if (!memcmp(code + at, nop5, FENTRY_CALL_LEN))
-		return (int)at;
-	return -1;
-}
-
-/*
- * Byte i differs inside the immediate of "mov $imm32, %esi/%edx" (be/ba)
- * that a call within the next 64 bytes consumes: how WARN(),
- * might_sleep() and friends pass __LINE__. Returns the opcode's offset,
- * or -1.
- */
-static bool plausible_line(const unsigned char *imm)
-{
-	int32_t line;
-
-	memcpy(&line, imm, 4);
-	return line > 0 && line < 0x100000;
-}
-
-static int64_t line_immediate(const unsigned char *a, const unsigned char *b, uint64_t size,
-			      uint64_t i, uint64_t base, struct rela **relas, size_t n)
-{
-	for (uint64_t j = i; j-- > (i >= 4 ? i - 4 : 0);) {
-		if (a[j] != b[j] || (a[j] != 0xbe && a[j] != 0xba) || j + 5 > size ||
-		    !plausible_line(a + j + 1) || !plausible_line(b + j + 1))
-			continue;
-		for (size_t k = 0; k < n; k++) {
-			struct rela *r = relas[k];
-
-			if (!r || r->offset < base + j + 5 || r->offset > base + j + 5 + 64)
-				continue;
-			/* a call, or a tail call */
-			if ((r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32) &&
-			    r->offset >= base + 1 &&
-			    (b[r->offset - base - 1] == 0xe8 || b[r->offset - base - 1] == 0xe9))
-				return (int64_t)j;
-		}
-	}
-	return -1;
-}
-
-/*
- * A static branch the compiler emitted as a jump ("objtool NOPs this")
- * and objtool, run when the module was linked, turned into a nop of the
- * same length: the kernel patches it from __jump_table either way.
- * Returns the last offset of the site, or -1.
- */
-static int64_t static_branch_nop(const struct verify *v, const struct section *psec,
-				 uint64_t base, const unsigned char *p, const unsigned char *m,
-				 uint64_t size, uint64_t i)
-{
-	static const unsigned char nop2[2] = { 0x66, 0x90 };
-
-	for (uint64_t s = i >= 4 ? i - 4 : 0; s <= i; s++) {
-		if (!is_jump_site(v, psec, base + s))
-			continue;
-		if (p[s] == 0xeb && s + 2 <= size && i < s + 2 && !memcmp(m + s, nop2, 2))
-			return (int64_t)s + 1;
-		if (p[s] == 0xe9 && s + 5 <= size && !memcmp(m + s, nop5, 5))
-			return (int64_t)s + 4;
-	}
-	return -1;
-}
-
-/* a pc-relative reference from code points 4 bytes before its target */
-static int64_t code_bias(unsigned int type)
-{
-	return is_pcrel(type) ? 4 : 0;
-}
-
-static bool same_rela_type(unsigned int a, unsigned int b)
-{
-	/* gas picks PLT32 or PC32 for the same call */
-	if (a == R_X86_64_PLT32)
-		a = R_X86_64_PC32;
-	if (b == R_X86_64_PLT32)
-		b = R_X86_64_PC32;
-	return a == b;
+	ta += (int64_t)sa->sym.st_value;
+	tb += (int64_t)sb->sym.st_value;
+	if (ta < 0 || tb < 0)
+		return false;
+	fa = elf_symbol_containing(sa->sec, (uint64_t)ta);
+	fb = elf_symbol_containing(sb->sec, (uint64_t)tb);
+	return fa && fb && fa->type == STT_FUNC && fb->type == STT_FUNC &&
+	       names_match(fa->name, fb->name) &&
+	       (uint64_t)ta - fa->sym.st_value == (uint64_t)tb - fb->sym.st_value;
 }
 
 static void differ_at(struct cmp_result *res, uint64_t at, const char *fmt, ...)
@@ -477,108 +400,11 @@ static void differ_at(struct cmp_result *res, uint64_t at, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * runtime_const_ptr(): the patched object's "movabs $imm64, %reg" with an
- * R_X86_64_64 to runtime_ptr_<var> becomes, in a module (nothing patches
- * the immediate there), "mov <var>(%rip), %reg" in the same bytes.
- */
-static bool runtime_const_load(const unsigned char *mcode, uint64_t size, uint64_t rel,
-			       struct rela *pr, struct rela **mrelas, size_t mn, uint64_t mbase)
-{
-	const char *var;
-	struct rela *mr;
-
-	if (pr->type != R_X86_64_64 || !pr->sym || strncmp(pr->sym->name, "runtime_ptr_", 12) ||
-	    rel < 2 || rel + 8 > size)
-		return false;
-	var = pr->sym->name + 12;
-	mr = rela_at_offset(mrelas, mn, mbase + rel + 1);
-	if (!mr || !is_pcrel(mr->type) || !mr->sym || (mcode[rel - 2] & 0xf8) != 0x48 ||
-	    mcode[rel - 1] != 0x8b)
-		return false;
-	if (!strcmp(mr->sym->name, var))
-		return true;
-	/* or a klp symbol for it */
-	return !strncmp(mr->sym->name, ".klp.sym.", 9) && strstr(mr->sym->name, var) &&
-	       strchr(mr->sym->name, ',') == strstr(mr->sym->name, var) + strlen(var);
-}
-
-/*
- * The same for kernels that mark the immediate from a runtime_ptr_<var>
- * section instead of relocating it: the module's "mov <var>(%rip), %reg"
- * (relocation at rel) replaces the movabs whose imm64 is at rel - 1.
- */
-static bool runtime_load_of(const struct verify *v, const struct section *psec, uint64_t pbase,
-			    const unsigned char *mcode, uint64_t size, uint64_t rel,
-			    const struct rela *mr)
-{
-	const char *var, *name;
-	size_t len;
-
-	if (rel < 3 || rel + 7 > size || !is_pcrel(mr->type) || !mr->sym ||
-	    !(var = runtime_site(v, psec, pbase + rel - 1)))
-		return false;
-	if ((mcode[rel - 3] & 0xf8) != 0x48 || mcode[rel - 2] != 0x8b)
-		return false;
-	name = mr->sym->name;
-	len = strlen(var);
-	if (!strcmp(name, var))
-		return true;
-	/* or the klp symbol of it: .klp.sym.<obj>.<var>,<pos> */
-	return !strncmp(name, ".klp.sym.", 9) && strchr(name + 9, '.') &&
-	       !strncmp(strchr(name + 9, '.') + 1, var, len) && strchr(name + 9, '.')[1 + len] == ',';
-}
-
-/*
- * A branch between functions of one section (.sched.text, or sections ld -r
- * merged) that the assembler resolved itself, with no relocation: when the
- * functions around it move, its displacement changes while its target does
- * not. Finds a rel32 call, jmp or jcc covering byte i whose two targets are
- * the same function at the same offset; returns its last byte, or -1.
- */
-static int64_t same_local_branch(const struct symbol *sa, const unsigned char *ca,
-				 const struct symbol *sb, const unsigned char *cb,
-				 const unsigned char *mask, uint64_t size, uint64_t i)
-{
-	for (uint64_t p = i >= 5 ? i - 5 : 0; p < i; p++) {
-		uint64_t field, len;
-		int32_t da, db;
-		int64_t ta, tb;
-		const struct symbol *fa, *fb;
-
-		if (ca[p] != cb[p])
-			continue;
-		if (ca[p] == 0xe8 || ca[p] == 0xe9)
-			field = p + 1;
-		else if (ca[p] == 0x0f && p + 1 < size && ca[p + 1] == cb[p + 1] &&
-			 (ca[p + 1] & 0xf0) == 0x80)
-			field = p + 2;
-		else
-			continue;
-		len = field + 4;
-		if (len > size || i < field || mask[field] || mask[field + 3])
-			continue;
-		memcpy(&da, ca + field, 4);
-		memcpy(&db, cb + field, 4);
-		ta = (int64_t)(sa->sym.st_value + len) + da;
-		tb = (int64_t)(sb->sym.st_value + len) + db;
-		if (ta < 0 || tb < 0)
-			continue;
-		fa = elf_symbol_containing(sa->sec, (uint64_t)ta);
-		fb = elf_symbol_containing(sb->sec, (uint64_t)tb);
-		if (!fa || !fb || fa->type != STT_FUNC || fb->type != STT_FUNC ||
-		    !names_match(fa->name, fb->name) ||
-		    (uint64_t)ta - fa->sym.st_value != (uint64_t)tb - fb->sym.st_value)
-			continue;
-		return (int64_t)len - 1;
-	}
-	return -1;
-}
-
 void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		   const struct vfunc *a, const struct vobj *ob, const struct vfunc *b,
 		   struct cmp_result *res)
 {
+	const struct verify_arch *arch = v->arch;
 	const struct symbol *sa = a->sym, *sb = b->sym;
 	uint64_t size = sa->sym.st_size, abase = sa->sym.st_value, bbase = sb->sym.st_value;
 	struct rela **ra = NULL, **rb = NULL, **rb_all;
@@ -611,30 +437,33 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		memcpy(rb_all, rb, nb * sizeof(*rb));
 
 	/* the ftrace call site: a call to __fentry__ or its 5-byte nop */
-	fa = fentry_site(ca, size, abase, ra, na, &acall);
-	fb = fentry_site(cb, size, bbase, rb, nb, &bcall);
+	fa = arch->ftrace_site(oa->elf, ca, size, abase, ra, na, &acall);
+	fb = arch->ftrace_site(ob->elf, cb, size, bbase, rb, nb, &bcall);
 	if (fa >= 0 && fa == fb && (acall || bcall)) {
-		memset(mask + fa, 1, FENTRY_CALL_LEN);
+		uint64_t len = arch->ftrace_len;
+
+		memset(mask + fa, 1, len);
 		for (size_t i = 0; i < na; i++)
-			if (ra[i] && ra[i]->offset >= abase + fa && ra[i]->offset < abase + fa + FENTRY_CALL_LEN)
+			if (ra[i] && ra[i]->offset >= abase + fa && ra[i]->offset < abase + fa + len)
 				ra[i] = NULL;
 		for (size_t i = 0; i < nb; i++)
-			if (rb[i] && rb[i]->offset >= bbase + fa && rb[i]->offset < bbase + fa + FENTRY_CALL_LEN)
+			if (rb[i] && rb[i]->offset >= bbase + fa && rb[i]->offset < bbase + fa + len)
 				rb[i] = NULL;
 	}
 
 	for (size_t i = 0; i < na; i++) {
 		struct rela *pr = ra[i], *mr;
-		uint64_t rel;
+		uint64_t rel, mrel, from, len;
 		struct target tp, tm;
 
 		if (!pr)
 			continue;
 		rel = pr->offset - abase;
-		if (mode == CMP_MODULE && runtime_const_load(cb, size, rel, pr, rb, nb, bbase)) {
-			memset(mask + rel - 2, 1, 10);
+		if (mode == CMP_MODULE && arch->runtime_const_load &&
+		    arch->runtime_const_load(cb, size, rel, pr, rb, nb, bbase, &mrel, &from, &len)) {
+			memset(mask + from, 1, len);
 			for (size_t k = 0; k < nb; k++)
-				if (rb[k] && rb[k]->offset == bbase + rel + 1)
+				if (rb[k] && rb[k]->offset == mrel)
 					rb[k] = NULL;
 			ra[i] = NULL;
 			continue;
@@ -650,14 +479,14 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		}
 		resolve_rela(mr, &tm);
 		v->relocs_checked++;
-		if (!same_rela_type(pr->type, mr->type) || pr->sym == NULL) {
+		if (!arch->same_rela_type(pr->type, mr->type) || pr->sym == NULL) {
 			differ_at(res, rel, "relocation type %u at +0x%lx, the %s object's %u", mr->type,
 				  (unsigned long)rel, mode == CMP_MODULE ? "patched" : "original", pr->type);
-		} else if (!same_target(v, mode, &tp, &tm, code_bias(pr->type), why, sizeof(why))) {
+		} else if (!same_target(v, mode, &tp, &tm, arch->code_bias(pr->type), why, sizeof(why))) {
 			differ_at(res, rel, "relocation at +0x%lx %s", (unsigned long)rel, why);
 		}
-		if (rel + rela_width(pr->type) <= size)
-			memset(mask + rel, 1, rela_width(pr->type));
+		if (rel + arch->rela_width(pr->type) <= size)
+			memset(mask + rel, 1, arch->rela_width(pr->type));
 		target_free(&tp);
 		target_free(&tm);
 		for (size_t k = 0; k < nb; k++)
@@ -666,15 +495,16 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 	}
 	for (size_t k = 0; k < nb; k++) {
 		struct rela *mr = rb[k];
-		uint64_t rel;
+		uint64_t rel, from, len;
 		struct target tm, tp;
-		int32_t disp;
+		int64_t field;
 
 		if (!mr)
 			continue;
 		rel = mr->offset - bbase;
-		if (mode == CMP_MODULE && runtime_load_of(v, sa->sec, abase, cb, size, rel, mr)) {
-			memset(mask + rel - 3, 1, 10);
+		if (mode == CMP_MODULE && arch->runtime_load_of &&
+		    arch->runtime_load_of(v, sa->sec, abase, cb, size, rel, mr, &from, &len)) {
+			memset(mask + from, 1, len);
 			continue;
 		}
 		resolve_rela(mr, &tm);
@@ -683,14 +513,13 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		 * cut apart: the patched bytes hold the displacement; the
 		 * implied target is section + (place + displacement).
 		 */
-		if (mode == CMP_MODULE && is_pcrel(mr->type) && rela_width(mr->type) == 4 &&
-		    rel + 4 <= size) {
-			memcpy(&disp, ca + rel, 4);
-			resolve_target(oa->elf, sa->sec, 0, NULL, (int64_t)(abase + rel) + disp, &tp);
+		if (mode == CMP_MODULE &&
+		    arch->resolved_field(oa->elf, ca, size, rel, mr->type, &field)) {
+			resolve_target(oa->elf, sa->sec, 0, NULL, (int64_t)(abase + rel) + field, &tp);
 			v->relocs_checked++;
-			if (!same_target(v, mode, &tp, &tm, code_bias(mr->type), why, sizeof(why)))
+			if (!same_target(v, mode, &tp, &tm, arch->code_bias(mr->type), why, sizeof(why)))
 				differ_at(res, rel, "relocation at +0x%lx %s", (unsigned long)rel, why);
-			memset(mask + rel, 1, 4);
+			memset(mask + rel, 1, arch->rela_width(mr->type));
 			target_free(&tp);
 		} else {
 			describe_target(&tm, why, sizeof(why));
@@ -702,6 +531,7 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 
 	for (uint64_t i = 0; i < size && res->same; i++) {
 		int64_t op;
+		struct line_site line;
 
 		if (mask[i] || ca[i] == cb[i])
 			continue;
@@ -710,23 +540,22 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		 * shifts by the same amount. A lone immediate that changed
 		 * otherwise is a real change.
 		 */
-		if (mode == CMP_ORIG && (op = line_immediate(ca, cb, size, i, bbase, rb_all, nb)) >= 0) {
-			int32_t was, now;
-
-			memcpy(&was, ca + op + 1, 4);
-			memcpy(&now, cb + op + 1, 4);
-			if (!any_line || now - was == line_delta) {
-				line_delta = now - was;
+		if (mode == CMP_ORIG &&
+		    arch->line_immediate(oa->elf, ca, cb, size, i, bbase, rb_all, nb, &line)) {
+			if (!any_line || line.now - line.was == line_delta) {
+				line_delta = line.now - line.was;
 				any_line = true;
-				i = op + 4;
+				i = line.end;
 				continue;
 			}
 		}
-		if (mode == CMP_ORIG && (op = same_local_branch(sa, ca, sb, cb, mask, size, i)) >= 0) {
+		if (mode == CMP_ORIG &&
+		    (op = arch->same_local_branch(oa->elf, sa, ca, sb, cb, mask, size, i)) >= 0) {
 			i = (uint64_t)op;
 			continue;
 		}
-		if (mode == CMP_MODULE && (op = static_branch_nop(v, sa->sec, abase, ca, cb, size, i)) >= 0) {
+		if (mode == CMP_MODULE && arch->static_branch_nop &&
+		    (op = arch->static_branch_nop(v, sa->sec, abase, ca, cb, size, i)) >= 0) {
 			i = op;
 			continue;
 		}

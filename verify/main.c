@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "arch.h"
 #include "verify.h"
 
 #define EXIT_VERIFIED	0
@@ -271,6 +272,14 @@ int main(int argc, char **argv)
 	load(&v.orig, v.orig_path);
 	load(&v.patched, v.patched_path);
 	load(&v.module, v.module_path);
+	if (v.orig.arch != v.patched.arch || v.module.arch != v.patched.arch) {
+		fprintf(stderr, "%s: ERROR: %s, %s and %s are not of one architecture (%s, %s, %s)\n",
+			prog, v.orig_path, v.patched_path, v.module_path, v.orig.arch->name,
+			v.patched.arch->name, v.module.arch->name);
+		free_verify(&v);
+		return EXIT_ERROR;
+	}
+	v.arch = v.patched.arch;
 	v.module_is_ko = elf_find_section(v.module.elf, ".gnu.linkonce.this_module") != NULL;
 	load_records(&v);
 	if (!v.parent)

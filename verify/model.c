@@ -13,6 +13,7 @@
 
 #include "kpatch-format.h"
 #include "util.h"
+#include "arch.h"
 #include "verify.h"
 
 bool is_pfx_name(const char *name)
@@ -139,8 +140,10 @@ int vobj_load(struct vobj *o, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a relocatable object", path);
 		return -1;
 	}
-	if (o->elf->ehdr.e_machine != EM_X86_64) {
-		snprintf(err, errlen, "%s: not an x86-64 object (only x86_64 is supported)", path);
+	o->arch = verify_arch_for(o->elf->ehdr.e_machine);
+	if (!o->arch) {
+		snprintf(err, errlen, "%s: machine %u (e_machine) is not an architecture kpatch-verify supports",
+			 path, (unsigned int)o->elf->ehdr.e_machine);
 		return -1;
 	}
 	index_functions(o);
@@ -358,24 +361,4 @@ void describe_target(const struct target *t, char *buf, size_t len)
 			 (unsigned long long)t->off);
 		break;
 	}
-}
-
-unsigned int rela_width(unsigned int type)
-{
-	switch (type) {
-	case R_X86_64_64:
-	case R_X86_64_PC64:
-		return 8;
-	case R_X86_64_NONE:
-		return 0;
-	default:
-		return 4;
-	}
-}
-
-bool is_pcrel(unsigned int type)
-{
-	return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_PC64 ||
-	       type == R_X86_64_GOTPCREL || type == R_X86_64_GOTPCRELX ||
-	       type == R_X86_64_REX_GOTPCRELX;
 }

@@ -44,8 +44,11 @@ struct vfunc {
 	char *why;		/* patched: first difference from ORIG */
 };
 
+struct verify_arch;
+
 struct vobj {
 	struct elf *elf;
+	const struct verify_arch *arch;	/* of its e_machine */
 	struct vfunc *funcs;
 	size_t nr_funcs;
 	struct vfunc **by_sym;	/* symbol index -> its vfunc */
@@ -72,6 +75,7 @@ struct verify {
 	bool have_symvers;
 
 	struct vobj orig, patched, module;
+	const struct verify_arch *arch;	/* the three objects' */
 	struct lookup_table *lookup;
 	struct parent_file {		/* FILE blocks of the parent already matched */
 		const char *name;
@@ -132,8 +136,6 @@ void resolve_rela(const struct rela *rela, struct target *t);
 struct symbol *symbol_at(const struct section *sec, int64_t off, bool exact);
 void target_free(struct target *t);
 void describe_target(const struct target *t, char *buf, size_t len);
-unsigned int rela_width(unsigned int type);
-bool is_pcrel(unsigned int type);
 
 /* compare.c */
 enum cmp_mode { CMP_ORIG, CMP_MODULE };
@@ -151,6 +153,13 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
  * str_bias: where a string reference points relative to its string (4 from code). */
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 		 const struct target *m, int64_t str_bias, char *why, size_t whylen);
+/* Symbol names equal but for compiler-made numeric suffixes. */
+bool names_match(const char *a, const char *b);
+/* A relocation to __fentry__ (the ftrace call). */
+bool is_fentry_rela(const struct rela *r);
+/* Branch targets ta of sa and tb of sb (offsets from the functions' starts)
+ * are the same function at the same offset. */
+bool same_branch_target(const struct symbol *sa, int64_t ta, const struct symbol *sb, int64_t tb);
 /* Where sym of PATCHED.o (or its ORIG twin) is in the parent. */
 int parent_resolve(struct verify *v, const struct symbol *sym, struct lookup_result *res,
 		   char *why, size_t whylen);

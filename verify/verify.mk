@@ -1,8 +1,11 @@
 # verify/verify.mk: kpatch-verify, the independent livepatch verifier. It
 # links the ELF model and the parent lookup, nothing of the differ.
 
+# Each verify/arch-<name>.c registers one architecture (verify/arch.h).
+VERIFY_ARCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard verify/arch-*.c)))
 VERIFY_OBJS := $(BUILD)/verify/main.o $(BUILD)/verify/model.o \
-	$(BUILD)/verify/compare.o $(BUILD)/verify/checks.o $(ELF_OBJS) $(LOOKUP_OBJS)
+	$(BUILD)/verify/compare.o $(BUILD)/verify/checks.o $(BUILD)/verify/arch.o \
+	$(VERIFY_ARCH_OBJS) $(ELF_OBJS) $(LOOKUP_OBJS)
 
 $(BUILD)/verify/kpatch-verify: $(VERIFY_OBJS)
 	$(LINK)

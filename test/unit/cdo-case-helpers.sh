@@ -61,7 +61,12 @@ run_case() {
 
 # relocations of the output's section $1: "offset type symbol+addend" lines
 relocs_of() {
-	readelf -rW "$case.out.o" | awk -v sec="'.rela$1'" '
+	rela_section "$case.out.o" ".rela$1"
+}
+
+# rela_section OBJECT RELA-SECTION: its "offset type symbol+addend" lines
+rela_section() {
+	readelf -rW "$1" | awk -v sec="'$2'" '
 		/^Relocation section/ { on = ($3 == sec); next }
 		on && $1 ~ /^[0-9a-f]+$/ { print $1, $3, $5 $6 $7 }'
 }

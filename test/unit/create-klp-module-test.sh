@@ -279,6 +279,11 @@ cc_obj defined && objcopy --add-symbol '.klp.sym.vmlinux.x,0=.data.defined_var:0
 check "defined klp symbol refused" bash -c "! '$CKM' '$T/defined.o' '$T/defined.out.o' 2>/dev/null"
 echo 'not an ELF file' >"$T/junk.o"
 check "non-ELF input refused" bash -c "! '$CKM' '$T/junk.o' '$T/junk.out.o' 2>/dev/null"
+# An architecture create-klp-module does not know (e_machine 183, aarch64).
+cp "$T/edge.o" "$T/arm.o" && printf '\xb7\x00' | dd of="$T/arm.o" bs=1 seek=18 conv=notrunc status=none
+err=$("$CKM" "$T/arm.o" "$T/arm.out.o" 2>&1) && fail "an object of an unknown machine accepted" ||
+	{ [[ $err == *'machine 183 (e_machine) is not an architecture create-klp-module supports'* ]] && pass ||
+		fail "unknown-machine message: $err"; }
 check "missing input refused" bash -c "! '$CKM' '$T/missing.o' '$T/missing.out.o' 2>/dev/null"
 check "usage error exits 1" bash -c "'$CKM' only-one-arg 2>/dev/null; [[ \$? == 1 ]]"
 

@@ -50,6 +50,29 @@ export LLVM=1
 expect_status 4 "LLVM=1 refused (exported)" -s "$TREE" -o "$WORK" "$WORK/fix.patch"
 unset LLVM
 
+# Cross builds: --arch, or kbuild's ARCH and CROSS_COMPILE.
+expect_status 4 "--arch of an unsupported architecture" -s "$TREE" --arch ppc64le "$WORK/fix.patch"
+check "--arch: names the supported ones" output_has "supported are x86_64 and s390x"
+ARCH=arm64 expect_status 4 "ARCH=arm64 refused" -s "$TREE" "$WORK/fix.patch"
+check "ARCH=arm64: says what is supported" output_has "ARCH='arm64'.*ARCH=s390"
+ARCH=x86 expect_status 4 "--arch contradicting ARCH" -s "$TREE" --arch s390x "$WORK/fix.patch"
+check "contradiction: names both" output_has "--arch s390x contradicts ARCH='x86'"
+CROSS_COMPILE=/nonexistent/s390x- expect_status 1 "missing cross compiler" -s "$TREE" --arch s390x "$WORK/fix.patch"
+check "missing cross compiler: names the tool and the Debian package" \
+	output_has "'/nonexistent/s390x-gcc' is not installed.*apt-get install gcc-s390x-linux-gnu"
+expect_status 4 "--arch s390x --partial refused" -s "$TREE" --arch s390x --partial -v "$TREE/vmlinux" "$WORK/fix.patch"
+check "partial: x86_64 only" output_has "partial builds .* are x86_64 only"
+if command -v s390x-linux-gnu-gcc >/dev/null; then
+	cp "$TREE/.config" "$WORK/x86.config"
+	echo CONFIG_X86_64=y >>"$WORK/x86.config"
+	snapshot "$TREE" >"$WORK/arch.snap"
+	expect_status 1 "an x86_64 config built for s390x" -s "$TREE" -c "$WORK/x86.config" --arch s390x -o "$WORK" "$WORK/fix.patch"
+	check "wrong arch: says which --arch fits" output_has "configures an x86_64 kernel, but kpatch-build builds for s390x: pass --arch x86_64"
+	check "wrong arch: the tree is untouched" same_tree "$TREE" "$WORK/arch.snap"
+else
+	fail_test "s390x-linux-gnu-gcc not found (apt-get install gcc-s390x-linux-gnu)"
+fi
+
 # helpers are found from any directory
 # shellcheck disable=SC2016 # expanded by the inner sh
 check "--version from another directory" sh -c 'cd / && "$1" --version >/dev/null' sh "$KPATCH_BUILD"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# kpatch-verify over every x86_64 corpus case create-diff-object produces
-# output for (run the way test/corpus/run-corpus runs the differ), the
-# corpus' known-wrong differ outputs, and faults injected into good outputs:
-# each must be caught by the check that names it.
+# kpatch-verify over every x86_64 and s390x corpus case create-diff-object
+# produces output for (run the way test/corpus/run-corpus runs the differ),
+# the corpus' known-wrong differ outputs, and faults injected into good
+# outputs: each must be caught by the check that names it.
 set -euo pipefail
 
 build=${1:-${BUILD:-build}}
@@ -10,7 +10,8 @@ cdo=$(realpath "$build/create-diff-object/create-diff-object")
 verify=$(realpath "$build/verify/kpatch-verify")
 mutate=$(realpath "$build/test/unit/verify-mutate")
 corpus=${KPATCH_CORPUS:-../shared/corpus/kpatch-unit}
-dir=$(realpath "$corpus")/x86_64
+arch=x86_64	# the corpus folder differ, run_verify and inject read
+dir=$(realpath "$corpus")/$arch
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : >"$work/empty.symvers"
@@ -20,7 +21,7 @@ failed=0
 pass() { passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 
-env_of() { awk -F'\t' -v c="$1" '$1 == "x86_64" && $2 == c { print $8 }' "$corpus/expected.tsv"; }
+env_of() { awk -F'\t' -v a="$arch" -v c="$1" '$1 == a && $2 == c { print $8 }' "$corpus/expected.tsv"; }
 
 # differ CASE [VAR=VALUE...]: the differ's output for a case, in $work/CASE.o
 differ() {
@@ -60,8 +61,9 @@ expect_finding() {
 }
 
 # --- every case with output verifies
-while IFS=$'\t' read -r arch name expect _; do
-	[[ $arch == x86_64 && $expect == ok ]] || continue
+every_case_verifies() {
+while IFS=$'\t' read -r case_arch name expect _; do
+	[[ $case_arch == "$arch" && $expect == ok ]] || continue
 	if ! differ "$name" || [[ ! -s $work/$name.o ]]; then
 		fail "$name: create-diff-object produced no output"
 		continue
@@ -74,6 +76,8 @@ while IFS=$'\t' read -r arch name expect _; do
 		grep FAILED "$work/out" | head -n 5 | sed 's/^/    /'
 	fi
 done < <(tail -n +2 "$corpus/expected.tsv")
+}
+every_case_verifies
 
 # --- the differ told wrong special-section entry sizes derives the true
 # ones from the relocations (issue 7 items 4, 5); what it writes verifies,
@@ -163,6 +167,32 @@ env $(env_of ASSERT_RTNL-detect) "$verify" --json "$work/out.json" "$dir/ASSERT_
 	"$dir/ASSERT_RTNL-detect.PATCHED.o" "$work/ASSERT_RTNL-detect.o" "$work/ASSERT_RTNL-detect.symtab" \
 	>"$work/out" 2>&1 || status=$?
 expect_finding "an unchanged function patched" klp-func '__dev_get_by_flags is patched but its code is the same as the original'
+
+# --- s390x: big-endian objects, its relocations and special sections
+arch=s390x
+dir=$(realpath "$corpus")/$arch
+every_case_verifies
+good=meminfo-string
+differ "$good" || fail "$good: the differ failed"
+inject "s390x: a byte flipped" soundness \
+	'function meminfo_proc_show \(\.text\.meminfo_proc_show\+0x10\): .*bytes differ at \+0x10' \
+	byte meminfo_proc_show 0x10
+inject "s390x: an addend changed" soundness \
+	'relocation at \+0x34 refers to undefined si_swapinfo\+5 where the patched object refers to undefined si_swapinfo\+2' \
+	addend meminfo_proc_show 1 3
+inject "s390x: a relocation dropped" soundness \
+	'no relocation at \+0x3a, where the patched object has one to undefined vm_memory_committed\+2' \
+	drop meminfo_proc_show 2
+inject "s390x: a call retargeted" soundness \
+	'relocation at \+0x2a refers to undefined si_swapinfo\+0 where the patched object refers to undefined si_meminfo\+2' \
+	retarget .text.meminfo_proc_show 0 si_swapinfo
+inject "s390x: a changed function left unpatched" completeness \
+	'meminfo_proc_show of meminfo.c changed .* but the module does not replace it' drop-record 0
+inject "s390x: an expoline patch site of another function" special \
+	'\(\.s390_return_mem\+0x0\): entry refers to undefined unrelated_function' \
+	retarget .s390_return_mem 0 unrelated_function
+arch=x86_64
+dir=$(realpath "$corpus")/$arch
 
 # --- usage and I/O errors: exit 1, nothing written
 status=0

@@ -12,6 +12,41 @@ CACHE=${KPATCH_TEST_CACHE:-$HOME/.cache/kpatch-build-test}
 # `make vmlinux modules` would see changed command lines and rebuild.
 KPATCH_KCFLAGS="-ffunction-sections -fdata-sections"
 JOBS=${JOBS:-$(nproc)}
+
+# The architecture of the test kernel (KPATCH_TEST_ARCH): x86_64, native,
+# or s390x, cross-compiled and booted under TCG. Both share the suite's
+# patches and checks (SUITE_DIR); an arch may have its own config fragment
+# and suite list (ARCH_SUITE_DIR).
+TEST_ARCH=${KPATCH_TEST_ARCH:-x86_64}
+case $TEST_ARCH in
+x86_64)
+	ARCH_SUITE_DIR=$SUITE_DIR
+	KERNEL_MAKE_ENV=()
+	KERNEL_CC=gcc
+	KERNEL_IMAGE=arch/x86/boot/bzImage
+	QEMU_DEFAULT=qemu-system-x86_64
+	QEMU_MACHINE=(-machine q35 -cpu max)
+	GUEST_CONSOLE=ttyS0
+	BUSYBOX_DEFAULT=/bin/busybox
+	;;
+s390x)
+	ARCH_SUITE_DIR=$SUITE_DIR/s390x
+	# as a kbuild user cross-compiles; kpatch-build takes the same two
+	# variables from the environment
+	KERNEL_MAKE_ENV=(ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-)
+	KERNEL_CC=s390x-linux-gnu-gcc
+	KERNEL_IMAGE=arch/s390/boot/bzImage
+	QEMU_DEFAULT=qemu-system-s390x
+	QEMU_MACHINE=(-machine s390-ccw-virtio -cpu max)
+	GUEST_CONSOLE=ttysclp0
+	# busybox-static:s390x, unpacked by lib/busybox.sh
+	BUSYBOX_DEFAULT=$CACHE/busybox/s390x/busybox
+	;;
+*)
+	printf '[integration] ERROR: KPATCH_TEST_ARCH must be x86_64 or s390x (is %s)\n' "$TEST_ARCH" >&2
+	exit 1
+	;;
+esac
 # comm(1) and the manifest need one byte-wise sort order.
 export LC_ALL=C
 

@@ -14,7 +14,39 @@
 #                           optional target modules loaded before the
 #                           livepatch / after it (late module patching)
 
-BUSYBOX=${KPATCH_TEST_BUSYBOX:-/bin/busybox}
+BUSYBOX=${KPATCH_TEST_BUSYBOX:-$BUSYBOX_DEFAULT}
+
+# A foreign guest architecture's static busybox is Debian's busybox-static
+# for that arch, downloaded (not installed: it would replace the host's
+# /bin/busybox) and unpacked once into the cache.
+# busybox_fetch ARCH DEST: DEST/busybox from busybox-static:ARCH.
+busybox_fetch() {
+	local arch=$1 dest=$2 tmp
+	need_cmd apt-get dpkg-deb
+	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+		die "the $arch guest needs busybox-static:$arch, and apt does not know the $arch architecture: run 'dpkg --add-architecture $arch && apt-get update' once"
+	fi
+	mkdir -p "$(dirname "$dest")"
+	tmp=$(mktemp -d "$(dirname "$dest")/.busybox.XXXXXX")
+	log "downloading busybox-static:$arch"
+	if ! (cd "$tmp" && apt-get download -q "busybox-static:$arch" >"$tmp/apt.log" 2>&1); then
+		cat "$tmp/apt.log" >&2
+		rm -rf "$tmp"
+		die "apt-get download busybox-static:$arch failed (apt-get update after dpkg --add-architecture $arch?)"
+	fi
+	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/root"
+	mkdir -p "$dest"
+	mv "$tmp/root/bin/busybox" "$dest/busybox"
+	rm -rf "$tmp"
+}
+
+# busybox_ensure: $BUSYBOX exists, fetched for a foreign guest if needed.
+busybox_ensure() {
+	[[ -x $BUSYBOX ]] && return 0
+	[[ $TEST_ARCH != x86_64 && $BUSYBOX == "$BUSYBOX_DEFAULT" ]] ||
+		die "$BUSYBOX missing (install busybox-static)"
+	busybox_fetch "$TEST_ARCH" "$(dirname "$BUSYBOX")"
+}
 
 # module_name KO: the name the kernel will know the module by.
 module_name() {
@@ -27,7 +59,7 @@ module_name() {
 initramfs_init() {
 	local stage=$1
 	need_cmd cpio modinfo
-	[[ -x $BUSYBOX ]] || die "$BUSYBOX missing (install busybox-static)"
+	busybox_ensure
 	file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 		warn "$BUSYBOX does not look statically linked"
 	rm -rf "$stage"

@@ -14,7 +14,7 @@
 #                     the certificate is in CONFIG_SYSTEM_TRUSTED_KEYS)
 #   build.log, build.seconds
 
-KERNEL_FRAGMENT=$SUITE_DIR/config.fragment
+KERNEL_FRAGMENT=$ARCH_SUITE_DIR/config.fragment
 KERNEL_PREP_PATCH=$SUITE_DIR/prep-function-sections.patch
 
 kernel_pkg_version() {
@@ -37,7 +37,7 @@ kernel_entry() { printf '%s/kernels/%s\n' "$CACHE" "$(kernel_key)"; }
 kernel_make() {
 	local tree=$1
 	shift
-	make -C "$tree" -s "$@"
+	env "${KERNEL_MAKE_ENV[@]}" make -C "$tree" -s "$@"
 }
 
 # Unpack into a temporary name and rename, so a killed unpack never
@@ -103,7 +103,7 @@ kernel_signing_key() {
 kernel_configure() {
 	local tree=$1 cert
 	cert=$(dirname "$tree")/signing/cert.pem
-	log "configuring: tinyconfig + $(basename "$KERNEL_FRAGMENT")"
+	log "configuring: tinyconfig + ${KERNEL_FRAGMENT#"$TI_DIR"/}"
 	kernel_make "$tree" tinyconfig >/dev/null
 	(cd "$tree" && scripts/kconfig/merge_config.sh -m .config "$KERNEL_FRAGMENT") >/dev/null
 	# The certificate's path depends on the cache, so it is not in the fragment.
@@ -118,7 +118,7 @@ kernel_configure() {
 kernel_build_cmd() {
 	local tree=$1
 	shift
-	make -C "$tree" -j"$JOBS" KCFLAGS="$KPATCH_KCFLAGS" "$@"
+	env "${KERNEL_MAKE_ENV[@]}" make -C "$tree" -j"$JOBS" KCFLAGS="$KPATCH_KCFLAGS" "$@"
 }
 
 kernel_build() {
@@ -154,7 +154,7 @@ kernel_check_uptodate() {
 # The booted bzImage and the vmlinux kpatch-build reads must stay the pair
 # built here: record their hashes, compared by kernel_verify_tree.
 kernel_record_images() {
-	(cd "$1/linux" && sha256sum vmlinux arch/x86/boot/bzImage) >"$1/images.sha256"
+	(cd "$1/linux" && sha256sum vmlinux "$KERNEL_IMAGE") >"$1/images.sha256"
 }
 
 # kernel_lock: hold the cache entry's lock until this shell exits, waiting
@@ -174,7 +174,7 @@ kernel_lock() {
 kernel_prepare() {
 	local entry
 	entry=$(kernel_entry)
-	need_cmd make gcc tar xz patch sha256sum dpkg-query openssl
+	need_cmd make "$KERNEL_CC" tar xz patch sha256sum dpkg-query openssl
 	[[ -d $entry ]] || kernel_unpack "$entry"
 	if [[ ! -f $entry/built.stamp ]]; then
 		# A missing stamp means an earlier build stopped part way: redo the

@@ -2,14 +2,14 @@
 # Boot the test kernel with an initramfs under qemu.  Sourced after
 # common.sh and initramfs.sh (the KVM probe builds an empty initramfs).
 
-QEMU=${KPATCH_TEST_QEMU:-qemu-system-x86_64}
+QEMU=${KPATCH_TEST_QEMU:-$QEMU_DEFAULT}
 # auto: KVM when /dev/kvm is present and actually works, else TCG.
 QEMU_ACCEL=${KPATCH_TEST_ACCEL:-auto}
 QEMU_TIMEOUT=${KPATCH_TEST_BOOT_TIMEOUT:-300}
 KVM_PROBE_TIMEOUT=45
 # quiet keeps all but errors off the console so our KPTEST lines rarely
 # interleave with kernel output; the guest dumps the full dmesg at the end.
-QEMU_APPEND="console=ttyS0 panic=-1 quiet log_buf_len=1M"
+QEMU_APPEND="console=$GUEST_CONSOLE panic=-1 quiet log_buf_len=1M"
 
 # Opening /dev/kvm is not enough: on some hosts (nested virtualisation)
 # KVM creates the VM and then stops with "emulation failure" on the first
@@ -17,7 +17,8 @@ QEMU_APPEND="console=ttyS0 panic=-1 quiet log_buf_len=1M"
 # case list, and remember the verdict per (qemu, host kernel, bzImage).
 kvm_usable() {
 	local kernel=$1 key verdict dir tmp rc=0
-	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	# KVM runs the host's architecture only
+	[[ $TEST_ARCH == "$(uname -m)" && -r /dev/kvm && -w /dev/kvm ]] || return 1
 	key=$({ "$QEMU" --version | head -n 1; uname -r; stat -c '%n %s %Y' "$kernel"; } | sha256sum | cut -c1-16)
 	dir=$CACHE/kvm-probe
 	if [[ ! -f $dir/$key ]]; then
@@ -26,7 +27,7 @@ kvm_usable() {
 		tmp=$(mktemp -d "$dir/.probe.XXXXXX")
 		initramfs_init "$tmp/stage"
 		initramfs_pack "$tmp/stage" "$tmp/initrd"
-		timeout -k 5 "$KVM_PROBE_TIMEOUT" "$QEMU" -machine q35 -accel kvm -cpu max \
+		timeout -k 5 "$KVM_PROBE_TIMEOUT" "$QEMU" "${QEMU_MACHINE[@]}" -accel kvm \
 			-smp 1 -m 512M -nographic -no-reboot -no-user-config \
 			-kernel "$kernel" -initrd "$tmp/initrd" -append "$QEMU_APPEND" \
 			</dev/null >"$tmp/log" 2>&1 || rc=$?
@@ -59,7 +60,7 @@ qemu_boot() {
 	accel=$(qemu_accel "$kernel")
 	log "booting guest ($accel, timeout ${QEMU_TIMEOUT}s, log: $log)"
 	timeout -k 10 "$QEMU_TIMEOUT" "$QEMU" \
-		-machine q35 -accel "$accel" -cpu max -smp 1 -m 512M \
+		"${QEMU_MACHINE[@]}" -accel "$accel" -smp 1 -m 512M \
 		-nographic -no-reboot -no-user-config \
 		-kernel "$kernel" -initrd "$initrd" -append "$QEMU_APPEND$extra" \
 		</dev/null >"$log" 2>&1 || rc=$?

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kpatch-verify's per-architecture knowledge, one verify/arch-<name>.c per
+ * architecture (registered with VERIFY_ARCH(); the linker gathers them in
+ * section verify_arches): how an ftrace call site, a __LINE__ immediate and
+ * a branch look in the machine code, which relocations are pc-relative and
+ * where their symbol + addend points, and the arch's special sections.
+ * Written from the psABIs and the kernel, not from the differ.
+ */
+#ifndef KPATCH_VERIFY_ARCH_H
+#define KPATCH_VERIFY_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kelf.h"
+
+struct verify;
+
+/* A special section: entries that describe code, checked entry by entry. */
+struct special {
+	const char *name;
+	const char *type;	/* the kernel's struct, for DWARF; NULL: none */
+	const char *size_env;	/* NULL: none */
+	uint64_t size;		/* the default entry size (6.12) */
+	size_t min_relocs;	/* >0: every entry has at least these relocated fields */
+	bool code_first;	/* its first field is the code address it belongs to */
+};
+
+/* A __LINE__ immediate found by line_immediate(). */
+struct line_site {
+	uint64_t start, end;	/* the instruction's first and last byte */
+	int32_t was, now;	/* the line in the reference and the other object */
+};
+
+struct verify_arch {
+	unsigned int machine;		/* e_machine */
+	const char *name;
+
+	/* the ftrace call site: its length, and its offset in code (after a
+	 * landing pad), or -1; is_call: the call rather than the nop */
+	unsigned int ftrace_len;
+	int (*ftrace_site)(const struct elf *elf, const unsigned char *code, uint64_t size,
+			   uint64_t base, struct rela **relas, size_t n, bool *is_call);
+
+	/* bytes a relocation writes, at its offset */
+	unsigned int (*rela_width)(unsigned int type);
+	bool (*is_pcrel)(unsigned int type);
+	/* where code's reference of type points relative to its target:
+	 * target = symbol + addend + code_bias */
+	int64_t (*code_bias)(unsigned int type);
+	/* the biases a section-relative reference from code may carry, when
+	 * the instruction is not decoded */
+	const int64_t *section_biases;
+	size_t nr_section_biases;
+	/* the assembler chooses between these for the same reference */
+	bool (*same_rela_type)(unsigned int a, unsigned int b);
+
+	/* byte i of a (reference) and b differs inside a __LINE__ immediate
+	 * passed to a call (relas: b's, at base) */
+	bool (*line_immediate)(const struct elf *elf, const unsigned char *a,
+			       const unsigned char *b, uint64_t size, uint64_t i, uint64_t base,
+			       struct rela **relas, size_t n, struct line_site *site);
+	/* byte i lies in a branch the assembler resolved between functions
+	 * of one section, reaching the same place in both: its last byte, or -1 */
+	int64_t (*same_local_branch)(const struct elf *elf, const struct symbol *sa,
+				     const unsigned char *ca, const struct symbol *sb,
+				     const unsigned char *cb, const unsigned char *mask,
+				     uint64_t size, uint64_t i);
+	/* the place + addend a resolved pc-relative field at rel of code
+	 * means (for a relocation the module has there); false if none */
+	bool (*resolved_field)(const struct elf *elf, const unsigned char *code, uint64_t size,
+			       uint64_t rel, unsigned int type, int64_t *from_field);
+	/* r is a direct call or jump to the start of func */
+	bool (*is_direct_branch_to)(const struct rela *r, const struct symbol *func);
+
+	/* Optional: a static branch the module's link turned into a nop: its
+	 * last byte, or -1 */
+	int64_t (*static_branch_nop)(const struct verify *v, const struct section *psec,
+				     uint64_t base, const unsigned char *p, const unsigned char *m,
+				     uint64_t size, uint64_t i);
+	/* Optional: a runtime constant of the patched code (pr at rel, a
+	 * relocated immediate) that the module's code loads from its variable
+	 * instead (its relocation at *mrel_off); the bytes [*from, *from + *len)
+	 * of the function are then not compared */
+	bool (*runtime_const_load)(const unsigned char *mcode, uint64_t size, uint64_t rel,
+				   const struct rela *pr, struct rela **mrelas, size_t mn,
+				   uint64_t mbase, uint64_t *mrel_off, uint64_t *from, uint64_t *len);
+	/* Optional: the same for kernels that mark the immediate from a table
+	 * (runtime_site()) instead of relocating it: the module's relocation
+	 * mr at rel replaces it */
+	bool (*runtime_load_of)(const struct verify *v, const struct section *psec, uint64_t pbase,
+				const unsigned char *mcode, uint64_t size, uint64_t rel,
+				const struct rela *mr, uint64_t *from, uint64_t *len);
+
+	/* special sections, ending with a NULL name */
+	const struct special *specials;
+	/* sections besides the generic ones that only describe code (ftrace,
+	 * unwind, patch-site tables), NULL-terminated */
+	const char *const *code_only_sections;
+};
+
+#define VERIFY_ARCH(ops)						\
+	static const struct verify_arch *const verify_arch_entry_##ops	\
+	__attribute__((used, section("verify_arches"), aligned(sizeof(void *)))) = &(ops)
+
+const struct verify_arch *verify_arch_for(unsigned int machine);
+
+/* for the arch files: the relocation at offset off of list, or NULL */
+struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off);
+
+#endif
