@@ -42,6 +42,8 @@ tar -C "$WORK/stage" -cJf "$ROOT/usr/src/linux-source-9.9.tar.xz" linux-source-9
 # lines are installed packages), apt-get and id that log what they are asked.
 cat >"$BIN/uname" <<SH
 #!/bin/sh
+# only the release is faked: the machine (-m) stays the real one
+[ "\$1" = -r ] || exec /bin/uname "\$@"
 echo "\${FAKE_UNAME:-$REL}"
 SH
 cat >"$BIN/dpkg-query" <<'SH'
