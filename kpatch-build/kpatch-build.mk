@@ -9,7 +9,7 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-objects.sh kpatch-build/lib-patchable.sh \
 	       kpatch-build/lib-partial.sh kpatch-build/lib-symvers.sh \
 	       kpatch-build/lib-lines.sh kpatch-build/lib-verify.sh \
-	       kpatch-build/lib-result.sh
+	       kpatch-build/lib-result.sh kpatch-build/lib-replay.sh
 KPB_LIBS    += kpatch-build/lib-sign.sh kpatch-build/lib-deb.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
