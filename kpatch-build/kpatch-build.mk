@@ -19,6 +19,7 @@ TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/fix-patch-lines.sh test/unit/kpatch-build-lines.sh \
 	 test/unit/kpatch-build-signals-stress.sh test/unit/kpatch-build-restore.sh
 TESTS += test/unit/kpatch-build-sign.sh test/unit/kpatch-build-deb.sh
+TESTS += test/unit/kpatch-build-replay.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build
 # for programs and helpers, ../share/kpatch-build for the module template

@@ -150,7 +150,9 @@ write_probe_makefile() {
 # kpatch-build's replay probe: kbuild's view of one object, from its .cmd
 include $(REPLAY_CMD_FILE)
 $(file >$(REPLAY_OUT),$(savedcmd_$(REPLAY_OBJ)))
+# with a recipe, or make -q calls it up to date whatever its prerequisites
 $(REPLAY_OBJ): $(source_$(REPLAY_OBJ))
+	@:
 MAKE
 }
 
