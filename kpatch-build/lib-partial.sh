@@ -207,16 +207,22 @@ header_candidates() {
 	printf '%s\n' "${units[@]}" | LC_ALL=C sort -u | sed '/^$/d'
 }
 
+# include_search_dirs: the parts of the tree an x86 kernel compiles.
+include_search_dirs() {
+	local d
+	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt samples; do
+		[[ ! -d $TREE/$d ]] || printf '%s\n' "$d"
+	done
+}
+
 # includers_of FILE...: files whose #include lines name one of the files.
 # <linux/x.h> names include/linux/x.h, include/uapi/linux/x.h or
 # arch/x86/include/{,uapi/}linux/x.h; "x.h" is resolved against the
 # including file's directory. Only the parts of the tree an x86 kernel
 # compiles are searched.
 includers_of() {
-	local dirs=() d file alternatives="" targets=""
-	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt samples; do
-		[[ -d $TREE/$d ]] && dirs+=("$d")
-	done
+	local dirs=() file alternatives="" targets=""
+	mapfile -t dirs < <(include_search_dirs)
 	for file in "$@"; do
 		alternatives+="${alternatives:+|}$(ere_escape "$(basename "$file")")"
 		targets+="$file"$'\n'
@@ -267,7 +273,7 @@ stage_build_original_partial() {
 		case $file in
 		*.c)	# also #included by other .c files (kernel/sched/build_*.c)
 			is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1
-			headers+=("$file") ;;
+			! c_file_may_be_included "$file" || headers+=("$file") ;;
 		*.h) headers+=("$file") ;;
 		esac
 	done

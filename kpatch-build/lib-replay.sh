@@ -110,11 +110,13 @@ replay_setup() {
 		REPLAY_ENABLED=1
 	fi
 	fingerprint=$(replay_fingerprint)
-	if ((REPLAY_ENABLED == 0)) || [[ ! -f $stamp || $(<"$stamp") != "$fingerprint" ]]; then
-		rm -f -- "$REPLAY_DIR/verified"
+	# A run without replay keeps the list: its make is the same kbuild
+	# call, and it confirms or rewrites .cmd files just the same.
+	if [[ ! -f $stamp || $(<"$stamp") != "$fingerprint" ]]; then
+		rm -f -- "$REPLAY_DIR/verified" "$REPLAY_DIR/included-c"
 	elif [[ -n $SCAN_NEWER || $TREE/.config -nt $stamp || $TREE/include/config/auto.conf -nt $stamp ]]; then
 		log "replay: ${SCAN_NEWER:-the configuration} changed since the last make; every object is checked by make again"
-		rm -f -- "$REPLAY_DIR/verified"
+		rm -f -- "$REPLAY_DIR/verified" "$REPLAY_DIR/included-c"
 	fi
 	if ((REPLAY_ENABLED)); then
 		write_probe_makefile
@@ -270,4 +272,22 @@ replay_compile() {
 		return 1
 	fi
 	log "replay: $object: compiled by its recorded command"
+}
+
+# c_file_may_be_included FILE: some #include line names a .c file of
+# FILE's name. Finding the lines takes a pass over the whole tree, so
+# while the tree's sources are unchanged (the same conditions as the
+# confirmed objects) the names found are kept in $REPLAY_DIR/included-c.
+c_file_may_be_included() {
+	local list=$REPLAY_DIR/included-c
+	((REPLAY_ENABLED)) || return 0
+	if [[ ! -f $list ]]; then
+		local dirs=()
+		mapfile -t dirs < <(include_search_dirs)
+		(cd "$TREE" && grep -r -h -o -E --include='*.c' --include='*.h' \
+			'^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"][^>"]*\.c[>"]' -- "${dirs[@]}") 2>/dev/null |
+			sed -E 's|.*[<"/]([^/<"]*\.c)[>"]$|\1|' | LC_ALL=C sort -u >"$list.tmp" || true
+		mv -f -- "$list.tmp" "$list"
+	fi
+	grep -qxF -- "$(basename -- "$1")" "$list"
 }

@@ -70,10 +70,10 @@ check "module object (-DMODULE): replay and make give the same bytes" cmp "$WORK
 
 # --- what makes kbuild build again makes us call make again
 expect_status 0 "first run after KPATCH_BUILD_REPLAY=0" "${ARGS[@]}" "$WORK/fix-core.patch"
-check "after KPATCH_BUILD_REPLAY=0: nothing is taken as confirmed" output_lacks 'up to date'
-expect_status 0 "confirmed again by that make" "${ARGS[@]}" "$WORK/fix-core.patch"
-check "confirmed again: make skipped" output_has 'up to date \(make skipped\)'
-touch -d '-1 hour' "$TREE/kernel/core.o"
+check "after KPATCH_BUILD_REPLAY=0: what was confirmed still is" output_has 'up to date \(make skipped\)'
+# older than its source, which is older than the last make (so only the
+# object's own dependencies can tell)
+touch -d "@$(($(stat -c %Y "$TREE/kernel/core.c") - 1))" "$TREE/kernel/core.o"
 expect_status 0 "a dependency newer than the object" "${ARGS[@]}" "$WORK/fix-core.patch"
 check "newer dependency: make builds the original" grep -q '^  CC      kernel/core.o$' "$LOG"
 check "newer dependency: not reported up to date" output_lacks 'up to date'
@@ -84,6 +84,16 @@ expect_status 0 "a Makefile changed" "${ARGS[@]}" "$WORK/fix-core.patch"
 check "changed Makefile: everything confirmed is forgotten" log_has '^replay: .*Makefile changed since the last make'
 check "changed Makefile: make checks the original" output_lacks 'up to date'
 check "changed Makefile: make ran for the original" log_has '^DEBUG: run: .* make -C .* -k kernel/core\.o$'
+
+# --- .c files that other files #include: found once, then from the list
+printf '#include "../kernel/core.c"\n' >"$TREE/fs/wrap.c"
+expect_status 0 "a .c file #included by another" "${ARGS[@]}" "$WORK/fix-core.patch"
+check "#included .c: its includer is a candidate" log_has '^DEBUG: run: .* make -C .* -k (kernel/core\.o )?fs/wrap\.o'
+check "#included .c: the names are kept" grep -qx core.c "$KPATCH_BUILD_CACHE"/trees/src-*/replay/included-c
+check "#included .c: only those names" sh -c "! grep -qx demo.c '$KPATCH_BUILD_CACHE'/trees/src-*/replay/included-c"
+expect_status 0 "a .c file #included by another, again" "${ARGS[@]}" "$WORK/fix-core.patch"
+check "#included .c, again: its includer is still a candidate" log_has '^DEBUG: run: .* make -C .* -k fs/wrap\.o'
+rm "$TREE/fs/wrap.c"
 
 # --- doubts go to make
 expect_status 0 "patched object that exports" "${ARGS[@]}" "$WORK/exports.patch"
