@@ -274,20 +274,46 @@ replay_compile() {
 	log "replay: $object: compiled by its recorded command"
 }
 
-# c_file_may_be_included FILE: some #include line names a .c file of
-# FILE's name. Finding the lines takes a pass over the whole tree, so
-# while the tree's sources are unchanged (the same conditions as the
-# confirmed objects) the names found are kept in $REPLAY_DIR/included-c.
+# c_file_may_be_included FILE: some #include line may name FILE. Finding
+# the lines takes a pass over the whole tree, so while the tree's sources
+# are unchanged (the same conditions as the confirmed objects) what they
+# name is kept in $REPLAY_DIR/included-c: the path a "..." include
+# resolves to beside its file, or <>NAME for a <...> include or one that
+# resolves to nothing there (any FILE of that name).
 c_file_may_be_included() {
 	local list=$REPLAY_DIR/included-c
 	((REPLAY_ENABLED)) || return 0
 	if [[ ! -f $list ]]; then
-		local dirs=()
-		mapfile -t dirs < <(include_search_dirs)
-		(cd "$TREE" && grep -r -h -o -E --include='*.c' --include='*.h' \
-			'^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"][^>"]*\.c[>"]' -- "${dirs[@]}") 2>/dev/null |
-			sed -E 's|.*[<"/]([^/<"]*\.c)[>"]$|\1|' | LC_ALL=C sort -u >"$list.tmp" || true
+		included_c_files >"$list.tmp"
 		mv -f -- "$list.tmp" "$list"
 	fi
-	grep -qxF -- "$(basename -- "$1")" "$list"
+	grep -qxF -e "$1" -e "<>$(basename -- "$1")" -- "$list"
+}
+
+included_c_files() {
+	local dirs=() kind path
+	mapfile -t dirs < <(include_search_dirs)
+	(cd "$TREE" && grep -r -H -o -E --include='*.c' --include='*.h' \
+		'^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"][^>"]*\.c[>"]' -- "${dirs[@]}") 2>/dev/null |
+		awk '{
+			file = $0; sub(/:.*/, "", file)
+			inc = $0; sub(/^[^:]*:[^<"]*/, "", inc)
+			kind = substr(inc, 1, 1); inc = substr(inc, 2, length(inc) - 2)
+			if (kind == "<") { sub(/.*\//, "", inc); print "a", inc; next }
+			dir = file; sub(/\/[^\/]*$/, "", dir)
+			n = split(dir "/" inc, parts, "/"); k = 0
+			for (i = 1; i <= n; i++) {
+				if (parts[i] == "" || parts[i] == ".") continue
+				if (parts[i] == ".." && k > 0) { k--; continue }
+				out[++k] = parts[i]
+			}
+			path = out[1]; for (i = 2; i <= k; i++) path = path "/" out[i]
+			print "q", path
+		}' | while read -r kind path; do
+			if [[ $kind == q && -f $TREE/$path ]]; then
+				printf '%s\n' "$path"
+			else
+				printf '<>%s\n' "$(basename -- "$path")"
+			fi
+		done | LC_ALL=C sort -u
 }
