@@ -128,15 +128,19 @@ tree_is_prepared() {
 }
 
 # stage_prepare_tree: once per (source, config, release, symvers, gcc).
+PREPARE_KEY=""	# read by lib-replay.sh
 stage_prepare_tree() {
 	local key
 	key=$(prepare_key)
+	# shellcheck disable=SC2034 # read by lib-replay.sh
+	PREPARE_KEY=$key
 	stage_begin "Preparing kernel tree for $KERNEL_RELEASE"
 	if tree_is_prepared "$key"; then
 		stage_end "reused"
 		return 0
 	fi
 	rm -f -- "$STATE_DIR/prepared"
+	replay_forget
 	# The prepared state belongs to the tree from now on, like a full
 	# build's objects: the config is not put back afterwards.
 	[[ -z $CONFIG_FILE || $CONFIG_FILE == "$TREE/.config" ]] || replace_tree_file "$CONFIG_FILE" .config
@@ -203,16 +207,22 @@ header_candidates() {
 	printf '%s\n' "${units[@]}" | LC_ALL=C sort -u | sed '/^$/d'
 }
 
+# include_search_dirs: the parts of the tree an x86 kernel compiles.
+include_search_dirs() {
+	local d
+	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt samples; do
+		[[ ! -d $TREE/$d ]] || printf '%s\n' "$d"
+	done
+}
+
 # includers_of FILE...: files whose #include lines name one of the files.
 # <linux/x.h> names include/linux/x.h, include/uapi/linux/x.h or
 # arch/x86/include/{,uapi/}linux/x.h; "x.h" is resolved against the
 # including file's directory. Only the parts of the tree an x86 kernel
 # compiles are searched.
 includers_of() {
-	local dirs=() d file alternatives="" targets=""
-	for d in arch/x86 block certs crypto drivers fs include init io_uring ipc kernel lib mm net security sound virt samples; do
-		[[ -d $TREE/$d ]] && dirs+=("$d")
-	done
+	local dirs=() file alternatives="" targets=""
+	mapfile -t dirs < <(include_search_dirs)
 	for file in "$@"; do
 		alternatives+="${alternatives:+|}$(ere_escape "$(basename "$file")")"
 		targets+="$file"$'\n'
@@ -255,14 +265,15 @@ PARTIAL_ORIGINALS=()	# objects compiled as originals, for the parent checks
 # stage_build_original_partial: compile the objects the patches may affect
 # from the unpatched source; kbuild keeps those already up to date.
 stage_build_original_partial() {
-	local file object headers=() candidates
+	local file object headers=() candidates to_make=()
 	local -A objects=()
 	stage_begin "Building original objects"
+	replay_setup
 	for file in "${PATCHED_FILES[@]}"; do
 		case $file in
 		*.c)	# also #included by other .c files (kernel/sched/build_*.c)
 			is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1
-			headers+=("$file") ;;
+			! c_file_may_be_included "$file" || headers+=("$file") ;;
 		*.h) headers+=("$file") ;;
 		esac
 	done
@@ -282,11 +293,20 @@ build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
 		stage_end "nothing to compile"
 		return 0
 	fi
+	for object in "${PARTIAL_ORIGINALS[@]}"; do
+		replay_original_current "$object" || to_make+=("$object")
+	done
+	local current=$((${#PARTIAL_ORIGINALS[@]} - ${#to_make[@]}))
+	if ((${#to_make[@]} == 0)); then
+		stage_end "${#PARTIAL_ORIGINALS[@]} object(s), up to date (make skipped)"
+		return 0
+	fi
+	replay_before_make
 	# -k: a candidate this configuration cannot compile (a driver for
 	# another architecture, say) must not stop the others.
-	if ! run_make -- -k "${PARTIAL_ORIGINALS[@]}"; then
-		local built=0
-		for object in "${PARTIAL_ORIGINALS[@]}"; do
+	if ! run_make -- -k "${to_make[@]}"; then
+		local built=$current
+		for object in "${to_make[@]}"; do
 			[[ -e $TREE/$object ]] && built=1
 		done
 		if ((built == 0)); then
@@ -294,8 +314,10 @@ build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
 			die "none of the ${#PARTIAL_ORIGINALS[@]} object(s) the patches may affect compiles from the unpatched source in $TREE (${PARTIAL_ORIGINALS[*]}); see the log"
 		fi
 		log "some candidates do not compile on their own in this configuration (e.g. a .c file that is only #included); they cannot be affected"
+	else
+		replay_after_make "${to_make[@]}"
 	fi
-	stage_end "${#PARTIAL_ORIGINALS[@]} object(s)"
+	stage_end "${#PARTIAL_ORIGINALS[@]} object(s)$( ((current == 0)) || echo ", $current up to date")"
 }
 
 # modname_of_object OBJECT: "module NAME" or "builtin NAME", from kbuild's

@@ -8,25 +8,10 @@
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
 
 REL=9.9.9-test
-# The "running kernel": the toy tree built in full, its vmlinux and module
-# standing in for the distribution's -dbg vmlinux and /lib/modules.
-make_tree "$WORK/built"
-mkdir -p "$WORK/modules/kernel/drivers/demo"
-cp "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
-printf '0x12345678\tcore_value\tvmlinux\tEXPORT_SYMBOL\t\n' >"$WORK/Module.symvers"
-# The user's tree: unpacked source, never built.
-cp -a "$FIXTURES/tree" "$WORK/src"
-cp "$WORK/built/.config" "$WORK/kernel.config"
-partial_build_fixtures "$REL" "$WORK/built/vmlinux" "$WORK/src"
-export KPATCH_BUILD_MODULE=$WORK/build-module
-TREE=$WORK/src
-OUT=$WORK/out-dir
-mkdir -p "$OUT"
+partial_test_setup "$REL"
 make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$WORK/fix-core.patch"
 make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$WORK/fix-demo.patch"
 make_patch "$TREE" include/linux/shared.h 's/FACTOR 3/FACTOR 4/' "$WORK/fix-header.patch"
-ARGS=(-s "$TREE" -c "$WORK/kernel.config" -v "$WORK/built/vmlinux" --kernel-release "$REL"
-	--symvers "$WORK/Module.symvers" --modules-dir "$WORK/modules" -o "$OUT")
 
 expect_status 4 "--symvers without a partial build" -s "$WORK/built" --symvers "$WORK/Module.symvers" "$WORK/fix-core.patch"
 check "--symvers: says it is for partial builds" output_has "are for partial builds"

@@ -144,6 +144,28 @@ modules_prepare: scripts/hosttool
 MAKE
 }
 
+# partial_test_setup REL: the "running kernel" (the toy tree built in full
+# in $WORK/built, its vmlinux and module standing in for a distribution's
+# -dbg vmlinux and /lib/modules) and the user's tree $TREE (unpacked
+# source, never built); ARGS are kpatch-build's partial-build options.
+partial_test_setup() {
+	local rel=$1
+	make_tree "$WORK/built"
+	mkdir -p "$WORK/modules/kernel/drivers/demo"
+	cp "$WORK/built/drivers/demo/demo.ko" "$WORK/modules/kernel/drivers/demo/demo.ko"
+	printf '0x12345678\tcore_value\tvmlinux\tEXPORT_SYMBOL\t\n' >"$WORK/Module.symvers"
+	cp -a "$FIXTURES/tree" "$WORK/src"
+	cp "$WORK/built/.config" "$WORK/kernel.config"
+	partial_build_fixtures "$rel" "$WORK/built/vmlinux" "$WORK/src"
+	export KPATCH_BUILD_MODULE=$WORK/build-module
+	TREE=$WORK/src
+	OUT=$WORK/out-dir
+	mkdir -p "$OUT"
+	# shellcheck disable=SC2034 # for the test scripts
+	ARGS=(-s "$TREE" -c "$WORK/kernel.config" -v "$WORK/built/vmlinux" --kernel-release "$rel"
+		--symvers "$WORK/Module.symvers" --modules-dir "$WORK/modules" -o "$OUT")
+}
+
 # restart_with_sigint SCRIPT ARGS...: a script started in the background of
 # a non-interactive shell inherits SIGINT ignored (under nohup, SIGHUP), which
 # no bash can undo, and then so would the runs it interrupts. Signal tests

@@ -1,0 +1,319 @@
+# shellcheck shell=bash
+# lib-replay.sh: partial builds without most of kbuild's start-up cost.
+#
+# `make path/obj.o` on a distribution tree spends seconds reading the
+# tree's makefiles before it decides anything; the compile itself is a
+# fraction of that. kbuild's .<obj>.cmd file records both the command it
+# ran (savedcmd_<obj>) and the files the object depends on (deps_<obj>),
+# and kbuild runs exactly that command again, or nothing, when neither its
+# makefiles nor its environment changed. So, for an object whose .cmd file
+# our own make of the same prepared tree wrote or confirmed:
+#   - original build: when every dependency is older than the object
+#     (make -q over the .cmd file's own rules), kbuild would do nothing:
+#     make is skipped;
+#   - patched build: the recorded command is run directly, through the
+#     same kpatch-cc shim, in the tree, as kbuild's recipe shell would.
+# Anything in doubt falls back to make, and the log says which path each
+# object took.
+#
+# What "confirmed" means ($STATE_DIR/replay):
+#   verified  "OBJECT SHA256" of .cmd files that a successful make of ours
+#             left (written or checked) under the current fingerprint
+#   stamp     the fingerprint (prepared-tree key, make arguments, the
+#             environment kbuild reads, the tools found in PATH); its mtime
+#             is the start of the make that last added to the list
+# The list is dropped when the fingerprint changes, when the tree is
+# prepared again, or when any source or build-rule file is newer than the
+# stamp (a changed Makefile can change a command line without touching
+# any object's dependencies).
+#
+# Not replayed: objects that export symbols (kbuild then runs genksyms
+# after the compile, and older kernels relink the object), sources other
+# than .c, patches that touch anything but .c/.h files or touch scripts/
+# or tools/ (host programs kbuild would rebuild first), and trees whose
+# rule for C objects has a step that can change the object outside the
+# recorded command. KPATCH_BUILD_REPLAY=0 turns it off.
+
+REPLAY_ENABLED=0
+REPLAY_WHY_NOT=""	# why replay is off, for the log
+REPLAY_DIR=""
+REPLAY_MADE_AT=""	# $EPOCHREALTIME before this run's original make
+REPLAY_REPLAYED=0	# objects of the patched build compiled by replay
+REPLAY_TO_MAKE=()	# objects of the patched build left to make
+declare -A REPLAY_READY=()	# object -> 1: its command is in $RUN_DIR/replay
+
+# Steps of kbuild's rule_cc_o_c that write nothing but the .cmd file, or
+# only check (gen_symversions_c only runs for objects that export, which
+# are never replayed; record_mcount is checked separately).
+readonly REPLAY_HARMLESS_STEPS=" gen_ksymdeps check_local_export checksrc checkdoc gen_objtooldep gen_symversions_c warn_shared_object "
+
+# kbuild_cmd_file OBJECT: the tree-relative path of its .cmd file.
+kbuild_cmd_file() {
+	local dir
+	dir=$(dirname -- "$1")
+	printf '%s/.%s.cmd\n' "$dir" "$(basename -- "$1")"
+}
+
+# replay_fingerprint: everything outside the tree that shapes a command
+# line kbuild computes.
+replay_fingerprint() {
+	{
+		echo "prepared $PREPARE_KEY"
+		echo "make ${KERNELRELEASE_ARG[*]} KCFLAGS=$CONTRACT_KCFLAGS"
+		env | LC_ALL=C grep -E '^(ARCH|SUBARCH|SRCARCH|KCPPFLAGS|KAFLAGS|KCFLAGS|KRUSTFLAGS|[AC]FLAGS_(KERNEL|MODULE)|LDFLAGS_MODULE|KBUILD_[A-Z_]*|HOST[A-Z]*|C|W|O|M|CHECK|OBJTOOL_ARGS|SOURCE_DATE_EPOCH|LOCALVERSION|KERNELRELEASE|KERNELVERSION)=' | LC_ALL=C sort || true
+		command -v gcc ld nm objcopy objdump ar || true
+	} | sha256sum | cut -c1-32
+}
+
+# rule_steps_are_replayable: the tree's rule for C objects makes the
+# object with the recorded command alone.
+rule_steps_are_replayable() {
+	local build=$TREE/scripts/Makefile.build line step
+	# shellcheck disable=SC2016 # make syntax, not shell
+	local compile='$(callcmd_and_fixdep,cc_o_c)' call='$(callcmd,'
+	[[ -f $build ]] || { REPLAY_WHY_NOT="no scripts/Makefile.build"; return 1; }
+	while IFS= read -r line; do
+		line=${line//[[:space:]]/}
+		[[ -n $line && $line != "$compile" ]] || continue
+		if [[ $line != "$call"*")" ]]; then
+			REPLAY_WHY_NOT="unknown step '$line' in rule_cc_o_c"
+			return 1
+		fi
+		step=${line#"$call"}
+		step=${step%)}
+		if [[ $step == record_mcount ]]; then
+			# Since 5.11 it only runs with this option.
+			if ! grep -q 'ifdef CONFIG_FTRACE_MCOUNT_USE_RECORDMCOUNT' "$build" ||
+				grep -q '^CONFIG_FTRACE_MCOUNT_USE_RECORDMCOUNT=y' "$TREE/include/config/auto.conf"; then
+				REPLAY_WHY_NOT="objects get recordmcount after the compile"
+				return 1
+			fi
+		elif [[ $REPLAY_HARMLESS_STEPS != *" $step "* ]]; then
+			REPLAY_WHY_NOT="step '$step' of rule_cc_o_c may change the object"
+			return 1
+		fi
+	done < <(sed -n '/^define rule_cc_o_c$/,/^endef$/{/^define\|^endef/d;p}' "$build")
+	grep -q '^define rule_cc_o_c$' "$build" || { REPLAY_WHY_NOT="no rule_cc_o_c in scripts/Makefile.build"; return 1; }
+}
+
+# replay_setup: after the tree is prepared, decide whether this run may
+# replay, and keep or drop the list of confirmed objects.
+replay_setup() {
+	local stamp fingerprint
+	REPLAY_DIR=$STATE_DIR/replay
+	stamp=$REPLAY_DIR/stamp
+	mkdir -p "$REPLAY_DIR" "$RUN_DIR/replay"
+	wait_source_scan
+	if [[ ${KPATCH_BUILD_REPLAY:-1} == 0 ]]; then
+		REPLAY_WHY_NOT="KPATCH_BUILD_REPLAY=0"
+	elif rule_steps_are_replayable; then
+		REPLAY_ENABLED=1
+	fi
+	fingerprint=$(replay_fingerprint)
+	# A run without replay keeps the list: its make is the same kbuild
+	# call, and it confirms or rewrites .cmd files just the same.
+	if [[ ! -f $stamp || $(<"$stamp") != "$fingerprint" ]]; then
+		rm -f -- "$REPLAY_DIR/verified" "$REPLAY_DIR/included-c"
+	elif [[ -n $SCAN_NEWER || $TREE/.config -nt $stamp || $TREE/include/config/auto.conf -nt $stamp ]]; then
+		log "replay: ${SCAN_NEWER:-the configuration} changed since the last make; every object is checked by make again"
+		rm -f -- "$REPLAY_DIR/verified" "$REPLAY_DIR/included-c"
+	fi
+	if ((REPLAY_ENABLED)); then
+		write_probe_makefile
+		log "replay: enabled (fingerprint $fingerprint)"
+	else
+		log "replay: off ($REPLAY_WHY_NOT); make builds every object"
+	fi
+}
+
+# replay_forget: the tree is prepared again; nothing recorded holds.
+replay_forget() {
+	rm -rf -- "$STATE_DIR/replay"
+}
+
+# replay_probe OBJECT: write its recorded command to
+# $RUN_DIR/replay/OBJECT.sh; succeed if kbuild would leave the object as it
+# is (the .cmd file's rules, as kbuild includes them, say it is up to
+# date). make -q evaluates them exactly as kbuild would.
+replay_probe() {
+	local object=$1 out=$RUN_DIR/replay/$1.sh rc=0
+	mkdir -p -- "$(dirname -- "$out")"
+	rm -f -- "$out"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		make -r -R -q -s -C "$TREE" -f "$RUN_DIR/replay/probe.mk" \
+		REPLAY_CMD_FILE="$(kbuild_cmd_file "$object")" REPLAY_OBJ="$object" \
+		REPLAY_OUT="$out" "$object" >>"$LOG_FILE" 2>&1 || rc=$?
+	[[ -s $out && $(<"$out") == *[![:space:]]* ]] || return 2
+	return "$rc"
+}
+
+write_probe_makefile() {
+	cat >"$RUN_DIR/replay/probe.mk" <<'MAKE'
+# kpatch-build's replay probe: kbuild's view of one object, from its .cmd
+include $(REPLAY_CMD_FILE)
+$(file >$(REPLAY_OUT),$(savedcmd_$(REPLAY_OBJ)))
+# with a recipe, or make -q calls it up to date whatever its prerequisites
+$(REPLAY_OBJ): $(source_$(REPLAY_OBJ))
+	@:
+MAKE
+}
+
+# replay_candidate OBJECT: its .o and .cmd exist, it is built from C and
+# exports nothing.
+replay_candidate() {
+	local object=$1 cmd
+	cmd=$TREE/$(kbuild_cmd_file "$object")
+	[[ -f $TREE/$object && -f $cmd ]] || return 1
+	grep -q -E "^source_$(ere_escape "$object") := .*\\.c\$" "$cmd" || return 1
+	! grep -q '^#SYMVER ' "$cmd" && ! object_exports "$TREE/$object"
+}
+
+# object_exports OBJECT-FILE: it has symbols of EXPORT_SYMBOL (6.5+:
+# __export_symbol_*, before: __ksymtab_*, __crc_*).
+object_exports() {
+	LC_ALL=C nm -- "$1" 2>/dev/null | grep -q -E ' (__export_symbol_|__ksymtab_|__crc_)'
+}
+
+# replay_original_current OBJECT: make would leave it as it is; its
+# command is ready for the patched build.
+replay_original_current() {
+	local object=$1 sum
+	((REPLAY_ENABLED)) && [[ -f $REPLAY_DIR/verified ]] || return 1
+	replay_candidate "$object" || return 1
+	sum=$(sha256sum <"$TREE/$(kbuild_cmd_file "$object")" | cut -c1-64)
+	grep -qxF -- "$object $sum" "$REPLAY_DIR/verified" || return 1
+	replay_probe "$object" || return 1
+	REPLAY_READY[$object]=1
+	log "replay: $object: up to date by kbuild's recorded dependencies; make skipped"
+}
+
+# replay_before_make: note when the original make starts; the list it
+# confirms holds from then on.
+replay_before_make() {
+	REPLAY_MADE_AT=$EPOCHREALTIME
+}
+
+# replay_after_make OBJECT...: these were made successfully; confirm them.
+replay_after_make() {
+	local object sum stamp=$REPLAY_DIR/stamp list=$REPLAY_DIR/verified
+	((REPLAY_ENABLED)) || return 0
+	[[ -f $list ]] || : >"$list"
+	for object in "$@"; do
+		if ! replay_candidate "$object" || ! replay_probe "$object"; then
+			continue
+		fi
+		sum=$(sha256sum <"$TREE/$(kbuild_cmd_file "$object")" | cut -c1-64)
+		awk -v o="$object" '$1 != o' "$list" >"$list.tmp"
+		printf '%s %s\n' "$object" "$sum" >>"$list.tmp"
+		mv -f -- "$list.tmp" "$list"
+		REPLAY_READY[$object]=1
+	done
+	replay_fingerprint >"$stamp.tmp"
+	touch -d "@$REPLAY_MADE_AT" -- "$stamp.tmp"
+	mv -f -- "$stamp.tmp" "$stamp"
+}
+
+# patch_allows_replay: the patches change only C sources and headers that
+# no host program of the tree is built from.
+patch_allows_replay() {
+	local file
+	for file in "${PATCHED_FILES[@]}"; do
+		case $file in
+		scripts/* | tools/* | */tools/*) return 1 ;;
+		*.c | *.h) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
+# replay_patched OBJECT...: compile what can be replayed; the rest is left
+# in REPLAY_TO_MAKE. Called with the patches applied.
+replay_patched() {
+	local object allowed=1
+	REPLAY_TO_MAKE=()
+	REPLAY_REPLAYED=0
+	if ((REPLAY_ENABLED == 0)); then
+		allowed=0
+	elif ! patch_allows_replay; then
+		allowed=0
+		log "replay: not for this patch (it changes files other than C sources and headers, or sources of host programs); make builds the patched objects"
+	fi
+	for object in "$@"; do
+		if ((allowed)) && [[ -n ${REPLAY_READY[$object]:-} ]] && replay_compile "$object"; then
+			((++REPLAY_REPLAYED))
+		else
+			REPLAY_TO_MAKE+=("$object")
+		fi
+	done
+}
+
+# replay_compile OBJECT: run its recorded command in the tree, in record
+# mode, as kbuild's recipe shell would run it (sh -c, set -e).
+replay_compile() {
+	local object=$1 command dir base
+	command=$(<"$RUN_DIR/replay/$object.sh")
+	dir=$(dirname -- "$object")
+	base=$(basename -- "$object")
+	log "replay: $object: \$ $command"
+	if ! run_child "$LOG_FILE" "$LOG_FILE" env -C "$TREE" \
+		-u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		PATH="$SHIM_DIR:$PATH" KPATCH_REAL_CC="$REAL_CC" KPATCH_CC_MODE=record \
+		KPATCH_TREE="$TREE" KPATCH_RUN_DIR="$RUN_DIR" KPATCH_CC_INCLUDE="$INCLUDE_DIR" \
+		/bin/sh -c "set -e; $command"; then
+		log "replay: $object: the recorded command failed; make builds it (and reports the error)"
+		rm -f -- "$TREE/$object" "$TREE/$dir/.$base.d"
+		return 1
+	fi
+	# kbuild's fixdep would turn gcc's dependency file into the .cmd file
+	rm -f -- "$TREE/$dir/.$base.d"
+	if object_exports "$TREE/$object"; then
+		log "replay: $object: the patched object exports symbols (genksyms runs after the compile); make builds it"
+		rm -f -- "$TREE/$object"
+		return 1
+	fi
+	log "replay: $object: compiled by its recorded command"
+}
+
+# c_file_may_be_included FILE: some #include line may name FILE. Finding
+# the lines takes a pass over the whole tree, so while the tree's sources
+# are unchanged (the same conditions as the confirmed objects) what they
+# name is kept in $REPLAY_DIR/included-c: the path a "..." include
+# resolves to beside its file, or <>NAME for a <...> include or one that
+# resolves to nothing there (any FILE of that name).
+c_file_may_be_included() {
+	local list=$REPLAY_DIR/included-c
+	((REPLAY_ENABLED)) || return 0
+	if [[ ! -f $list ]]; then
+		included_c_files >"$list.tmp"
+		mv -f -- "$list.tmp" "$list"
+	fi
+	grep -qxF -e "$1" -e "<>$(basename -- "$1")" -- "$list"
+}
+
+included_c_files() {
+	local dirs=() kind path
+	mapfile -t dirs < <(include_search_dirs)
+	(cd "$TREE" && grep -r -H -o -E --include='*.c' --include='*.h' \
+		'^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"][^>"]*\.c[>"]' -- "${dirs[@]}") 2>/dev/null |
+		awk '{
+			file = $0; sub(/:.*/, "", file)
+			inc = $0; sub(/^[^:]*:[^<"]*/, "", inc)
+			kind = substr(inc, 1, 1); inc = substr(inc, 2, length(inc) - 2)
+			if (kind == "<") { sub(/.*\//, "", inc); print "a", inc; next }
+			dir = file; sub(/\/[^\/]*$/, "", dir)
+			n = split(dir "/" inc, parts, "/"); k = 0
+			for (i = 1; i <= n; i++) {
+				if (parts[i] == "" || parts[i] == ".") continue
+				if (parts[i] == ".." && k > 0) { k--; continue }
+				out[++k] = parts[i]
+			}
+			path = out[1]; for (i = 2; i <= k; i++) path = path "/" out[i]
+			print "q", path
+		}' | while read -r kind path; do
+			if [[ $kind == q && -f $TREE/$path ]]; then
+				printf '%s\n' "$path"
+			else
+				printf '<>%s\n' "$(basename -- "$path")"
+			fi
+		done | LC_ALL=C sort -u
+}
