@@ -35,7 +35,7 @@ $(FUZZ_BUILD)/fuzz/cklp-main.o: kpatch-build/create-klp-module.c
 FUZZ_LINK_kelf := $(ELF_OBJS)
 FUZZ_LINK_cdo  := $(FUZZ_BUILD)/fuzz/cdo-main.o \
 	$(filter-out $(FUZZ_BUILD)/create-diff-object/create-diff-object.o,$(CDO_OBJS))
-FUZZ_LINK_klp  := $(FUZZ_BUILD)/fuzz/cklp-main.o $(ELF_OBJS)
+FUZZ_LINK_klp  := $(FUZZ_BUILD)/fuzz/cklp-main.o $(KLP_ARCH_OBJS) $(ELF_OBJS)
 $(FUZZ_BUILD)/fuzz/fuzz-kelf: $(FUZZ_LINK_kelf)
 $(FUZZ_BUILD)/fuzz/fuzz-cdo: $(FUZZ_LINK_cdo)
 $(FUZZ_BUILD)/fuzz/fuzz-klp: $(FUZZ_LINK_klp)
