@@ -191,14 +191,8 @@ static bool s390_resolved_field(const struct elf *elf, const unsigned char *code
 static bool s390_is_direct_branch_to(const struct rela *r, const struct symbol *func)
 {
 	const struct section *s = r->sec->base;
-	int64_t entry = r->addend - 2;
 
-	if (r->type != R_390_PC32DBL && r->type != R_390_PLT32DBL)
-		return false;
-	if (r->sym == func ? entry != 0 :
-	    r->sym->type != STT_SECTION || entry != (int64_t)func->sym.st_value)
-		return false;
-	if (!s->data || r->offset < 2 || r->offset + 4 > s->size)
+	if ((r->type != R_390_PC32DBL && r->type != R_390_PLT32DBL) || !rela_reaches_entry(r, func, -2))
 		return false;
 	return s->data[r->offset - 2] == 0xc0 &&
 	       ((s->data[r->offset - 1] & 0xf) == RIL_BRASL || (s->data[r->offset - 1] & 0xf) == RIL_BRCL);

@@ -155,14 +155,8 @@ static bool x86_resolved_field(const struct elf *elf, const unsigned char *code,
 static bool x86_is_direct_branch_to(const struct rela *r, const struct symbol *func)
 {
 	const struct section *s = r->sec->base;
-	int64_t entry = r->addend + 4;
 
-	if (r->type != R_X86_64_PC32 && r->type != R_X86_64_PLT32)
-		return false;
-	if (r->sym == func ? entry != 0 :
-	    r->sym->type != STT_SECTION || entry != (int64_t)func->sym.st_value)
-		return false;
-	if (!s->data || r->offset < 2 || r->offset + 4 > s->size)
+	if ((r->type != R_X86_64_PC32 && r->type != R_X86_64_PLT32) || !rela_reaches_entry(r, func, 4))
 		return false;
 	return s->data[r->offset - 1] == 0xe8 || s->data[r->offset - 1] == 0xe9 ||
 	       (s->data[r->offset - 2] == 0x0f && (s->data[r->offset - 1] & 0xf0) == 0x80);

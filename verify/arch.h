@@ -109,4 +109,11 @@ const struct verify_arch *verify_arch_for(unsigned int machine);
 /* for the arch files: the relocation at offset off of list, or NULL */
 struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off);
 
+/*
+ * For is_direct_branch_to: does r (addend + bias is the offset it means)
+ * point at func's entry, directly or through its section symbol, from a
+ * 4-byte field with at least two bytes of instruction before it?
+ */
+bool rela_reaches_entry(const struct rela *r, const struct symbol *func, int64_t bias);
+
 #endif

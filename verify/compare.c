@@ -361,6 +361,17 @@ bool is_fentry_rela(const struct rela *r)
 	return r && r->sym && !strcmp(r->sym->name, "__fentry__");
 }
 
+bool rela_reaches_entry(const struct rela *r, const struct symbol *func, int64_t bias)
+{
+	const struct section *s = r->sec->base;
+	int64_t entry = r->addend + bias;
+
+	if (r->sym == func ? entry != 0 :
+	    r->sym->type != STT_SECTION || entry != (int64_t)func->sym.st_value)
+		return false;
+	return s->data && r->offset >= 2 && r->offset + 4 <= s->size;
+}
+
 struct rela *rela_at_offset(struct rela **list, size_t n, uint64_t off)
 {
 	for (size_t i = 0; i < n; i++)
