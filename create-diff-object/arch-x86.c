@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch-x86-insn.h"
+#include "arch-x86-static-branch.h"
 #include "cdo.h"
 #include "util.h"
 
@@ -469,6 +470,8 @@ static const struct cdo_arch x86_64_arch = {
 	.relocate_outward_branches = x86_relocate_outward_branches,
 	.mark_redirect_target = x86_mark_redirect_target,
 	.is_prefix_symbol = x86_is_prefix_symbol,
+	.static_branch_test_key = x86_static_branch_test_key,
+	.static_branch_disable = x86_static_branch_disable,
 };
 
 CDO_ARCH(x86_64_arch);

@@ -3,7 +3,8 @@
 # Included from create-diff-object/cdo.mk, as every arch-*.mk is.
 
 X86_INSN_OBJS := $(BUILD)/create-diff-object/arch-x86-insn.o
-CDO_ARCH_OBJS += $(BUILD)/create-diff-object/arch-x86.o $(X86_INSN_OBJS)
+CDO_ARCH_OBJS += $(BUILD)/create-diff-object/arch-x86.o \
+	$(BUILD)/create-diff-object/arch-x86-static-branch.o $(X86_INSN_OBJS)
 ELF_ARCH_OBJS += $(BUILD)/create-diff-object/arch-x86-elf.o
 
 # Decoder unit test: hand-written cases plus every executable section of

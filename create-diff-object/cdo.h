@@ -45,6 +45,22 @@ struct special_section {
 				    struct rela *first, struct rela *end);
 };
 
+/*
+ * One __jump_table entry, from its relocations: the branch site, where it
+ * jumps, and its key (the kernel's jump_entry: code, target, key with the
+ * branch bit in bit 0 and bit 1 for its own use).
+ */
+struct static_branch {
+	struct section *text;		/* the site's section */
+	uint64_t site;			/* offset of the site in text */
+	struct symbol *target_sym;	/* where it jumps: target_sym + target_off */
+	int64_t target_off;
+	struct symbol *key;		/* the static_key's object (not a section symbol) */
+	int64_t key_off;		/* of the static_key within it */
+	bool branch;			/* jump when the key is enabled XOR branch */
+	const char *module;		/* where the key lives */
+};
+
 /* Filters shared by the arch tables: entries keyed by a module's symbol. */
 enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
 					    struct rela *first, struct rela *end);
@@ -131,6 +147,23 @@ struct cdo_arch {
 	/* Once the output's contents are chosen: rebuild the arch's tables
 	 * for it, refuse what the arch cannot carry. Optional. */
 	int (*finish_inclusion)(struct cdo_ctx *ctx);
+	/*
+	 * A static branch whose key lives in a module: the loader reads
+	 * __jump_table before livepatch resolves references into modules, so
+	 * the entry must go. Turn the site of entry sb into a jump to code
+	 * that reads the key, as static_key_enabled() does, and branches as
+	 * the entry would have. False, with why, where the site cannot take
+	 * it. Optional (without it such branches are refused).
+	 */
+	bool (*static_branch_test_key)(struct cdo_ctx *ctx, const struct static_branch *sb,
+				       char *why, size_t whylen);
+	/*
+	 * The entry of an inert key (tracepoints, dynamic debug) of a module
+	 * goes: leave the site as the disabled key has it. False, with why,
+	 * where it cannot. Optional (without it the site stays as compiled).
+	 */
+	bool (*static_branch_disable)(struct cdo_ctx *ctx, const struct static_branch *sb,
+				      char *why, size_t whylen);
 };
 
 /*

@@ -970,6 +970,14 @@ struct rela *elf_add_rela(struct section *relasec, struct symbol *sym,
 	return rela;
 }
 
+void elf_remove_rela(struct section *relasec, struct rela *rela)
+{
+	size_t i = (size_t)(rela - relasec->relas);
+
+	memmove(rela, rela + 1, (relasec->nr_relas - i - 1) * sizeof(*rela));
+	relasec->nr_relas--;
+}
+
 uint64_t elf_append_data(struct section *sec, const void *data, uint64_t size,
 			 uint64_t align)
 {

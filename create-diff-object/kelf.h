@@ -142,6 +142,8 @@ struct symbol *elf_add_symbol(struct elf *elf, const char *name,
 			      GElf_Xword size);
 struct rela *elf_add_rela(struct section *relasec, struct symbol *sym,
 			  uint64_t offset, int64_t addend, unsigned int type);
+/* Drop one of relasec's relocations (pointers to later ones then move). */
+void elf_remove_rela(struct section *relasec, struct rela *rela);
 /* Rename keeping the name index right. */
 void elf_rename_section(struct elf *elf, struct section *sec, const char *name);
 void elf_rename_symbol(struct elf *elf, struct symbol *sym, const char *name);

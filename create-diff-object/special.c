@@ -137,6 +137,45 @@ static enum keep_verdict filter_module_key(struct cdo_ctx *ctx, const struct key
 	return REFUSE;
 }
 
+/* The object a relocation's symbol + offset falls in, and the offset in it. */
+static struct symbol *object_at(struct symbol *sym, int64_t addend, int64_t *off)
+{
+	struct symbol *obj = sym;
+
+	if (sym->type == STT_SECTION) {
+		if (!sym->sec || addend < 0 ||
+		    !(obj = elf_symbol_containing(sym->sec, (uint64_t)addend)) ||
+		    obj->type == STT_SECTION)
+			return NULL;
+		addend -= (int64_t)obj->sym.st_value;
+	}
+	*off = addend;
+	return obj;
+}
+
+/* Read entry first..end (code, target, key) into sb; false if malformed. */
+static bool read_static_branch(struct rela *first, struct rela *end, const char *module,
+			       struct static_branch *sb)
+{
+	struct rela *code = first, *target = first + 1, *key = first + 2;
+	int64_t site;
+
+	if (end - first < 3 || !code->sym || !code->sym->sec || !target->sym || !key->sym)
+		return false;
+	site = (int64_t)code->sym->sym.st_value + code->addend;
+	if (site < 0 || (uint64_t)site >= code->sym->sec->size)
+		return false;
+	sb->text = code->sym->sec;
+	sb->site = (uint64_t)site;
+	sb->target_sym = target->sym;
+	sb->target_off = target->addend;
+	/* the low two bits of the key field are flags (bit 0: branch) */
+	sb->branch = key->addend & 1;
+	sb->key = object_at(key->sym, key->addend & ~(int64_t)3, &sb->key_off);
+	sb->module = module;
+	return sb->key != NULL;
+}
+
 enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section *sec,
 					    struct rela *first, struct rela *end)
 {
@@ -145,8 +184,37 @@ enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section 
 		2, inert, R_JUMP_LABEL_MODULE_KEY, "jump label",
 		"a livepatch cannot use static keys of modules; use static_key_enabled() instead"
 	};
+	struct rela *key = end - first > 2 ? first + 2 : NULL;
+	const struct cdo_arch *arch = ctx->arch;
+	struct static_branch sb;
+	struct symbol *func;
+	const char *mod;
+	bool is_inert = false;
+	char why[256];
 
-	return filter_module_key(ctx, &rule, first, end);
+	if (!key || !(mod = module_of_key(ctx, key->sym)))
+		return KEEP;
+	for (const char *const *p = inert; *p; p++)
+		is_inert |= strstr(key->sym->name, *p) != NULL;
+	if (is_inert ? !arch->static_branch_disable : !arch->static_branch_test_key)
+		return filter_module_key(ctx, &rule, first, end);
+	func = func_at(first);
+	if (!read_static_branch(first, end, mod, &sb)) {
+		snprintf(why, sizeof(why), "its __jump_table entry does not name a site, target and key object");
+	} else if (is_inert) {
+		if (arch->static_branch_disable(ctx, &sb, why, sizeof(why)))
+			return DROP;
+	} else if (arch->static_branch_test_key(ctx, &sb, why, sizeof(why))) {
+		include_symbol(ctx, sb.key);
+		result_add_note(ctx, "%s: the static branch at %s+0x%lx on key %s of module %s now reads the key (the module loader cannot patch a site whose key livepatch resolves later)",
+				func ? func->name : sb.text->name, sb.text->name,
+				(unsigned long)sb.site, sb.key->name, mod);
+		return DROP;
+	}
+	result_add_func_refusal(ctx, R_JUMP_LABEL_MODULE_KEY, func ? func->name : NULL,
+		"found a jump label in %s using key %s, which is defined in module %s; %s: use static_key_enabled() instead",
+		func ? func->name : first->sym->name, key->sym->name, mod, why);
+	return REFUSE;
 }
 
 enum keep_verdict special_static_call_filter(struct cdo_ctx *ctx, struct section *sec,

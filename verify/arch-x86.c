@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* x86_64 for kpatch-verify (see arch.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "arch.h"
@@ -185,6 +186,118 @@ static int64_t x86_static_branch_nop(const struct verify *v, const struct sectio
 }
 
 /*
+ * A site of a module's key, which the differ rewrites (its __jump_table
+ * entry could not be applied): "jmp stub" in place of the site's jump or
+ * nop, and after the function
+ *	stub:	cmpl $0, key(%rip)	83 3d rel32 00
+ *		jg   target		0f 8f rel32 (jle, 0f 8e, for branch bit 1)
+ *		jmp  site + 5		e9 rel32
+ * The kernel jumps to target when the key is enabled XOR the branch bit;
+ * enabled means a count above zero (static_key_enabled()).
+ */
+#define STUB_LEN 18
+
+static bool stub_reloc_means(struct verify *v, const struct rela *patched, int64_t pmask,
+			     const struct rela *module, int64_t bias, char *why, size_t whylen)
+{
+	struct rela p = *patched, m = *module;
+	struct target tp, tm;
+	bool same;
+
+	p.addend &= pmask;
+	m.addend += bias;
+	resolve_rela(&p, &tp);
+	resolve_rela(&m, &tm);
+	same = same_target(v, CMP_MODULE, &tp, &tm, 0, why, whylen);
+	target_free(&tp);
+	target_free(&tm);
+	return same;
+}
+
+static int64_t rel32_dest(const unsigned char *m, uint64_t field)
+{
+	int32_t disp;
+
+	memcpy(&disp, m + field, 4);
+	return (int64_t)field + 4 + disp;
+}
+
+static bool x86_static_branch_stub(struct verify *v, const struct jump_site *js,
+				   const struct symbol *pf, const struct symbol *mf,
+				   const unsigned char *m, uint64_t psize, uint64_t msize,
+				   uint64_t site, struct rela **mr, size_t mn,
+				   struct stub_match *match, char *why, size_t whylen)
+{
+	uint64_t mbase = mf->sym.st_value;
+	bool branch = js->key && (js->key->addend & 1);
+	int64_t t, dest, want;
+	struct rela *r;
+	char sub[400];
+
+	if (site + 5 > psize || m[site] != 0xe9)
+		return false;
+	t = rel32_dest(m, site + 1);
+	if (t < (int64_t)psize || t >= (int64_t)msize)
+		return false;	/* not a jump past the patched code */
+	if (!js->key || !js->target) {
+		snprintf(why, whylen, "its __jump_table entry names no target or key");
+		return false;
+	}
+	if ((uint64_t)t + STUB_LEN > msize || m[t] != 0x83 || m[t + 1] != 0x3d || m[t + 6] ||
+	    m[t + 7] != 0x0f || m[t + 8] != (branch ? 0x8e : 0x8f) || m[t + 13] != 0xe9) {
+		snprintf(why, whylen, "the site jumps to +0x%lx, which is not \"cmpl $0, key(%%rip); %s target; jmp back\"",
+			 (unsigned long)t, branch ? "jle" : "jg");
+		return false;
+	}
+	r = rela_at_offset(mr, mn, mbase + t + 2);
+	if (!r || r->type != R_X86_64_PC32 ||
+	    !stub_reloc_means(v, js->key, ~(int64_t)3, r, 5, sub, sizeof(sub))) {
+		snprintf(why, whylen, "the code at +0x%lx does not read the entry's key: %s",
+			 (unsigned long)t, r ? sub : "no relocation for the key");
+		return false;
+	}
+	r = rela_at_offset(mr, mn, mbase + t + 9);
+	if (r) {
+		if (!x86_is_pcrel(r->type) ||
+		    !stub_reloc_means(v, js->target, ~(int64_t)0, r, 4, sub, sizeof(sub))) {
+			snprintf(why, whylen, "the branch at +0x%lx does not go to the entry's target: %s",
+				 (unsigned long)(t + 7), sub);
+			return false;
+		}
+	} else {
+		dest = rel32_dest(m, t + 9);
+		want = (js->target->sym->type == STT_SECTION ? 0 : (int64_t)js->target->sym->sym.st_value) +
+		       js->target->addend - (int64_t)pf->sym.st_value;
+		if (js->target->sym->sec != pf->sec || dest != want || want < 0 || want > (int64_t)psize) {
+			snprintf(why, whylen, "the branch at +0x%lx goes to +0x%lx, not to the entry's target",
+				 (unsigned long)(t + 7), (unsigned long)dest);
+			return false;
+		}
+	}
+	if (rela_at_offset(mr, mn, mbase + t + 14) || rel32_dest(m, t + 14) != (int64_t)site + 5) {
+		snprintf(why, whylen, "the code at +0x%lx does not go back to the site's next instruction",
+			 (unsigned long)t);
+		return false;
+	}
+	match->stub = (uint64_t)t;
+	match->len = STUB_LEN;
+	match->site_len = 5;
+	return true;
+}
+
+/* With its key disabled the site jumps only when the branch bit is set. */
+static bool x86_static_branch_off(const struct jump_site *js, const unsigned char *m,
+				  uint64_t msize, uint64_t site)
+{
+	static const unsigned char nop2[2] = { 0x66, 0x90 };
+
+	if (js->key && (js->key->addend & 1))
+		return (site + 5 <= msize && m[site] == 0xe9) || (site + 2 <= msize && m[site] == 0xeb);
+	return (site + 5 <= msize && !memcmp(m + site, nop5, 5)) ||
+	       (site + 2 <= msize && !memcmp(m + site, nop2, 2));
+}
+
+/*
  * runtime_const_ptr(): the patched object's "movabs $imm64, %reg" with an
  * R_X86_64_64 to runtime_ptr_<var> becomes, in a module (nothing patches
  * the immediate there), "mov <var>(%rip), %reg" in the same bytes.
@@ -274,6 +387,8 @@ static const struct verify_arch x86_64_verify = {
 	.resolved_field = x86_resolved_field,
 	.is_direct_branch_to = x86_is_direct_branch_to,
 	.static_branch_nop = x86_static_branch_nop,
+	.static_branch_stub = x86_static_branch_stub,
+	.static_branch_off = x86_static_branch_off,
 	.runtime_const_load = x86_runtime_const_load,
 	.runtime_load_of = x86_runtime_load_of,
 	.specials = x86_specials,

@@ -16,6 +16,13 @@
 #include "kelf.h"
 
 struct verify;
+struct jump_site;
+
+/* Where static_branch_stub found the code a site jumps to. */
+struct stub_match {
+	uint64_t stub, len;	/* in the module function */
+	uint64_t site_len;	/* bytes of the site's jump */
+};
 
 /* A special section: entries that describe code, checked entry by entry. */
 struct special {
@@ -79,6 +86,23 @@ struct verify_arch {
 	int64_t (*static_branch_nop)(const struct verify *v, const struct section *psec,
 				     uint64_t base, const unsigned char *p, const unsigned char *m,
 				     uint64_t size, uint64_t i);
+	/*
+	 * Optional: a static branch of the patched code (entry js, at site
+	 * of pf) that the module's copy mf reads its key for instead: the
+	 * site jumps to code after the patched function's end (psize) that
+	 * takes the branch exactly when the kernel would (key enabled XOR
+	 * the entry's branch bit). False with why empty when the site is not
+	 * such a jump; false with why when the code there is not right.
+	 */
+	bool (*static_branch_stub)(struct verify *v, const struct jump_site *js,
+				   const struct symbol *pf, const struct symbol *mf,
+				   const unsigned char *mcode, uint64_t psize, uint64_t msize,
+				   uint64_t site, struct rela **mrelas, size_t mn,
+				   struct stub_match *match, char *why, size_t whylen);
+	/* Optional: the module's site is what the entry's code is with its
+	 * key disabled (for inert keys, whose entries the differ drops) */
+	bool (*static_branch_off)(const struct jump_site *js, const unsigned char *mcode,
+				  uint64_t msize, uint64_t site);
 	/* Optional: a runtime constant of the patched code (pr at rel, a
 	 * relocated immediate) that the module's code loads from its variable
 	 * instead (its relocation at *mrel_off); the bytes [*from, *from + *len)

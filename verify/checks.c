@@ -1017,19 +1017,149 @@ static void collect_jump_sites(struct verify *v)
 		if (relas[i]->offset % size || !s || !s->sec)
 			continue;
 		v->jump_sites[v->nr_jump_sites].secidx = s->sec->index;
-		v->jump_sites[v->nr_jump_sites++].off =
+		v->jump_sites[v->nr_jump_sites].off =
 			(s->type == STT_SECTION ? 0 : s->sym.st_value) + relas[i]->addend;
+		/* the kernel's jump_entry: code, target (4 bytes on), key (8 on) */
+		v->jump_sites[v->nr_jump_sites].target =
+			rela_at_offset(relas, n, relas[i]->offset + 4);
+		v->jump_sites[v->nr_jump_sites++].key = rela_at_offset(relas, n, relas[i]->offset + 8);
 	}
 	free(relas);
 	qsort(v->jump_sites, v->nr_jump_sites, sizeof(*v->jump_sites), cmp_jump_site);
 }
 
+const struct jump_site *jump_site_at(const struct verify *v, const struct section *sec,
+				     uint64_t off)
+{
+	struct jump_site key = { sec->index, off, NULL, NULL };
+
+	return v->nr_jump_sites ?
+	       bsearch(&key, v->jump_sites, v->nr_jump_sites, sizeof(key), cmp_jump_site) : NULL;
+}
+
 bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t off)
 {
-	struct jump_site key = { sec->index, off };
+	return jump_site_at(v, sec, off) != NULL;
+}
 
-	return v->nr_jump_sites &&
-	       bsearch(&key, v->jump_sites, v->nr_jump_sites, sizeof(key), cmp_jump_site);
+bool is_inert_key(const struct rela *key)
+{
+	const char *name = key && key->sym ? key->sym->name : "";
+
+	return !strncmp(name, "__tracepoint_", 13) || strstr(name, "__UNIQUE_ID_ddebug") ||
+	       !strcmp(name, "__dyndbg");
+}
+
+/*
+ * Every static branch site a module function copied from the patched
+ * object is still a static branch: the module has its __jump_table entry,
+ * or the site reads its key (the arch's static_branch_stub), or, for an
+ * inert key whose entry the differ drops, the site is what the disabled
+ * key means. Otherwise the branch stays as compiled, whatever the key.
+ */
+struct module_site {
+	const struct symbol *func;
+	int64_t off;
+};
+
+static int cmp_module_site(const void *x, const void *y)
+{
+	const struct module_site *a = x, *b = y;
+
+	if (a->func != b->func)
+		return a->func->index < b->func->index ? -1 : 1;
+	return (a->off > b->off) - (a->off < b->off);
+}
+
+/* The module's __jump_table code addresses, as function + offset, sorted. */
+static size_t module_jump_sites(struct verify *v, struct module_site **out)
+{
+	struct section *ms = elf_find_section(v->module.elf, "__jump_table");
+	struct section *ps = elf_find_section(v->patched.elf, "__jump_table");
+	const struct special *sp = v->arch->specials;
+	struct rela **relas;
+	uint64_t size;
+	size_t n, nr = 0;
+
+	*out = NULL;
+	while (sp->name && strcmp(sp->name, "__jump_table"))
+		sp++;
+	if (!ms || !ps || !sp->name)
+		return 0;
+	size = entry_size(v, sp, ps);
+	n = relas_in(&v->module, ms, 0, ms->size, &relas);
+	*out = xcalloc(n + 1, sizeof(**out));
+	for (size_t i = 0; i < n; i++) {
+		struct target t;
+
+		if (relas[i]->offset % size)
+			continue;
+		resolve_rela(relas[i], &t);
+		if (t.kind == T_SYM && t.sym->type == STT_FUNC) {
+			(*out)[nr].func = t.sym;
+			(*out)[nr++].off = t.delta;
+		}
+		target_free(&t);
+	}
+	free(relas);
+	qsort(*out, nr, sizeof(**out), cmp_module_site);
+	return nr;
+}
+
+static void check_site(struct verify *v, const struct vfunc *m, const struct jump_site *js,
+		       const struct module_site *sites, size_t nsites)
+{
+	const struct symbol *pf = m->patched->sym, *mf = m->sym;
+	uint64_t site = js->off - pf->sym.st_value, msize = mf->sym.st_size;
+	struct module_site key = { mf, (int64_t)site };
+	const unsigned char *code = mf->sec->data + mf->sym.st_value;
+	struct stub_match match;
+	struct rela **mr;
+	size_t mn;
+	char why[512] = "";
+	bool ok;
+
+	if (nsites && bsearch(&key, sites, nsites, sizeof(key), cmp_module_site))
+		return;
+	if (site >= msize || mf->sym.st_value + msize > mf->sec->size)
+		return;		/* the comparison reports it */
+	mn = relas_in(&v->module, mf->sec, mf->sym.st_value + pf->sym.st_size,
+		      mf->sym.st_value + msize, &mr);
+	ok = v->arch->static_branch_stub(v, js, pf, mf, code, pf->sym.st_size, msize, site, mr, mn,
+					 &match, why, sizeof(why)) ||
+	     (!why[0] && is_inert_key(js->key) && v->arch->static_branch_off(js, code, msize, site));
+	free(mr);
+	if (!ok)
+		add_finding(v, "special", mf->name, section_of(m), true, site,
+			    "the static branch at +0x%lx (key %s) has no __jump_table entry in the module%s%s: it stays as compiled, whatever its key says",
+			    (unsigned long)site, js->key && js->key->sym ? js->key->sym->name : "unknown",
+			    why[0] ? " and " : "", why);
+}
+
+static void check_static_branch_sites(struct verify *v)
+{
+	struct module_site *sites;
+	size_t nsites;
+
+	if (!v->arch->static_branch_stub || !v->arch->static_branch_off || !v->nr_jump_sites)
+		return;
+	nsites = module_jump_sites(v, &sites);
+	for (size_t i = 0; i < v->module.nr_funcs; i++) {
+		const struct vfunc *m = &v->module.funcs[i];
+		const struct symbol *pf;
+
+		if (!m->patched || m->unsound || !m->sym->sec || !m->sym->sec->data)
+			continue;
+		pf = m->patched->sym;
+		for (size_t k = 0; k < v->nr_jump_sites; k++) {
+			const struct jump_site *js = &v->jump_sites[k];
+
+			if (js->secidx == pf->sec->index && js->off >= pf->sym.st_value &&
+			    js->off < pf->sym.st_value + pf->sym.st_size)
+				check_site(v, m, js, sites, nsites);
+		}
+	}
+	free(sites);
 }
 
 /*
@@ -1118,6 +1248,7 @@ void run_checks(struct verify *v)
 	check_unchanged_replaced(v);
 	check_carried(v);
 	check_completeness(v);
+	check_static_branch_sites(v);
 	check_klp_relocations(v);
 	check_imports(v);
 	check_crcs(v);

@@ -411,6 +411,61 @@ static void differ_at(struct cmp_result *res, uint64_t at, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A module function longer than the patched one: every byte past the
+ * patched function's size is code some static branch site jumps to and
+ * that reads the site's key (static_branch_stub). The sites' jumps are
+ * masked, and relocations of the patched sites (a jump out of the
+ * section) are left to that check.
+ */
+static void match_stubs(struct verify *v, const struct vobj *ob, const struct symbol *sa,
+			const struct symbol *sb, uint64_t size, struct rela **ra, size_t na,
+			unsigned char *mask, struct cmp_result *res)
+{
+	uint64_t msize = sb->sym.st_size, abase = sa->sym.st_value, bbase = sb->sym.st_value;
+	unsigned char *covered;
+	struct rela **mr;
+	size_t mn;
+	char why[512];
+
+	if (bbase + msize > sb->sec->size || !sb->sec->data) {
+		differ_at(res, 0, "function lies outside its section's data");
+		return;
+	}
+	covered = xcalloc(msize - size, 1);
+	mn = relas_in(ob, sb->sec, bbase + size, bbase + msize, &mr);
+	for (uint64_t s = 0; s < size && res->same; s++) {
+		const struct jump_site *js = jump_site_at(v, sa->sec, abase + s);
+		struct stub_match m;
+
+		if (!js)
+			continue;
+		why[0] = '\0';
+		if (!v->arch->static_branch_stub(v, js, sa, sb, sb->sec->data + bbase, size, msize, s,
+						 mr, mn, &m, why, sizeof(why))) {
+			if (why[0])
+				differ_at(res, s, "the static branch at +0x%lx: %s", (unsigned long)s, why);
+			continue;
+		}
+		for (uint64_t k = m.stub; k < m.stub + m.len; k++) {
+			if (covered[k - size])
+				differ_at(res, k, "two static branch sites share the code at +0x%lx",
+					  (unsigned long)k);
+			covered[k - size] = 1;
+		}
+		memset(mask + s, 1, m.site_len);
+		for (size_t i = 0; i < na; i++)
+			if (ra[i] && ra[i]->offset >= abase + s && ra[i]->offset < abase + s + m.site_len)
+				ra[i] = NULL;
+	}
+	for (uint64_t k = 0; k < msize - size && res->same; k++)
+		if (!covered[k])
+			differ_at(res, size + k, "size 0x%lx, the patched object's 0x%lx, and +0x%lx is no code a static branch site reads its key with",
+				  (unsigned long)msize, (unsigned long)size, (unsigned long)(size + k));
+	free(covered);
+	free(mr);
+}
+
 void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		   const struct vfunc *a, const struct vobj *ob, const struct vfunc *b,
 		   struct cmp_result *res)
@@ -428,7 +483,9 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 
 	memset(res, 0, sizeof(*res));
 	res->same = true;
-	if (size != sb->sym.st_size) {
+	/* longer by code that reads static keys: checked by match_stubs() */
+	if (size != sb->sym.st_size &&
+	    !(mode == CMP_MODULE && arch->static_branch_stub && sb->sym.st_size > size)) {
 		differ_at(res, 0, "size 0x%lx, the %s object's 0x%lx", (unsigned long)sb->sym.st_size,
 			  mode == CMP_MODULE ? "patched" : "original", (unsigned long)size);
 		return;
@@ -446,6 +503,9 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 	rb_all = xcalloc(nb + 1, sizeof(*rb_all));
 	if (nb)
 		memcpy(rb_all, rb, nb * sizeof(*rb));
+
+	if (sb->sym.st_size > size)
+		match_stubs(v, ob, sa, sb, size, ra, na, mask, res);
 
 	/* the ftrace call site: a call to __fentry__ or its 5-byte nop */
 	fa = arch->ftrace_site(oa->elf, ca, size, abase, ra, na, &acall);

@@ -88,11 +88,13 @@ struct verify {
 	char **ignored;		/* KPATCH_IGNORE_FUNCTION names */
 	size_t nr_ignored;
 
-	struct jump_site {		/* code addresses of PATCHED.o's __jump_table */
-		unsigned int secidx;
+	struct jump_site {		/* the entries of PATCHED.o's __jump_table */
+		unsigned int secidx;	/* the code address: section and offset */
 		uint64_t off;
+		const struct rela *target, *key;	/* its other fields, or NULL */
 	} *jump_sites;
 	size_t nr_jump_sites;
+
 	struct runtime_site {		/* runtime_const_ptr() immediates of PATCHED.o */
 		unsigned int secidx;
 		uint64_t off;
@@ -169,6 +171,12 @@ void load_records(struct verify *v);	/* .kpatch.funcs of the module */
 void run_checks(struct verify *v);
 /* Whether PATCHED.o has a static branch (a __jump_table code address) at sec+off. */
 bool is_jump_site(const struct verify *v, const struct section *sec, uint64_t off);
+/* PATCHED.o's __jump_table entry for the site at sec+off, or NULL. */
+const struct jump_site *jump_site_at(const struct verify *v, const struct section *sec,
+				     uint64_t off);
+/* Is the static key the relocation names one whose entries every livepatch
+ * tool drops (tracepoints, dynamic debug): the code then stays off. */
+bool is_inert_key(const struct rela *key);
 /* The variable of the runtime_const_ptr() imm64 at sec+off of PATCHED.o, or NULL. */
 const char *runtime_site(const struct verify *v, const struct section *sec, uint64_t off);
 /* Entry sizes from --struct-sizes-from's DWARF; -1 with err on failure. */

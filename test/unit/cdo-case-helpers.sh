@@ -64,6 +64,11 @@ relocs_of() {
 	rela_section "$case.out.o" ".rela$1"
 }
 
+# section_offset OBJECT SECTION: the file offset of SECTION's data, in hex
+section_offset() {
+	readelf -SW "$1" | sed 's/^ *\[ *[0-9]*\] //' | awk -v n="$2" '$1 == n { print $4 }'
+}
+
 # rela_section OBJECT RELA-SECTION: its "offset type symbol+addend" lines
 rela_section() {
 	readelf -rW "$1" | awk -v sec="'$2'" '

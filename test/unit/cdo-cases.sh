@@ -466,7 +466,141 @@ if run_case jl 0 && expect_funcs changed "use_feature"; then
 		fail "the jump table entry of the vmlinux key was not kept"
 	fi
 fi
-PARENT=mymod run_case jl 2 && expect_json '"code": "jump-label-module-key", .*"function": "use_feature"' && pass
+# A key of the module being patched: the loader would read the entry before
+# livepatch resolves the key, so the site (here a 5-byte nop) becomes a jump
+# to code that reads the key, and the entry goes.
+if PARENT=mymod run_case jl 0 && expect_json 'use_feature: the static branch at .* on key feature_key of module mymod now reads the key'; then
+	if readelf -SW jl.out.o | grep -q __jump_table; then
+		fail "the entry of the module's key is still in __jump_table"
+	elif ! objdump -dr jl.out.o | grep -A1 "cmpl   \$0x0,0x0(%rip)" | grep -q 'R_X86_64_PC32.*\.klp\.sym\.mymod\.feature_key,0-0x5'; then
+		fail "no test of feature_key through a klp relocation: $(objdump -dr jl.out.o | tail -8)"
+	else
+		pass
+	fi
+fi
+
+# 15b. The jumps the compiler emits for static branches where objtool makes
+#      the nop ("jmp l_yes # objtool NOPs this"): 5 bytes to a .cold part
+#      (a relocation), 5 bytes within the function (branch bit 1: jle), and
+#      2 bytes, which cannot reach a stub: refused, saying why.
+cat >sb.orig.c <<'C'
+struct static_key { int enabled; void *p; };
+struct static_key feature_key __attribute__((aligned(8)));
+struct static_key __tracepoint_foo __attribute__((aligned(8)));
+extern void slow_path(int) __attribute__((cold));
+extern void hot(int);
+extern int other(int);
+#define static_on(key, br) ({ int __r = 1; asm goto("1: jmp %l[yes] # objtool NOPs this \n\t" \
+	".pushsection __jump_table, \"aw\"\n\t.balign 8\n\t" \
+	".long 1b - ., %l[yes] - .\n\t.quad %c0 + %c1 - .\n\t.popsection" \
+	: : "i" (&(key)), "i" (2 | (br)) : : yes); __r = 0; yes: __r; })
+int cold_feature(int x)
+{
+	if (static_on(feature_key, 0))
+		slow_path(x);
+	return other(x) * 2;
+}
+int long_feature(int x)
+{
+	if (!static_on(feature_key, 1)) {
+		hot(x); hot(x + 1); hot(x + 2); hot(x + 3); hot(x + 4); hot(x + 5); hot(x + 6);
+		hot(x + 7); hot(x + 8); hot(x + 9); hot(x + 10); hot(x + 11); hot(x + 12);
+		hot(x + 13); hot(x + 14); hot(x + 15); hot(x + 16); hot(x + 17); hot(x + 18);
+		return x;
+	}
+	return other(x) * 2;
+}
+int near_feature(int x) { return static_on(feature_key, 0) ? x * 2 : x; }
+int traced(int x) { if (static_on(__tracepoint_foo, 0)) hot(x); return x * 2; }
+C
+sed 's/other(x) \* 2/other(x) * 3/g' sb.orig.c >sb.patched.c
+# the stub's bytes after the site's jump: cmpl $0,key(%rip); jg|jle; jmp back
+stub_of() {	# stub_of FUNC: "site-byte jcc-opcode back-ok" of its first e9 site
+	objdump -d "$case.out.o" | awk -v f="<$1>:" '
+		$0 ~ f { on = 1; next } on && /^$/ { exit }
+		on && /\tjmp / && $2 == "e9" && !site { site = 1; print "e9" }
+		on && /\tcmpl   \$0x0,0x0\(%rip\)/ { print "cmpl" }
+		on && /\tj(g|le) / { print $2 $3 }'
+}
+if PARENT=mymod run_case sb 0 && expect_funcs changed "cold_feature long_feature"; then
+	cold=$(stub_of cold_feature | tr '\n' ' ') long=$(stub_of long_feature | tr '\n' ' ')
+	if [[ $cold != "e9 cmpl 0f8f " || $long != "e9 cmpl 0f8e " ]]; then
+		fail "stubs: cold_feature {$cold}, long_feature {$long}; expected jg for branch 0, jle for branch 1"
+	elif ! relocs_of .text.cold_feature | grep -q 'R_X86_64_PC32 cold_feature.cold-4$'; then
+		fail "the stub's branch to the .cold part lost its relocation: $(relocs_of .text.cold_feature)"
+	elif relocs_of .text.cold_feature | grep -q '^0*a R_X86_64'; then
+		fail "the site still has its old relocation: $(relocs_of .text.cold_feature)"
+	else
+		pass
+	fi
+fi
+sed 's/x \* 2 : x/x * 5 : x/' sb.orig.c >sb.patched.c
+PARENT=mymod run_case sb 2 &&
+	expect_json '"code": "jump-label-module-key", .*"function": "near_feature"' &&
+	expect_json 'near_feature.*2-byte jump' && pass
+
+# 15c. An inert key (a tracepoint of the module): its entry goes and the
+#      site is what the disabled key means. The compiler's jump, meant to
+#      become a nop, would otherwise take the tracepoint's branch always.
+sed 's/return x \* 2; }$/return x * 3; }/' sb.orig.c >sb.patched.c
+if PARENT=mymod run_case sb 0 && expect_funcs changed "traced"; then
+	site=$(objdump -d sb.out.o | awk '/<traced>:/ { on = 1; next } on && /xchg   %ax,%ax|jmp/ { print $2 $3; exit }')
+	if [[ $site != 6690 ]]; then
+		fail "the disabled tracepoint site is {$site}, not the 2-byte nop 66 90"
+	elif readelf -SW sb.out.o | grep -q __jump_table; then
+		fail "the tracepoint's entry is still in __jump_table"
+	else
+		pass
+	fi
+	# the verifier, sharing no differ code, finds the site left a jump
+	off=$(section_offset sb.out.o .text.traced)
+	at=$(objdump -d sb.out.o | awk '/<traced>:/ { on = 1; next } on && /xchg   %ax,%ax/ { sub(":", "", $1); print $1; exit }')
+	cp sb.out.o sb.bad.o
+	poff=$(section_offset sb.patched.o .text.traced)
+	dd if=sb.patched.o of=sb.bad.o bs=1 skip=$((16#$poff + 16#$at)) seek=$((16#$off + 16#$at)) count=2 \
+		conv=notrunc 2>/dev/null
+	if JUMP_STRUCT_SIZE=16 "$verify" --parent mymod sb.orig.o sb.patched.o sb.bad.o sb.symtab >sb.bad.verify 2>&1; then
+		fail "kpatch-verify accepted a tracepoint site left as a jump with no entry"
+	elif ! grep -q 'static branch at +0x.* (key __tracepoint_foo) has no __jump_table entry' sb.bad.verify; then
+		fail "kpatch-verify: $(grep -m1 FAILED sb.bad.verify)"
+	else
+		pass
+	fi
+fi
+
+# 15d. Objects with their ORC data (objtool ran at compile time): the stub
+#      unwinds like its site, and the function's end marker moves past it.
+cat >sborc.orig.c <<'C'
+struct static_key { int enabled; void *p; };
+struct static_key feature_key __attribute__((aligned(8)));
+asm(".pushsection .text.orc_feature,\"ax\",@progbits\n"
+    ".globl orc_feature\n.type orc_feature,@function\n"
+    "orc_feature:\n"
+    "0: call __fentry__\n"
+    "1: push %rbx\n"
+    "2: .byte 0xe9\n .long 4f - 3f\n3:\n"
+    " mov $5, %eax\n pop %rbx\n ret\n"
+    "4: mov $7, %eax\n pop %rbx\n ret\n"
+    "5:\n.size orc_feature, 5b - orc_feature\n"
+    ".pushsection __jump_table,\"aw\"\n.balign 8\n.long 2b - ., 4b - .\n.quad feature_key + 2 - .\n.popsection\n"
+    ".pushsection .orc_unwind_ip,\"a\"\n.long 0b - ., 1b - ., 2b - ., 5b - .\n.popsection\n"
+    ".pushsection .orc_unwind,\"a\"\n.byte 1,1,1,1,1,1, 2,2,2,2,2,2, 3,3,3,3,3,3, 0,0,0,0,0,0\n.popsection\n"
+    ".popsection\n");
+C
+# shellcheck disable=SC2016  # assembler immediates
+sed 's/mov $5/mov $6/' sborc.orig.c >sborc.patched.c
+if PARENT=mymod run_case sborc 0 && expect_funcs changed "orc_feature"; then
+	# "target state" per ORC entry: the stub (0x19, after the 25-byte
+	# function) has the site's state 3, the end marker (0) is at 0x2b
+	got=$(paste -d' ' <(relocs_of .orc_unwind_ip | awk '{ sub(/.*\+/, "", $3); print $3 }') \
+		<(od -An -v -tx1 -w6 -j "$((16#$(section_offset sborc.out.o .orc_unwind)))" -N 30 sborc.out.o |
+			awk '{ print $1 }') | tr '\n' ' ')
+	if [[ $got != "0 01 5 02 6 03 2b 00 19 03 " ]]; then
+		fail "ORC entries {$got}, expected the stub at 0x19 with the site's state and the end at 0x2b"
+	else
+		pass
+	fi
+fi
 
 # 16. Functions sharing a section (__sched puts them all in .sched.text) are
 #     compared one by one: changing one, even so that the others move,
