@@ -716,6 +716,130 @@ static void trim_replacements(struct cdo_ctx *ctx, struct section *alt, struct s
 	free(kept);
 }
 
+/* The offset in aux a relocation of code reaches. */
+static bool aux_target(struct cdo_ctx *ctx, struct rela *r, const struct section *aux,
+		       uint64_t *off)
+{
+	int64_t at;
+
+	if (!r->sym || r->sym->sec != aux)
+		return false;
+	at = (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->sym.st_value) +
+	     ctx->arch->rela_target_offset(r);
+	if (at < 0 || (uint64_t)at >= aux->size)
+		return false;
+	*off = (uint64_t)at;
+	return true;
+}
+
+/*
+ * static_cpu_has()'s slow paths sit in .altinstr_aux, one piece per use:
+ * the using function jumps to it until alternatives are applied, and it
+ * jumps back into that function. Keep only the pieces of the functions
+ * the output carries, moved together; the others would refer to
+ * functions it does not carry (through klp relocations, in a section the
+ * loader uses before livepatch can resolve them).
+ */
+static void trim_aux(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	struct section *aux = elf_find_section(elf, ".altinstr_aux");
+	struct replacement_pieces pieces = { NULL, 0 };
+	size_t cap = 16, nr = 0;
+	uint64_t *new_start, out = 0, off;
+	bool *kept;
+	unsigned char *data;
+
+	if (!aux || !aux->include || !aux->data || is_rela_section(aux))
+		return;
+	pieces.starts = xcalloc(cap, sizeof(*pieces.starts));
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base || rs->base == aux || !is_text_section(rs->base))
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			if (!aux_target(ctx, &rs->relas[j], aux, &off))
+				continue;
+			if (pieces.nr == cap)
+				pieces.starts = xrealloc(pieces.starts, (cap *= 2) * sizeof(*pieces.starts));
+			pieces.starts[pieces.nr++] = off;
+		}
+	}
+	qsort(pieces.starts, pieces.nr, sizeof(*pieces.starts), cmp_u64);
+	for (size_t i = 0; i < pieces.nr; i++)
+		if (!nr || pieces.starts[nr - 1] != pieces.starts[i])
+			pieces.starts[nr++] = pieces.starts[i];
+	pieces.nr = nr;
+	kept = xcalloc(nr + 1, sizeof(*kept));
+	new_start = xcalloc(nr + 1, sizeof(*new_start));
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base || !rs->base->include || rs->base == aux ||
+		    !is_text_section(rs->base))
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			uint64_t *at;
+
+			if (aux_target(ctx, &rs->relas[j], aux, &off) &&
+			    (at = bsearch(&off, pieces.starts, nr, sizeof(off), cmp_u64)))
+				kept[at - pieces.starts] = true;
+		}
+	}
+	data = xmalloc(aux->size ? aux->size : 1);
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t len = piece_end(&pieces, i, aux->size) - pieces.starts[i];
+
+		if (!kept[i])
+			continue;
+		new_start[i] = out;
+		memcpy(data + out, aux->data + pieces.starts[i], len);
+		out += len;
+	}
+	/* the jumps into kept pieces follow them */
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base || !rs->base->include || rs->base == aux ||
+		    !is_text_section(rs->base))
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			uint64_t *at;
+
+			if (aux_target(ctx, &rs->relas[j], aux, &off) &&
+			    (at = bsearch(&off, pieces.starts, nr, sizeof(off), cmp_u64)))
+				rs->relas[j].addend += (int64_t)new_start[at - pieces.starts] -
+						       (int64_t)*at;
+		}
+	}
+	/* the pieces' own relocations: kept with their piece, moved with it */
+	if (aux->rela) {
+		struct section *rs = aux->rela;
+		size_t n = 0;
+
+		for (size_t j = 0, piece = 0; j < rs->nr_relas; j++) {
+			struct rela r = rs->relas[j];
+
+			while (piece < nr && r.offset >= piece_end(&pieces, piece, aux->size))
+				piece++;
+			if (piece >= nr || !kept[piece] || r.offset < pieces.starts[piece])
+				continue;
+			r.offset = r.offset - pieces.starts[piece] + new_start[piece];
+			rs->relas[n++] = r;
+		}
+		rs->nr_relas = n;
+	}
+	free(aux->data);
+	aux->data = data;
+	aux->size = aux->sh.sh_size = out;
+	if (!out)
+		set_included(ctx, aux, false);
+	free(pieces.starts);
+	free(kept);
+	free(new_start);
+}
+
 int process_special_sections(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
@@ -768,6 +892,7 @@ int process_special_sections(struct cdo_ctx *ctx)
 		if (fixup)
 			include_section(ctx, fixup);
 	}
+	trim_aux(ctx);
 	if (regenerate_orc(ctx))
 		return -1;
 	process_runtime_consts(ctx);

@@ -602,6 +602,31 @@ if PARENT=mymod run_case sborc 0 && expect_funcs changed "orc_feature"; then
 	fi
 fi
 
+# 15e. static_cpu_has() slow paths (.altinstr_aux, one piece per use):
+#      only the changed function's piece goes into the output; the other
+#      function's would reach it through a klp relocation in a section the
+#      loader uses before livepatch resolves them.
+cat >aux.orig.c <<'C'
+extern unsigned char caps[32];
+#define has_cap(n) ({ int r_; asm goto("jmp 6f\n\t.pushsection .altinstr_aux,\"ax\"\n6:\n\t" \
+	"testb $1, %a0\n\tjnz %l[yes]\n\tjmp %l[no]\n\t.popsection" : : "i" (&caps[n]) : : yes, no); \
+	yes: r_ = 1; goto out; no: r_ = 0; out: r_; })
+int first_cap(int x) { return has_cap(1) ? x + 1 : x; }
+int second_cap(int x) { return has_cap(2) ? x + 2 : x; }
+C
+sed 's/x + 1 : x/x + 10 : x/' aux.orig.c >aux.patched.c
+if PARENT=mymod run_case aux 0 && expect_funcs changed "first_cap"; then
+	relocs=$(relocs_of .altinstr_aux | awk '{ print $3 }' | tr '\n' ' ')
+	size=$(readelf -SW aux.out.o | sed 's/^ *\[ *[0-9]*\] //' | awk '$1 == ".altinstr_aux" { print $5 }')
+	if [[ $relocs == *second_cap* || $relocs == *klp* || $relocs != *first_cap* ]]; then
+		fail ".altinstr_aux of the output refers to {$relocs}, expected only first_cap's piece"
+	elif ((16#$size > 16#20)); then
+		fail ".altinstr_aux is 0x$size bytes: more than first_cap's piece"
+	else
+		pass
+	fi
+fi
+
 # 16. Functions sharing a section (__sched puts them all in .sched.text) are
 #     compared one by one: changing one, even so that the others move,
 #     reports only that one.
