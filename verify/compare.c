@@ -133,10 +133,19 @@ static bool same_section_kind(const char *a, const char *b)
 	return la == lb && !memcmp(a, b, la);
 }
 
-/* Anonymous data (jump tables, alternative replacements): the bytes it starts with. */
-static bool same_anon(const struct target *p, const struct target *m)
+/*
+ * Anonymous data (jump tables, alternative replacements): the bytes it
+ * starts with. bias: how far past the place named the reference means
+ * (a pc-relative jump's field counts from its end).
+ */
+static bool same_anon(const struct target *pt, const struct target *mt, int64_t bias)
 {
+	struct target pb = *pt, mb = *mt;
+	const struct target *p = &pb, *m = &mb;
 	int64_t len = 8;	/* where the block ends is not known */
+
+	pb.off += bias;
+	mb.off += bias;
 
 	if (!same_section_kind(p->sec->name, m->sec->name))
 		return false;
@@ -342,7 +351,7 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 			same = same_string(p->sec, p->off + str_bias, m->sec, m->off + str_bias);
 		break;
 	case T_ANON:
-		same = m->kind == T_ANON && same_anon(p, m);
+		same = m->kind == T_ANON && same_anon(p, m, str_bias);
 		break;
 	}
 	if (!same && !why[0]) {
