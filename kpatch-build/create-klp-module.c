@@ -256,6 +256,10 @@ static int convert(const char *in, const char *out)
 		    (unsigned int)elf->ehdr.e_machine);
 		goto out;
 	}
+	if (arch->object_problem && arch->object_problem(elf)) {
+		error(in, "%s", arch->object_problem(elf));
+		goto out;
+	}
 
 	/* Validate and classify every .klp.sym symbol. */
 	info = xcalloc(elf->nr_symbols, sizeof(*info));
@@ -275,6 +279,11 @@ static int convert(const char *in, const char *out)
 				 sym->sym.st_shndx != KPATCH_SHN_LIVEPATCH)) {
 			error(in, "livepatch symbol '%s' is defined (section index %u); it must be undefined",
 			    sym->name, (unsigned int)sym->sym.st_shndx);
+			goto out;
+		}
+		problem = arch->symbol_problem ? arch->symbol_problem(info[i].name) : NULL;
+		if (problem) {
+			error(in, "livepatch symbol '%s': %s %s", sym->name, info[i].name, problem);
 			goto out;
 		}
 		if (sym->bind == STB_LOCAL) {
