@@ -93,6 +93,11 @@ struct verify_arch {
 				const unsigned char *mcode, uint64_t size, uint64_t rel,
 				const struct rela *mr, uint64_t *from, uint64_t *len);
 
+	/* Optional: sec is a table of addresses code reaches through (the
+	 * ppc64 .toc): a reference to an entry means what the entry's
+	 * relocation (or, without one, its 8-byte constant) means */
+	bool (*is_address_table)(const struct section *sec);
+
 	/* special sections, ending with a NULL name */
 	const struct special *specials;
 	/* sections besides the generic ones that only describe code (ftrace,

@@ -309,6 +309,52 @@ static bool same_symbol_target(struct verify *v, enum cmp_mode mode, const struc
 	}
 }
 
+static bool is_table_entry(const struct verify *v, const struct target *t)
+{
+	return v->arch->is_address_table && v->arch->is_address_table(t->sec);
+}
+
+/* The relocation filling the table entry t names, from any of its rela
+ * sections (a module's may be a .klp.rela one), or NULL. */
+static struct rela *table_entry_rela(const struct verify *v, const struct target *t)
+{
+	const struct vobj *o = t->sec->elf == v->module.elf ? &v->module :
+			       t->sec->elf == v->orig.elf ? &v->orig : &v->patched;
+	struct rela **list, *r;
+	size_t n;
+
+	if (t->off < 0)
+		return NULL;
+	n = relas_in(o, t->sec, (uint64_t)t->off, (uint64_t)t->off + 1, &list);
+	r = n ? list[0] : NULL;
+	free(list);
+	return r;
+}
+
+/*
+ * Entries of address tables: the compiler numbers them in the order it
+ * needs them, so the same address sits at another offset in each object;
+ * what the entry holds is what counts.
+ */
+static bool same_table_entry(struct verify *v, enum cmp_mode mode, const struct target *p,
+			     const struct target *m, char *why, size_t whylen)
+{
+	struct rela *pe = table_entry_rela(v, p), *me = table_entry_rela(v, m);
+	struct target tp, tm;
+	bool same;
+
+	if (!pe || !me)
+		return !pe && !me && same_anon(p, m);
+	if (!v->arch->same_rela_type(pe->type, me->type))
+		return false;
+	resolve_rela(pe, &tp);
+	resolve_rela(me, &tm);
+	same = same_target(v, mode, &tp, &tm, 0, why, whylen);
+	target_free(&tp);
+	target_free(&tm);
+	return same;
+}
+
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 		 const struct target *m, int64_t str_bias, char *why, size_t whylen)
 {
@@ -342,7 +388,10 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 			same = same_string(p->sec, p->off + str_bias, m->sec, m->off + str_bias);
 		break;
 	case T_ANON:
-		same = m->kind == T_ANON && same_anon(p, m);
+		if (m->kind == T_ANON && is_table_entry(v, p) && is_table_entry(v, m))
+			same = same_table_entry(v, mode, p, m, why, whylen);
+		else
+			same = m->kind == T_ANON && same_anon(p, m);
 		break;
 	}
 	if (!same && !why[0]) {

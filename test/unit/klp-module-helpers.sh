@@ -3,8 +3,8 @@
 # shellcheck disable=SC2015,SC2154
 # Helpers of the per-arch create-klp-module scripts (klp-module-<arch>.sh),
 # sourced after cdo-case-helpers.sh; they use the sourcing script's $ckm
-# (create-klp-module), $cdo, $cc, $cflags, $as and $ld (the arch's
-# tools) and $case.
+# (create-klp-module), $verify (kpatch-verify), $cdo, $cc, $cflags, $as
+# and $ld (the arch's tools) and $case.
 
 # module_of CASE PARENT: the differ's output for a patched object of
 # PARENT (vmlinux or a module), linked (ld -r, as kbuild links the module)
@@ -68,4 +68,21 @@ refused_asm() {
 accepted_asm() {
 	asm_module "$1" "$2" || { fail "cannot assemble"; return 1; }
 	convert "$case" && pass || { fail "refused: $(<"$case.ckm.err")"; return 1; }
+}
+
+# linked_module CASE: $case.ko as kbuild links it, converted
+linked_module() {
+	head -c 64 /dev/zero >this_module.bin
+	"${cc%gcc}objcopy" --add-section .gnu.linkonce.this_module=this_module.bin \
+		--set-section-flags .gnu.linkonce.this_module=alloc,data "$1.ko" "$1.mod.ko" &&
+		"$ckm" "$1.mod.ko" "$1.klp.ko"
+}
+
+# verifies CASE: kpatch-verify accepts $case.klp.ko
+verifies() {
+	if "$verify" "$1.orig.o" "$1.patched.o" "$1.klp.ko" "$1.symtab" >"$1.verify" 2>&1; then
+		pass
+	else
+		fail "kpatch-verify: $(grep -v note "$1.verify" | head -n 3)"
+	fi
 }

@@ -169,5 +169,42 @@ else
 	fail "cannot assemble a big-endian object"
 fi
 
+# 5. kpatch-verify on the linked modules: the vmlinux one verifies, its
+#    .toc entry followed to the variable it holds (an object whose code
+#    loads another variable through its .toc does not); and an object
+#    with functions where only __LINE__ moved (li r4/r5 before a call),
+#    which the differ leaves out, is line-only, not missed changes.
+verify=$build/verify/kpatch-verify
+case=string
+linked_module string && verifies string
+sed 's/counter/other/g' string.patched.c >patched/other.c
+(cd patched && "$cc" "${cflags[@]}" -o ../other.patched.o other.c)
+if "$verify" string.orig.o other.patched.o string.klp.ko string.symtab >other.verify 2>&1; then
+	fail "a module loading counter verified against code that loads other"
+else
+	grep -q 'FAILED soundness: function show (.text.show+0x2c).*klp symbol names counter, the patched object other' other.verify &&
+		pass || fail "no finding for the .toc entry: $(grep -v note other.verify | head -n 3)"
+fi
+{
+	echo 'extern void __might_sleep(const char *file, int line);'
+	cat string.orig.c
+	echo 'void near(void) { __might_sleep("line.c", __LINE__); }'
+	echo '#line 30000'
+	echo 'void far(void) { __might_sleep("line.c", __LINE__); }'
+} >lines.orig.c
+{ printf '\n\n\n'; sed 's/value: /VALUE: /; s/^#line 30000/#line 30003/' lines.orig.c; } >lines.patched.c
+if module_of lines vmlinux; then
+	expect_funcs changed "show" && linked_module lines && verifies lines
+	# the same module against an object where near() really changed
+	sed '/^void near/ s/__LINE__/-5/' lines.patched.c >patched/lines.c
+	(cd patched && "$cc" "${cflags[@]}" -o ../lines.patched.o lines.c)
+	if "$verify" lines.orig.o lines.patched.o lines.klp.ko lines.symtab >lines.verify 2>&1; then
+		fail "a function changed beyond its __LINE__ but left unpatched verified"
+	else
+		grep -q 'FAILED completeness: function near' lines.verify && pass ||
+			fail "no completeness finding for near: $(grep -v note lines.verify | head -n 3)"
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
