@@ -46,7 +46,8 @@ insn_word() {
 #    object (bl + nop: through the loader's stub, REL24 as it is) and
 #    reads an unexported variable through a .toc entry (ADDR64 in .toc).
 #    The nop after the call stays for the loader to rewrite; the TOC base
-#    (.TOC.), _mcount and the exported printk stay ordinary.
+#    (.TOC.), _mcount and the exported printk stay ordinary; the function
+#    keeps its local entry point.
 cat >string.orig.c <<'C'
 extern int printk(const char *fmt, ...);
 extern int counter;
@@ -74,6 +75,9 @@ if module_of string vmlinux; then
 		syms=$(readelf -sW string.klp.ko | awk '$8 ~ /^\.klp\.sym\.|^\.TOC\.$/ || $9 ~ /^\.klp\.sym\./ { print $5, $7, $8, $9 }' | sort | tr '\n' ' ')
 		[[ $syms == "GLOBAL UND .TOC.  WEAK OS [0xff20] .klp.sym.vmlinux.counter,0 WEAK OS [0xff20] .klp.sym.vmlinux.helper,0 " ]] &&
 			pass || fail "livepatch symbols {$syms}, expected both SHN_LIVEPATCH and .TOC. undefined"
+		# the loader adds the local entry offset (st_other) to local calls of it
+		[[ $(readelf -sW string.klp.ko | awk '$NF == "show" && $4 == "FUNC"') == *"[<localentry>: 8]"* ]] &&
+			pass || fail "show lost its local entry point: $(readelf -sW string.klp.ko | grep ' show$')"
 		[[ -z $(readelf -a -W string.klp.ko 2>&1 >/dev/null) && $(readelf -h string.klp.ko) == *"$machine"* &&
 			$(readelf -h string.klp.ko) == *"little endian"* ]] && pass ||
 			fail "the module is not a clean little-endian $machine object"
