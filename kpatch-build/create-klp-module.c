@@ -377,8 +377,13 @@ static int convert(const char *in, const char *out)
 			}
 			problem = arch->reloc_problem(&r, base, ks->vmlinux);
 			if (problem) {
-				error(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' %s",
-				    base->name, (unsigned long)r.offset, r.type, r.sym->name, problem);
+				struct symbol *func = elf_symbol_containing(base, r.offset);
+				bool in_func = func && func->type == STT_FUNC;
+
+				error(in, "%s+0x%lx%s%s%s: relocation type %u against livepatch symbol '%s' %s",
+				    base->name, (unsigned long)r.offset, in_func ? " (function " : "",
+				    in_func ? func->name : "", in_func ? ")" : "", r.type, r.sym->name,
+				    problem);
 				goto out;
 			}
 

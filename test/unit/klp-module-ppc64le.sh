@@ -113,10 +113,10 @@ f:
 	.type ".klp.sym.vmlinux.func,0", @function
 	.weak ".klp.sym.vmlinux.var,0"' "$1"
 }
-refused_asm sibling '.text.f+0x0: relocation type 10 against livepatch symbol '"'"'.klp.sym.vmlinux.func,0'"'"' is a sibling call' \
+refused_asm sibling '.text.f+0x0 (function f): relocation type 10 against livepatch symbol '"'"'.klp.sym.vmlinux.func,0'"'"' is a sibling call' \
 	"$(in_f '	b ".klp.sym.vmlinux.func,0"')"
 grep -q 'fno-optimize-sibling-calls' sibling.ckm.err && pass || fail "sibling: no advice: $(<sibling.ckm.err)"
-refused_asm nonop '.text.f+0x0: relocation type 10 against livepatch symbol '"'"'.klp.sym.vmlinux.func,0'"'"' is a call with no nop after it' \
+refused_asm nonop '.text.f+0x0 (function f): relocation type 10 against livepatch symbol '"'"'.klp.sym.vmlinux.func,0'"'"' is a call with no nop after it' \
 	"$(in_f '	bl ".klp.sym.vmlinux.func,0"
 	addi 3,3,1')"
 refused_asm atend 'at the end of its section' '	.section .text.f,"ax"
