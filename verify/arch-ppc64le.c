@@ -232,6 +232,42 @@ static bool ppc64le_is_direct_branch_to(const struct rela *r, const struct symbo
 	return is_relative_branch(word(s->elf, s->data + r->offset));
 }
 
+#define LD_R2_24_R1		0xe8410018u	/* the TOC restore after a call */
+
+/*
+ * What arch/powerpc/kernel/module_64.c (6.12) does with a relocation to a
+ * symbol of another object, which lives far away in the vmalloc area or
+ * in vmlinux: only whole addresses reach it, and calls through the
+ * module's stub, which changes r2 and relies on the nop after the bl to
+ * get it back (the loader writes "ld r2,24(r1)" there, or refuses the
+ * module when something else is).
+ */
+static const char *ppc64le_klp_reloc_problem(const struct rela *r, const struct section *base)
+{
+	uint32_t insn, next;
+
+	switch (r->type) {
+	case R_PPC64_ADDR64:
+	case R_PPC64_REL64:
+		return NULL;
+	case R_PPC64_REL24:
+		break;
+	default:
+		return "cannot reach another object from a ppc64 module (only ADDR64, REL64 and calls do)";
+	}
+	if (!base->data || r->offset + 2 * INSN_LEN > base->size)
+		return "is no call followed by an instruction";
+	insn = word(base->elf, base->data + r->offset);
+	next = word(base->elf, base->data + r->offset + INSN_LEN);
+	if (!is_relative_branch(insn))
+		return "is not on a relative branch";
+	if (!(insn & B_LK))
+		return "is a sibling call through the loader's stub: the callee returns with its own TOC pointer";
+	if (next != NOP && next != LD_R2_24_R1)
+		return "is a call with no nop after it for the TOC restore (the loader refuses the module)";
+	return NULL;
+}
+
 /* the .toc: code's TOC16 references name an entry, whose relocation is the address */
 static bool ppc64le_is_address_table(const struct section *sec)
 {
@@ -272,6 +308,7 @@ static const struct verify_arch ppc64le_verify = {
 	.same_local_branch = ppc64le_same_local_branch,
 	.resolved_field = ppc64le_resolved_field,
 	.is_direct_branch_to = ppc64le_is_direct_branch_to,
+	.klp_reloc_problem = ppc64le_klp_reloc_problem,
 	.is_address_table = ppc64le_is_address_table,
 	.specials = ppc64le_specials,
 	.code_only_sections = ppc64le_code_only,

@@ -93,6 +93,11 @@ struct verify_arch {
 				const unsigned char *mcode, uint64_t size, uint64_t rel,
 				const struct rela *mr, uint64_t *from, uint64_t *len);
 
+	/* Optional: why the arch's module loader would refuse or mis-apply r,
+	 * a relocation against a livepatch symbol at its place in base; NULL
+	 * when it applies it as meant */
+	const char *(*klp_reloc_problem)(const struct rela *r, const struct section *base);
+
 	/* Optional: sec is a table of addresses code reaches through (the
 	 * ppc64 .toc): a reference to an entry means what the entry's
 	 * relocation (or, without one, its 8-byte constant) means */

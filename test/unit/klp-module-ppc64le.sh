@@ -173,14 +173,32 @@ else
 	fail "cannot assemble a big-endian object"
 fi
 
-# 5. kpatch-verify on the linked modules: the vmlinux one verifies, its
-#    .toc entry followed to the variable it holds (an object whose code
-#    loads another variable through its .toc does not); and an object
+# 5. kpatch-verify on the linked modules: the vmlinux one verifies (and
+#    does not once its call through the stub lost the nop or became a
+#    sibling call), its .toc entry followed to the variable it holds (an
+#    object whose code loads another variable through its .toc does
+#    not); and an object
 #    with functions where only __LINE__ moved (li r4/r5 before a call),
 #    which the differ leaves out, is line-only, not missed changes.
 verify=$build/verify/kpatch-verify
 case=string
 linked_module string && verifies string
+# the loader's rules on klp relocations, checked independently: the nop
+# after the call through the stub overwritten, the bl made a b
+mutate=$build/test/unit/verify-mutate
+klp_reloc_finding() {	# klp_reloc_finding WHAT REGEX MUTATION...
+	local what=$1 regex=$2
+	shift 2
+	"$mutate" string.klp.ko bad.ko "$@" 2>bad.err || { fail "$what: cannot mutate: $(<bad.err)"; return; }
+	if "$verify" string.orig.o string.patched.o bad.ko string.symtab >bad.verify 2>&1; then
+		fail "$what: verified"
+	else
+		grep -Eq "FAILED klp-reloc: function show \(\.text\.show\+0x24\): relocation type 10 to \.klp\.sym\.vmlinux\.helper,0 $regex" bad.verify &&
+			pass || fail "$what: no klp-reloc finding: $(grep -v note bad.verify | head -n 3)"
+	fi
+}
+klp_reloc_finding "no nop after the call" 'is a call with no nop after it' set show 0x28 01 00 63 38
+klp_reloc_finding "a sibling call" 'is a sibling call through the loader' set show 0x24 00 00 00 48
 sed 's/counter/other/g' string.patched.c >patched/other.c
 (cd patched && "$cc" "${cflags[@]}" -o ../other.patched.o other.c)
 if "$verify" string.orig.o other.patched.o string.klp.ko string.symtab >other.verify 2>&1; then
