@@ -232,6 +232,15 @@ static bool ppc64le_is_direct_branch_to(const struct rela *r, const struct symbo
 	return is_relative_branch(word(s->elf, s->data + r->offset));
 }
 
+/* a relocated b/bl: the opcode, AA and LK bits are the instruction's own */
+static bool ppc64le_same_bits_under(const struct elf *elf, const unsigned char *a,
+				    const unsigned char *b, unsigned int type)
+{
+	if (type != R_PPC64_REL24 && type != R_PPC64_REL24_NOTOC)
+		return true;
+	return ((word(elf, a) ^ word(elf, b)) & ~B_LI_MASK) == 0;
+}
+
 #define LD_R2_24_R1		0xe8410018u	/* the TOC restore after a call */
 
 /*
@@ -308,6 +317,7 @@ static const struct verify_arch ppc64le_verify = {
 	.same_local_branch = ppc64le_same_local_branch,
 	.resolved_field = ppc64le_resolved_field,
 	.is_direct_branch_to = ppc64le_is_direct_branch_to,
+	.same_bits_under = ppc64le_same_bits_under,
 	.klp_reloc_problem = ppc64le_klp_reloc_problem,
 	.is_address_table = ppc64le_is_address_table,
 	.specials = ppc64le_specials,

@@ -93,6 +93,12 @@ struct verify_arch {
 				const unsigned char *mcode, uint64_t size, uint64_t rel,
 				const struct rela *mr, uint64_t *from, uint64_t *len);
 
+	/* Optional: do the bits of a's and b's bytes under a relocation of
+	 * type that the relocation does not write agree (a branch's opcode
+	 * and link bit sharing the bytes of its displacement)? */
+	bool (*same_bits_under)(const struct elf *elf, const unsigned char *a,
+				const unsigned char *b, unsigned int type);
+
 	/* Optional: why the arch's module loader would refuse or mis-apply r,
 	 * a relocation against a livepatch symbol at its place in base; NULL
 	 * when it applies it as meant */

@@ -544,6 +544,10 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 				  (unsigned long)rel, mode == CMP_MODULE ? "patched" : "original", pr->type);
 		} else if (!same_target(v, mode, &tp, &tm, arch->code_bias(pr->type), why, sizeof(why))) {
 			differ_at(res, rel, "relocation at +0x%lx %s", (unsigned long)rel, why);
+		} else if (arch->same_bits_under && rel + arch->rela_width(pr->type) <= size &&
+			   !arch->same_bits_under(oa->elf, ca + rel, cb + rel, pr->type)) {
+			differ_at(res, rel, "the instruction under the relocation at +0x%lx differs",
+				  (unsigned long)rel);
 		}
 		if (rel + arch->rela_width(pr->type) <= size)
 			memset(mask + rel, 1, arch->rela_width(pr->type));

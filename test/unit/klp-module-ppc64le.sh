@@ -199,6 +199,8 @@ klp_reloc_finding() {	# klp_reloc_finding WHAT REGEX MUTATION...
 }
 klp_reloc_finding "no nop after the call" 'is a call with no nop after it' set show 0x28 01 00 63 38
 klp_reloc_finding "a sibling call" 'is a sibling call through the loader' set show 0x24 00 00 00 48
+grep -q 'FAILED soundness: function show (.text.show+0x24):.* the instruction under the relocation at +0x24 differs' bad.verify &&
+	pass || fail "bl made b: no soundness finding: $(grep -v note bad.verify | head -n 3)"
 sed 's/counter/other/g' string.patched.c >patched/other.c
 (cd patched && "$cc" "${cflags[@]}" -o ../other.patched.o other.c)
 if "$verify" string.orig.o other.patched.o string.klp.ko string.symtab >other.verify 2>&1; then
