@@ -51,7 +51,7 @@ ppc64le)
 	QEMU_DEFAULT=qemu-system-ppc64
 	# the Spectre mitigation capabilities TCG cannot emulate, off rather
 	# than warned about
-	QEMU_MACHINE=(-machine pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off -cpu power9)
+	QEMU_MACHINE=(-machine "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off" -cpu power9)
 	GUEST_CONSOLE=hvc0
 	# Debian calls the architecture ppc64el
 	GUEST_DEB_ARCH=ppc64el
