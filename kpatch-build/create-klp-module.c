@@ -256,6 +256,10 @@ static int convert(const char *in, const char *out)
 		    (unsigned int)elf->ehdr.e_machine);
 		goto out;
 	}
+	if (arch->object_problem && arch->object_problem(elf)) {
+		error(in, "%s", arch->object_problem(elf));
+		goto out;
+	}
 
 	/* Validate and classify every .klp.sym symbol. */
 	info = xcalloc(elf->nr_symbols, sizeof(*info));
@@ -275,6 +279,11 @@ static int convert(const char *in, const char *out)
 				 sym->sym.st_shndx != KPATCH_SHN_LIVEPATCH)) {
 			error(in, "livepatch symbol '%s' is defined (section index %u); it must be undefined",
 			    sym->name, (unsigned int)sym->sym.st_shndx);
+			goto out;
+		}
+		problem = arch->symbol_problem ? arch->symbol_problem(info[i].name) : NULL;
+		if (problem) {
+			error(in, "livepatch symbol '%s': %s %s", sym->name, info[i].name, problem);
 			goto out;
 		}
 		if (sym->bind == STB_LOCAL) {
@@ -368,8 +377,13 @@ static int convert(const char *in, const char *out)
 			}
 			problem = arch->reloc_problem(&r, base, ks->vmlinux);
 			if (problem) {
-				error(in, "%s+0x%lx: relocation type %u against livepatch symbol '%s' %s",
-				    base->name, (unsigned long)r.offset, r.type, r.sym->name, problem);
+				struct symbol *func = elf_symbol_containing(base, r.offset);
+				bool in_func = func && func->type == STT_FUNC;
+
+				error(in, "%s+0x%lx%s%s%s: relocation type %u against livepatch symbol '%s' %s",
+				    base->name, (unsigned long)r.offset, in_func ? " (function " : "",
+				    in_func ? func->name : "", in_func ? ")" : "", r.type, r.sym->name,
+				    problem);
 				goto out;
 			}
 

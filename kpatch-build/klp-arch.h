@@ -26,6 +26,11 @@ struct klp_arch {
 				     bool vmlinux);
 	/* Does r, against a function, point inside it rather than at its start? */
 	bool (*points_inside)(const struct rela *r);
+	/* Optional: why the object is not one of this arch's the kernel loads, or NULL */
+	const char *(*object_problem)(const struct elf *elf);
+	/* Optional: why name (a livepatch symbol's name in its object) cannot
+	 * be one, or NULL */
+	const char *(*symbol_problem)(const char *name);
 };
 
 #define KLP_ARCH(ops)							\

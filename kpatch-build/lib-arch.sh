@@ -1,14 +1,15 @@
 # shellcheck shell=bash
 # lib-arch.sh: the architecture kpatch-build builds for, and cross builds.
 #
-# As with kbuild, the target is ARCH (kbuild's name: x86, x86_64, s390) and
+# As with kbuild, the target is ARCH (kbuild's name: x86, x86_64, s390,
+# powerpc) and
 # CROSS_COMPILE (the prefix of the cross tools) from the environment;
 # --arch NAME (uname -m's name) sets both, with Debian's cross-compiler
 # prefix. Without either, the build is native. Every make, the compiler
 # shim, build-module and the final ld -r then use the same pair.
 
 ARCH_OPTION=""		# --arch
-TARGET_ARCH=""		# x86_64 | s390x
+TARGET_ARCH=""		# x86_64 | s390x | ppc64le
 CROSS_PREFIX=""		# CROSS_COMPILE as the build uses it
 
 # arch_of_kbuild_arch NAME: ours for kbuild's ARCH, empty if unsupported.
@@ -16,6 +17,8 @@ arch_of_kbuild_arch() {
 	case $1 in
 	x86 | x86_64) echo x86_64 ;;
 	s390 | s390x) echo s390x ;;
+	# kbuild's powerpc is both endiannesses; only ppc64le (ELFv2) is supported
+	powerpc | ppc64le) echo ppc64le ;;
 	esac
 }
 
@@ -23,6 +26,15 @@ kbuild_arch_of() {
 	case $1 in
 	x86_64) echo x86 ;;
 	s390x) echo s390 ;;
+	ppc64le) echo powerpc ;;
+	esac
+}
+
+# The prefix of Debian's cross tools for an architecture.
+cross_prefix_of() {
+	case $1 in
+	ppc64le) echo powerpc64le-linux-gnu- ;;
+	*) echo "$1-linux-gnu-" ;;
 	esac
 }
 
@@ -31,6 +43,7 @@ cross_gcc_package() {
 	case $1 in
 	x86_64) echo gcc-x86-64-linux-gnu ;;
 	s390x) echo gcc-s390x-linux-gnu ;;
+	ppc64le) echo gcc-powerpc64le-linux-gnu ;;
 	esac
 }
 
@@ -42,23 +55,23 @@ resolve_target_arch() {
 	if [[ -n ${ARCH:-} ]]; then
 		from_env=$(arch_of_kbuild_arch "$ARCH")
 		[[ -n $from_env ]] ||
-			usage_error "ARCH='$ARCH' is set: kpatch-build builds for x86_64 (ARCH=x86) and s390x (ARCH=s390)"
+			usage_error "ARCH='$ARCH' is set: kpatch-build builds for x86_64 (ARCH=x86), s390x (ARCH=s390) and ppc64le (ARCH=powerpc)"
 	fi
 	if [[ -n $ARCH_OPTION ]]; then
 		[[ -n $(kbuild_arch_of "$ARCH_OPTION") ]] ||
-			usage_error "--arch $ARCH_OPTION: supported are x86_64 and s390x"
+			usage_error "--arch $ARCH_OPTION: supported are x86_64, s390x and ppc64le"
 		[[ -z $from_env || $from_env == "$ARCH_OPTION" ]] ||
 			usage_error "--arch $ARCH_OPTION contradicts ARCH='$ARCH' in the environment"
 		TARGET_ARCH=$ARCH_OPTION
 	else
 		TARGET_ARCH=${from_env:-$host}
 		[[ -n $(kbuild_arch_of "$TARGET_ARCH") ]] ||
-			usage_error "this machine is $host: pass --arch x86_64 or --arch s390x to build for one of those"
+			usage_error "this machine is $host: pass --arch x86_64, s390x or ppc64le to build for one of those"
 	fi
 	if [[ -n ${CROSS_COMPILE+set} ]]; then
 		CROSS_PREFIX=$CROSS_COMPILE
 	elif [[ $TARGET_ARCH != "$host" ]]; then
-		CROSS_PREFIX=$TARGET_ARCH-linux-gnu-
+		CROSS_PREFIX=$(cross_prefix_of "$TARGET_ARCH")
 	fi
 	# A native build without ARCH leaves kbuild's environment as it was.
 	if [[ -n $from_env || $TARGET_ARCH != "$host" ]]; then
@@ -84,6 +97,9 @@ check_config_arch() {
 	local config=$1 configured=""
 	if config_enabled "$config" X86_64; then configured=x86_64
 	elif config_enabled "$config" S390; then configured=s390x
+	elif config_enabled "$config" PPC64; then
+		# a big-endian (ELFv1) tree is refused by the differ, object by object
+		configured=ppc64le
 	fi
 	[[ -z $configured || $configured == "$TARGET_ARCH" ]] && return 0
 	die "$config configures an $configured kernel, but kpatch-build builds for $TARGET_ARCH: pass --arch $configured (or ARCH=$(kbuild_arch_of "$configured") and CROSS_COMPILE, as for make)"

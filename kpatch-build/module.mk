@@ -15,6 +15,8 @@ PROGRAMS += $(BUILD)/kpatch-build/create-klp-module
 TESTS += test/unit/create-klp-module-test.sh
 # the s390x module side, on cross-compiled objects
 TESTS += test/unit/klp-module-s390x.sh
+# the ppc64le module side, on cross-compiled objects
+TESTS += test/unit/klp-module-ppc64le.sh
 
 # What `make install` copies (the driver engineer's install rule uses these):
 # programs to $(LIBEXECDIR), the template to $(DATADIR)/module, headers to

@@ -20,6 +20,14 @@ integration-s390x: all
 integration-s390x-smoke: all
 	KPATCH_TEST_ARCH=s390x test/integration/run --smoke $(INTEGRATION_FLAGS)
 
+# The same suite on a cross-compiled ppc64le (pseries) kernel booted by
+# qemu-system-ppc64 -M pseries (TCG): linux-6.12/ppc64le/.
+.PHONY: integration-ppc64le integration-ppc64le-smoke
+integration-ppc64le: all
+	KPATCH_TEST_ARCH=ppc64le test/integration/run $(INTEGRATION_FLAGS)
+integration-ppc64le-smoke: all
+	KPATCH_TEST_ARCH=ppc64le test/integration/run --smoke $(INTEGRATION_FLAGS)
+
 # Debian's shipping kernels (test/integration/debian/README.md): downloads
 # the kernel's packages, builds the suite against them, boots the real
 # kernel. DEBIAN_FLAGS passes options through, e.g. DEBIAN_FLAGS=--keep.

@@ -117,6 +117,22 @@ struct verify_arch {
 				const unsigned char *mcode, uint64_t size, uint64_t rel,
 				const struct rela *mr, uint64_t *from, uint64_t *len);
 
+	/* Optional: do the bits of a's and b's bytes under a relocation of
+	 * type that the relocation does not write agree (a branch's opcode
+	 * and link bit sharing the bytes of its displacement)? */
+	bool (*same_bits_under)(const struct elf *elf, const unsigned char *a,
+				const unsigned char *b, unsigned int type);
+
+	/* Optional: why the arch's module loader would refuse or mis-apply r,
+	 * a relocation against a livepatch symbol at its place in base; NULL
+	 * when it applies it as meant */
+	const char *(*klp_reloc_problem)(const struct rela *r, const struct section *base);
+
+	/* Optional: sec is a table of addresses code reaches through (the
+	 * ppc64 .toc): a reference to an entry means what the entry's
+	 * relocation (or, without one, its 8-byte constant) means */
+	bool (*is_address_table)(const struct section *sec);
+
 	/* special sections, ending with a NULL name */
 	const struct special *specials;
 	/* sections besides the generic ones that only describe code (ftrace,

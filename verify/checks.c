@@ -668,7 +668,7 @@ static void check_klp_relocations(struct verify *v)
 		for (size_t j = 0; j < rs->nr_relas; j++) {
 			struct rela *r = &rs->relas[j];
 			struct target t;
-			const char *fn = function_at(v, rs->base, r->offset);
+			const char *fn = function_at(v, rs->base, r->offset), *why;
 
 			if (!r->sym || strncmp(r->sym->name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX)))
 				continue;
@@ -690,6 +690,10 @@ static void check_klp_relocations(struct verify *v)
 			if (t.pos == ~0UL)
 				add_finding(v, "klp-reloc", fn, rs->base->name, true, r->offset,
 					    "malformed klp symbol name %s", r->sym->name);
+			why = v->arch->klp_reloc_problem ? v->arch->klp_reloc_problem(r, rs->base) : NULL;
+			if (why)
+				add_finding(v, "klp-reloc", fn, rs->base->name, true, r->offset,
+					    "relocation type %u to %s %s", r->type, r->sym->name, why);
 			target_free(&t);
 		}
 	}

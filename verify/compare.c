@@ -318,6 +318,52 @@ static bool same_symbol_target(struct verify *v, enum cmp_mode mode, const struc
 	}
 }
 
+static bool is_table_entry(const struct verify *v, const struct target *t)
+{
+	return v->arch->is_address_table && v->arch->is_address_table(t->sec);
+}
+
+/* The relocation filling the table entry t names, from any of its rela
+ * sections (a module's may be a .klp.rela one), or NULL. */
+static struct rela *table_entry_rela(const struct verify *v, const struct target *t)
+{
+	const struct vobj *o = t->sec->elf == v->module.elf ? &v->module :
+			       t->sec->elf == v->orig.elf ? &v->orig : &v->patched;
+	struct rela **list, *r;
+	size_t n;
+
+	if (t->off < 0)
+		return NULL;
+	n = relas_in(o, t->sec, (uint64_t)t->off, (uint64_t)t->off + 1, &list);
+	r = n ? list[0] : NULL;
+	free(list);
+	return r;
+}
+
+/*
+ * Entries of address tables: the compiler numbers them in the order it
+ * needs them, so the same address sits at another offset in each object;
+ * what the entry holds is what counts.
+ */
+static bool same_table_entry(struct verify *v, enum cmp_mode mode, const struct target *p,
+			     const struct target *m, char *why, size_t whylen)
+{
+	struct rela *pe = table_entry_rela(v, p), *me = table_entry_rela(v, m);
+	struct target tp, tm;
+	bool same;
+
+	if (!pe || !me)
+		return !pe && !me && same_anon(p, m, 0);
+	if (!v->arch->same_rela_type(pe->type, me->type))
+		return false;
+	resolve_rela(pe, &tp);
+	resolve_rela(me, &tm);
+	same = same_target(v, mode, &tp, &tm, 0, why, whylen);
+	target_free(&tp);
+	target_free(&tm);
+	return same;
+}
+
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 		 const struct target *m, int64_t str_bias, char *why, size_t whylen)
 {
@@ -351,7 +397,10 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 			same = same_string(p->sec, p->off + str_bias, m->sec, m->off + str_bias);
 		break;
 	case T_ANON:
-		same = m->kind == T_ANON && same_anon(p, m, str_bias);
+		if (m->kind == T_ANON && is_table_entry(v, p) && is_table_entry(v, m))
+			same = same_table_entry(v, mode, p, m, why, whylen);
+		else
+			same = m->kind == T_ANON && same_anon(p, m, str_bias);
 		break;
 	}
 	if (!same && !why[0]) {
@@ -564,6 +613,10 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 				  (unsigned long)rel, mode == CMP_MODULE ? "patched" : "original", pr->type);
 		} else if (!same_target(v, mode, &tp, &tm, arch->code_bias(pr->type), why, sizeof(why))) {
 			differ_at(res, rel, "relocation at +0x%lx %s", (unsigned long)rel, why);
+		} else if (arch->same_bits_under && rel + arch->rela_width(pr->type) <= size &&
+			   !arch->same_bits_under(oa->elf, ca + rel, cb + rel, pr->type)) {
+			differ_at(res, rel, "the instruction under the relocation at +0x%lx differs",
+				  (unsigned long)rel);
 		}
 		if (rel + arch->rela_width(pr->type) <= size)
 			memset(mask + rel, 1, arch->rela_width(pr->type));

@@ -51,8 +51,8 @@ expect_status 4 "LLVM=1 refused (exported)" -s "$TREE" -o "$WORK" "$WORK/fix.pat
 unset LLVM
 
 # Cross builds: --arch, or kbuild's ARCH and CROSS_COMPILE.
-expect_status 4 "--arch of an unsupported architecture" -s "$TREE" --arch ppc64le "$WORK/fix.patch"
-check "--arch: names the supported ones" output_has "supported are x86_64 and s390x"
+expect_status 4 "--arch of an unsupported architecture" -s "$TREE" --arch aarch64 "$WORK/fix.patch"
+check "--arch: names the supported ones" output_has "supported are x86_64, s390x and ppc64le"
 ARCH=arm64 expect_status 4 "ARCH=arm64 refused" -s "$TREE" "$WORK/fix.patch"
 check "ARCH=arm64: says what is supported" output_has "ARCH='arm64'.*ARCH=s390"
 ARCH=x86 expect_status 4 "--arch contradicting ARCH" -s "$TREE" --arch s390x "$WORK/fix.patch"
@@ -71,6 +71,21 @@ if command -v s390x-linux-gnu-gcc >/dev/null; then
 	check "wrong arch: the tree is untouched" same_tree "$TREE" "$WORK/arch.snap"
 else
 	fail_test "s390x-linux-gnu-gcc not found (apt-get install gcc-s390x-linux-gnu)"
+fi
+ARCH=powerpc CROSS_COMPILE=/nonexistent/ppc- expect_status 1 "ARCH=powerpc: missing cross compiler" -s "$TREE" "$WORK/fix.patch"
+check "ARCH=powerpc is ppc64le: names its Debian package" \
+	output_has "'/nonexistent/ppc-gcc' is not installed: building for ppc64le .*apt-get install gcc-powerpc64le-linux-gnu"
+if command -v powerpc64le-linux-gnu-gcc >/dev/null; then
+	# gets past the compiler check only with Debian's prefix, powerpc64le-linux-gnu-
+	cp "$TREE/.config" "$WORK/x86.config"
+	echo CONFIG_X86_64=y >>"$WORK/x86.config"
+	snapshot "$TREE" >"$WORK/arch.snap"
+	expect_status 1 "an x86_64 config built for ppc64le" -s "$TREE" -c "$WORK/x86.config" --arch ppc64le -o "$WORK" "$WORK/fix.patch"
+	check "ppc64le: the default cross prefix, then the wrong config named" \
+		output_has "configures an x86_64 kernel, but kpatch-build builds for ppc64le: pass --arch x86_64"
+	check "wrong arch (ppc64le): the tree is untouched" same_tree "$TREE" "$WORK/arch.snap"
+else
+	fail_test "powerpc64le-linux-gnu-gcc not found (apt-get install gcc-powerpc64le-linux-gnu)"
 fi
 
 # helpers are found from any directory

@@ -14,7 +14,7 @@ KPATCH_KCFLAGS="-ffunction-sections -fdata-sections"
 JOBS=${JOBS:-$(nproc)}
 
 # The architecture of the test kernel (KPATCH_TEST_ARCH): x86_64, native,
-# or s390x, cross-compiled and booted under TCG. Both share the suite's
+# or s390x or ppc64le, cross-compiled and booted under TCG. All share the suite's
 # patches and checks (SUITE_DIR); an arch may have its own config fragment
 # and suite list (ARCH_SUITE_DIR).
 TEST_ARCH=${KPATCH_TEST_ARCH:-x86_64}
@@ -42,8 +42,23 @@ s390x)
 	# busybox-static:s390x, unpacked by lib/busybox.sh
 	BUSYBOX_DEFAULT=$CACHE/busybox/s390x/busybox
 	;;
+ppc64le)
+	ARCH_SUITE_DIR=$SUITE_DIR/ppc64le
+	KERNEL_MAKE_ENV=(ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu-)
+	KERNEL_CC=powerpc64le-linux-gnu-gcc
+	# qemu's pseries machine loads the ELF vmlinux itself: no boot wrapper
+	KERNEL_IMAGE=vmlinux
+	QEMU_DEFAULT=qemu-system-ppc64
+	# the Spectre mitigation capabilities TCG cannot emulate, off rather
+	# than warned about
+	QEMU_MACHINE=(-machine "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off" -cpu power9)
+	GUEST_CONSOLE=hvc0
+	# Debian calls the architecture ppc64el
+	GUEST_DEB_ARCH=ppc64el
+	BUSYBOX_DEFAULT=$CACHE/busybox/ppc64le/busybox
+	;;
 *)
-	printf '[integration] ERROR: KPATCH_TEST_ARCH must be x86_64 or s390x (is %s)\n' "$TEST_ARCH" >&2
+	printf '[integration] ERROR: KPATCH_TEST_ARCH must be x86_64, s390x or ppc64le (is %s)\n' "$TEST_ARCH" >&2
 	exit 1
 	;;
 esac

@@ -45,7 +45,7 @@ busybox_ensure() {
 	[[ -x $BUSYBOX ]] && return 0
 	[[ $TEST_ARCH != x86_64 && $BUSYBOX == "$BUSYBOX_DEFAULT" ]] ||
 		die "$BUSYBOX missing (install busybox-static)"
-	busybox_fetch "$TEST_ARCH" "$(dirname "$BUSYBOX")"
+	busybox_fetch "${GUEST_DEB_ARCH:-$TEST_ARCH}" "$(dirname "$BUSYBOX")"
 }
 
 # module_name KO: the name the kernel will know the module by.

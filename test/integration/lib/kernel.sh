@@ -125,7 +125,10 @@ kernel_build() {
 	local entry=$1 tree=$1/linux t0 t1 orphans
 	log "building kernel in $tree (-j$JOBS, log: $entry/build.log)"
 	t0=$(now_s)
-	if ! kernel_build_cmd "$tree" bzImage vmlinux modules >"$entry/build.log" 2>&1; then
+	local targets=(vmlinux modules)
+	# the booted image, unless it is vmlinux itself (ppc64le)
+	[[ $KERNEL_IMAGE == vmlinux ]] || targets=("$(basename "$KERNEL_IMAGE")" "${targets[@]}")
+	if ! kernel_build_cmd "$tree" "${targets[@]}" >"$entry/build.log" 2>&1; then
 		tail -n 40 "$entry/build.log" >&2
 		die "kernel build failed (full log: $entry/build.log)"
 	fi
