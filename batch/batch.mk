@@ -2,7 +2,7 @@
 # `make install` (beside kpatch-build, which it runs).
 BATCH_LIBS := batch/lib-batch-split.sh batch/lib-batch-report.sh
 
-TESTS += test/unit/kpatch-batch.sh
+TESTS += test/unit/kpatch-batch.sh test/unit/kpatch-batch-options.sh
 
 .PHONY: install-batch
 install: install-batch

@@ -34,12 +34,12 @@ write_atomically() {
 
 # record_result FIX STATUS MICROSECONDS: results/FIX.json from the run's
 # kpatch-build --result file (or, if it wrote none, from its exit status);
-# the module goes to modules/FIX.ko, kpatch-build's own build log is
-# appended to logs/FIX.log.
+# the module goes to modules/FIX.ko (with --deb its package to
+# modules/FIX.deb), kpatch-build's own build log is appended to logs/FIX.log.
 record_result() {
 	local fix=$1 status=$2 micros=$3 run=$REPORT_DIR/.run
 	local log=$REPORT_DIR/logs/$fix.log module_file=$REPORT_DIR/modules/$fix.ko
-	local kpb=null fallback=error module=null tail build_log built_ko
+	local kpb=null fallback=error module=null package=null tail build_log built_ko
 	if [[ -f $run/result.json ]]; then
 		kpb=$(jq -c . "$run/result.json" 2>/dev/null) || kpb=null
 	fi
@@ -58,20 +58,41 @@ record_result() {
 	else
 		rm -f -- "$module_file"
 	fi
+	package=$(move_built_package "$fix" "$([[ $module == null ]] || echo built)")
 	write_atomically "$REPORT_DIR/results/$fix.json" jq -n \
 		--argjson kpb "$kpb" --arg name "$fix" --arg patch "$REPORT_DIR/fixes/$fix.patch" \
 		--arg fallback "$fallback" --argjson status "$status" --argjson mod "$module" \
-		--argjson micros "$micros" --arg log "$log" --arg tail "$tail" '{
+		--argjson package "$package" --argjson micros "$micros" --arg log "$log" --arg tail "$tail" '{
 			name: $name, patch: $patch,
 			verdict: ($kpb.verdict // $fallback), exit_status: $status,
 			refusals: ($kpb.refusals // []),
 			changed_functions: ($kpb.changed_functions // []),
 			new_functions: ($kpb.new_functions // []),
 			"module": $mod,
+			package: $package,
 			stage_times: ($kpb.stage_times // {}),
 			seconds: ($micros / 1000000),
 			log: $log, log_tail: $tail
 		}'
+}
+
+# move_built_package FIX BUILT: with --deb, the run's package (kpatch-build
+# writes it next to the module) becomes modules/FIX.deb; prints its JSON
+# {path, file_name, size}, or null when the fix built none.
+move_built_package() {
+	local fix=$1 built=$2 debs=()
+	local package_file=$REPORT_DIR/modules/$fix.deb
+	shopt -s nullglob
+	debs=("$REPORT_DIR/.run/"*.deb)
+	shopt -u nullglob
+	if [[ $built != built || ${#debs[@]} -ne 1 ]]; then
+		rm -f -- "$package_file" "${debs[@]}"
+		echo null
+		return 0
+	fi
+	mv -f -- "${debs[0]}" "$package_file"
+	jq -n -c --arg path "$package_file" --arg name "$(basename -- "${debs[0]}")" \
+		--argjson size "$(stat -c %s -- "$package_file")" '{path: $path, file_name: $name, size: $size}'
 }
 
 # result_files: results/FIX.json of the batch's fixes, in fix order.

@@ -11,26 +11,12 @@ restart_with_sigint "$0" "$@"
 # Job control: the background batch gets its own process group, with
 # SIGINT deliverable.
 set -m
+# shellcheck source=kpatch-build-fixtures/batch.sh
+source "$FIXTURES/batch.sh"
 
-KPATCH_BATCH=$REPO/batch/kpatch-batch
 make_tree "$WORK/tree"
 TREE=$WORK/tree
 snapshot "$TREE" >"$WORK/snap"
-
-# run_batch ARGS...: output in $WORK/out, status in $STATUS.
-run_batch() {
-	STATUS=0
-	"$KPATCH_BATCH" "$@" >"$WORK/out" 2>&1 || STATUS=$?
-}
-
-expect_batch() {	# expect_batch STATUS DESCRIPTION ARGS...
-	expect_status_of run_batch "$@"
-}
-
-# report_has DIR JQ-EXPRESSION
-report_has() {
-	jq -e "$2" "$1/report.json" >/dev/null
-}
 
 verdicts_are() {	# verdicts_are DIR "FIX=VERDICT ..."
 	local got
