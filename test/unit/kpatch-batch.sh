@@ -3,7 +3,10 @@
 # build-module: a patch directory with one fix of each verdict (report.json,
 # junit.xml, modules, logs, progress), resume and --fail-on, the --trees and
 # --git splits, an interrupted batch resumed (finished fixes not built
-# again, tree byte- and mtime-identical), and bad input.
+# again, tree byte- and mtime-identical), and bad input. Partial builds:
+# one --batch-originals run makes every fix's originals in one make and
+# checks once (make calls logged), each fix's run replays; an interrupted
+# originals run; a failing one leaves each fix to check for itself.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=kpatch-build-fixtures/common.sh
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
