@@ -104,15 +104,18 @@ result_files() {
 }
 
 report_json() {
-	local files=()
+	local files=() originals=null
 	mapfile -t files < <(result_files)
-	jq -s --slurpfile batch "$REPORT_DIR/batch.json" --arg version "$VERSION" \
+	# the last --batch-originals run (kpatch-batch's one make of all originals)
+	[[ ! -f $REPORT_DIR/originals.json ]] || originals=$(<"$REPORT_DIR/originals.json")
+	jq -s --slurpfile batch "$REPORT_DIR/batch.json" --arg version "$VERSION" --argjson originals "$originals" \
 		--arg ended "$(date -u +%FT%TZ)" --argjson total "${#FIXES[@]}" \
 		--argjson verdicts "$(json_array "${VERDICT_LIST[@]}")" '. as $r | {
 			format: "kpatch-batch-report", version: 1, tool_version: $version,
 			started: $batch[0].started, ended: $ended,
 			inputs: $batch[0].input, options: $batch[0].options,
 			fixes_total: $total,
+			originals: $originals,
 			fixes: [$r[] | del(.log_tail)],
 			totals: (reduce $r[] as $f (reduce $verdicts[] as $v ({}; .[$v] = 0); .[$f.verdict] += 1)
 				+ {pending: ($total - ($r | length))}),

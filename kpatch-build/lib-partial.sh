@@ -262,14 +262,14 @@ includers_of() {
 
 PARTIAL_ORIGINALS=()	# objects compiled as originals, for the parent checks
 
-# stage_build_original_partial: compile the objects the patches may affect
-# from the unpatched source; kbuild keeps those already up to date.
-stage_build_original_partial() {
-	local file object headers=() candidates to_make=()
+# original_objects_of FILE...: print the objects a change to the files may
+# affect: their own objects, and for headers (and .c files that others
+# #include) the units that may include them. Fails if a header has too
+# many candidates.
+original_objects_of() {
+	local file headers=() candidates
 	local -A objects=()
-	stage_begin "Building original objects"
-	replay_setup
-	for file in "${PATCHED_FILES[@]}"; do
+	for file in "$@"; do
 		case $file in
 		*.c)	# also #included by other .c files (kernel/sched/build_*.c)
 			is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1
@@ -278,17 +278,36 @@ stage_build_original_partial() {
 		esac
 	done
 	if ((${#headers[@]})); then
-		candidates=$(header_candidates "${headers[@]}") ||
-			die "the patched header(s) ${headers[*]} are included, directly or through other headers,
-by more than $HEADER_CANDIDATE_LIMIT source files. A partial build compiles every
-candidate to learn its real dependencies; for a header this widely used,
-build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
+		candidates=$(header_candidates "${headers[@]}") || return 1
 		while IFS= read -r file; do
 			[[ -n $file ]] || continue
 			is_patchable_object "${file%.c}.o" && objects[${file%.c}.o]=1
 		done <<<"$candidates"
 	fi
-	mapfile -t PARTIAL_ORIGINALS < <(printf '%s\n' "${!objects[@]}" | LC_ALL=C sort | sed '/^$/d')
+	printf '%s\n' "${!objects[@]}" | LC_ALL=C sort | sed '/^$/d'
+}
+
+# stage_build_original_partial: compile the objects the patches may affect
+# from the unpatched source; kbuild keeps those already up to date.
+stage_build_original_partial() {
+	local objects
+	stage_begin "Building original objects"
+	replay_setup
+	objects=$(original_objects_of "${PATCHED_FILES[@]}") ||
+		die "the patched header(s) among ${PATCHED_FILES[*]} are included, directly or through other headers,
+by more than $HEADER_CANDIDATE_LIMIT source files. A partial build compiles every
+candidate to learn its real dependencies; for a header this widely used,
+build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
+	mapfile -t PARTIAL_ORIGINALS < <(sed '/^$/d' <<<"$objects")
+	make_original_objects
+}
+
+# make_original_objects: make PARTIAL_ORIGINALS, or skip make when replay
+# knows them up to date; ends the stage. -k: a candidate this
+# configuration cannot compile (a driver for another architecture, say)
+# must not stop the others.
+make_original_objects() {
+	local object to_make=() failed=0
 	if ((${#PARTIAL_ORIGINALS[@]} == 0)); then
 		stage_end "nothing to compile"
 		return 0
@@ -302,22 +321,50 @@ build the whole kernel instead (--full) or raise KPATCH_HEADER_CANDIDATE_LIMIT."
 		return 0
 	fi
 	replay_before_make
-	# -k: a candidate this configuration cannot compile (a driver for
-	# another architecture, say) must not stop the others.
-	if ! run_make -- -k "${to_make[@]}"; then
-		local built=$current
+	run_make -- -k "${to_make[@]}" || failed=1
+	if ((failed)); then
+		local built=()
 		for object in "${to_make[@]}"; do
-			[[ -e $TREE/$object ]] && built=1
+			[[ ! -e $TREE/$object ]] || built+=("$object")
 		done
-		if ((built == 0)); then
+		if ((current == 0 && ${#built[@]} == 0)); then
 			show_log_excerpt "$LOG_FILE"
 			die "none of the ${#PARTIAL_ORIGINALS[@]} object(s) the patches may affect compiles from the unpatched source in $TREE (${PARTIAL_ORIGINALS[*]}); see the log"
 		fi
 		log "some candidates do not compile on their own in this configuration (e.g. a .c file that is only #included); they cannot be affected"
+		# Replay trusts only objects a successful make left, so a batch
+		# (one make for many fixes) confirms those that did compile.
+		if ((BATCH_ORIGINALS && ${#built[@]})) && run_make -- "${built[@]}"; then
+			replay_after_make "${built[@]}"
+		fi
 	else
 		replay_after_make "${to_make[@]}"
 	fi
 	stage_end "${#PARTIAL_ORIGINALS[@]} object(s)$( ((current == 0)) || echo ", $current up to date")"
+}
+
+# stage_build_batch_originals: kpatch-batch's one make of the original
+# objects of all its fixes (PATCHES), so that each fix's own run finds
+# them up to date. A fix whose files cannot be read or whose header has
+# too many candidates is left out: its own run reports why.
+stage_build_batch_originals() {
+	local patch files file objects all=()
+	stage_begin "Building original objects of ${#PATCHES[@]} fix(es)"
+	replay_setup
+	for patch in "${PATCHES[@]}"; do
+		files=()
+		while IFS= read -r file; do
+			[[ -n $file && -z $(refusal_reason "$file") ]] && files+=("$file")
+		done < <(list_patch_files "$patch" 2>>"$LOG_FILE" || true)
+		((${#files[@]})) || continue
+		if ! objects=$(original_objects_of "${files[@]}"); then
+			log "$(basename "$patch"): its headers have too many candidate units; left to its own run"
+			continue
+		fi
+		mapfile -t -O "${#all[@]}" all < <(sed '/^$/d' <<<"$objects")
+	done
+	mapfile -t PARTIAL_ORIGINALS < <(printf '%s\n' "${all[@]}" | LC_ALL=C sort -u | sed '/^$/d')
+	make_original_objects
 }
 
 # modname_of_object OBJECT: "module NAME" or "builtin NAME", from kbuild's

@@ -27,8 +27,9 @@
 # stamp (a changed Makefile can change a command line without touching
 # any object's dependencies).
 #
-# Not replayed: objects that export symbols (kbuild then runs genksyms
-# after the compile, and older kernels relink the object), sources other
+# Not replayed: the patched build of objects that export symbols (kbuild
+# then runs genksyms after the compile, and older kernels relink the
+# object; their originals are still skipped when up to date), sources other
 # than .c, patches that touch anything but .c/.h files or touch scripts/
 # or tools/ (host programs kbuild would rebuild first), and trees whose
 # rule for C objects has a step that can change the object outside the
@@ -158,14 +159,22 @@ $(REPLAY_OBJ): $(source_$(REPLAY_OBJ))
 MAKE
 }
 
-# replay_candidate OBJECT: its .o and .cmd exist, it is built from C and
-# exports nothing.
-replay_candidate() {
+# replay_known OBJECT: its .o and .cmd exist and it is built from C: its
+# .cmd file says whether kbuild would leave it as it is.
+replay_known() {
 	local object=$1 cmd
 	cmd=$TREE/$(kbuild_cmd_file "$object")
 	[[ -f $TREE/$object && -f $cmd ]] || return 1
-	grep -q -E "^source_$(ere_escape "$object") := .*\\.c\$" "$cmd" || return 1
-	! grep -q '^#SYMVER ' "$cmd" && ! object_exports "$TREE/$object"
+	grep -q -E "^source_$(ere_escape "$object") := .*\\.c\$" "$cmd"
+}
+
+# replay_candidate OBJECT: known, and it exports nothing, so its recorded
+# command alone makes it (for an object that exports, kbuild also runs
+# genksyms): its patched build can be replayed.
+replay_candidate() {
+	local object=$1
+	replay_known "$object" || return 1
+	! grep -q '^#SYMVER ' "$TREE/$(kbuild_cmd_file "$object")" && ! object_exports "$TREE/$object"
 }
 
 # object_exports OBJECT-FILE: it has symbols of EXPORT_SYMBOL (6.5+:
@@ -174,16 +183,17 @@ object_exports() {
 	LC_ALL=C nm -- "$1" 2>/dev/null | grep -q -E ' (__export_symbol_|__ksymtab_|__crc_)'
 }
 
-# replay_original_current OBJECT: make would leave it as it is; its
-# command is ready for the patched build.
+# replay_original_current OBJECT: make would leave it as it is (also
+# for an object that exports: genksyms only runs when it is rebuilt); its
+# command is ready for the patched build if that can be replayed.
 replay_original_current() {
 	local object=$1 sum
 	((REPLAY_ENABLED)) && [[ -f $REPLAY_DIR/verified ]] || return 1
-	replay_candidate "$object" || return 1
+	replay_known "$object" || return 1
 	sum=$(sha256sum <"$TREE/$(kbuild_cmd_file "$object")" | cut -c1-64)
 	grep -qxF -- "$object $sum" "$REPLAY_DIR/verified" || return 1
 	replay_probe "$object" || return 1
-	REPLAY_READY[$object]=1
+	! replay_candidate "$object" || REPLAY_READY[$object]=1
 	log "replay: $object: up to date by kbuild's recorded dependencies; make skipped"
 }
 
@@ -199,14 +209,14 @@ replay_after_make() {
 	((REPLAY_ENABLED)) || return 0
 	[[ -f $list ]] || : >"$list"
 	for object in "$@"; do
-		if ! replay_candidate "$object" || ! replay_probe "$object"; then
+		if ! replay_known "$object" || ! replay_probe "$object"; then
 			continue
 		fi
 		sum=$(sha256sum <"$TREE/$(kbuild_cmd_file "$object")" | cut -c1-64)
 		awk -v o="$object" '$1 != o' "$list" >"$list.tmp"
 		printf '%s %s\n' "$object" "$sum" >>"$list.tmp"
 		mv -f -- "$list.tmp" "$list"
-		REPLAY_READY[$object]=1
+		! replay_candidate "$object" || REPLAY_READY[$object]=1
 	done
 	replay_fingerprint >"$stamp.tmp"
 	touch -d "@$REPLAY_MADE_AT" -- "$stamp.tmp"

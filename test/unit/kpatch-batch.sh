@@ -3,7 +3,10 @@
 # build-module: a patch directory with one fix of each verdict (report.json,
 # junit.xml, modules, logs, progress), resume and --fail-on, the --trees and
 # --git splits, an interrupted batch resumed (finished fixes not built
-# again, tree byte- and mtime-identical), and bad input.
+# again, tree byte- and mtime-identical), and bad input. Partial builds:
+# one --batch-originals run makes every fix's originals in one make and
+# checks once (make calls logged), each fix's run replays; an interrupted
+# originals run; a failing one leaves each fix to check for itself.
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=kpatch-build-fixtures/common.sh
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
@@ -47,6 +50,25 @@ import sys, xml.dom.minidom
 doc = xml.dom.minidom.parse(sys.argv[1])
 print(doc.getElementsByTagName("testsuite")[0].getAttribute(sys.argv[2]))
 PY
+}
+
+# interrupt_batch OBJECT ARGS...: a batch in the background with a slow
+# compile (FAKE_SLOW, for sources with SLOW_MARKER), SIGINT once OBJECT is
+# being compiled; output in $WORK/out, status in $STATUS.
+interrupt_batch() {
+	local object=$1 bg i
+	shift
+	FAKE_SLOW=47 "$KPATCH_BATCH" "$@" >"$WORK/bg.out" 2>&1 &
+	bg=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -INT "$bg"
+	STATUS=0
+	wait "$bg" || STATUS=$?
+	cp "$WORK/bg.out" "$WORK/out"
 }
 
 # --- a patch directory with one fix of each verdict
@@ -170,17 +192,7 @@ mkdir -p "$PI"
 make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PI/1-core.patch"
 make_patch "$TREE" fs/file.c 's|x + FS_ONLY;|x - FS_ONLY; /* SLOW_MARKER */|' "$PI/2-slow.patch"
 make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PI/3-demo.patch"
-FAKE_SLOW=47 "$KPATCH_BATCH" -s "$TREE" --report-dir "$RI" --patches "$PI" >"$WORK/bg.out" 2>&1 &
-BG=$!
-for ((i = 0; i < 600; i++)); do
-	grep -q 'CC *fs/file.o' "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null && break
-	sleep 0.1
-done
-sleep 0.5
-kill -INT "$BG"
-STATUS=0
-wait "$BG" || STATUS=$?
-cp "$WORK/bg.out" "$WORK/out"
+interrupt_batch fs/file.o -s "$TREE" --report-dir "$RI" --patches "$PI"
 check "SIGINT mid-batch: exit 130" test "$STATUS" = 130
 check "SIGINT: the message says how to resume" output_has "SIGINT received: stopped; .* the same command resumes"
 check "SIGINT: the finished fix is kept, the running one is interrupted, the last not started" verdicts_are "$RI" \
@@ -220,4 +232,84 @@ check "bad input: nothing written" test ! -e "$WORK/rb"
 expect_batch 4 "kpatch-build rejects an option: the batch stops at once" -s "$TREE" -j 0 --report-dir "$WORK/rj" --patches "$P"
 check "kpatch-build's message shown" output_has "needs a positive number"
 check "tree identical at the end" same_tree "$TREE" "$WORK/snap"
+
+# --- partial builds: one kpatch-build --batch-originals before the fixes
+# makes the originals of all of them in one make and runs the checks once;
+# each fix's own run then finds its originals up to date. make is logged
+# through a wrapper first in PATH.
+mkdir -p "$WORK/make-wrapper"
+MAKE_LOG=$WORK/make.log
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\nexec %s "$@"\n' "$MAKE_LOG" "$(command -v make)" >"$WORK/make-wrapper/make"
+chmod +x "$WORK/make-wrapper/make"
+partial_test_setup 9.9.9-test	# TREE is now the partial tree
+PARTIAL_ARGS=("${ARGS[@]:0:${#ARGS[@]}-2}")	# without -o
+PP=$WORK/patches-partial
+RP=$WORK/report-partial
+mkdir -p "$PP"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PP/1-core.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PP/2-demo.patch"
+make_patch "$TREE" include/linux/shared.h 's/FACTOR 3/FACTOR 4/' "$PP/3-header.patch"
+make_patch "$TREE" fs/file.c 's/x + FS_ONLY/x + undeclared_thing/' "$PP/4-broken.patch"
+: >"$MAKE_LOG"
+PATH=$WORK/make-wrapper:$PATH expect_batch 0 "partial: every fix finishes" \
+	"${PARTIAL_ARGS[@]}" --report-dir "$RP" --patches "$PP"
+check "partial: verdicts as single runs give them" verdicts_are "$RP" \
+	"0001-1-core=built 0002-2-demo=built 0003-3-header=built 0004-4-broken=does-not-compile"
+check "originals: one make of all the fixes' originals, the header's units included" sh -c \
+	"[ \"\$(grep -c -- ' -k ' '$MAKE_LOG')\" = 1 ] &&
+	 grep -- ' -k ' '$MAKE_LOG' | grep -q -E ' -k drivers/demo/demo.o fs/file.o kernel/core.o lib/util.o\$'"
+check "originals: no fix's run makes its originals again" sh -c \
+	"[ \$(grep -c 'Building original objects .*up to date (make skipped)' '$RP'/logs/*.log | awk -F: '{ n += \$2 } END { print n }') -ge 4 ] &&
+	 ! grep -q -E '^Building original objects \.\.\. done \([0-9]+s, [0-9]+ object\(s\)(, [0-9]+ up to date)?\)' '$RP'/logs/*.log"
+# kbuild makes but for the tree's preparation and the originals
+other_makes=$(grep -F 'KCFLAGS=' "$MAKE_LOG" | grep -v -E ' (olddefconfig|modules_prepare)$| -k ' || true)
+only_one_make_of() {	# only_one_make_of OBJECT: the one line of other_makes names it
+	[[ $other_makes == *" $1" && $other_makes != *$'\n'* ]] || { echo "    makes: $other_makes"; return 1; }
+}
+check "originals: the patched builds replay; only the broken fix's make, to report its error" only_one_make_of fs/file.o
+
+check "checks: made once, by the originals run" sh -c \
+	"grep -q '^Checking kernel configuration' '$RP/originals.log' && ! grep -q '^Checking kernel configuration' '$RP'/logs/*.log &&
+	 [ \$(grep -l 'checked by kpatch-batch' '$RP'/logs/*.log | wc -l) = 4 ]"
+check "report: the originals run, its time and log" report_has "$RP" \
+	".originals.exit_status == 0 and .originals.seconds > 0 and .originals.log == \"$RP/originals.log\""
+check "report: no check stages in the fixes' times" report_has "$RP" \
+	'[.fixes[].stage_times | has("check_config") or has("check_compiler")] | any | not'
+snapshot "$TREE" >"$WORK/snap-partial"
+
+# the same again: nothing to build, so no originals run either
+: >"$MAKE_LOG"
+PATH=$WORK/make-wrapper:$PATH expect_batch 0 "partial: resumed with every fix done" \
+	"${PARTIAL_ARGS[@]}" --report-dir "$RP" --patches "$PP"
+check "resume: no originals run, no make" sh -c "! grep -q 'original objects' '$WORK/out' && [ ! -s '$MAKE_LOG' ]"
+
+# interrupted while the originals compile: nothing finished, the tree as
+# it was, and the next run builds everything
+echo '/* SLOW_MARKER */' >>"$TREE/kernel/core.c"
+rm -f "$TREE/kernel/core.o"
+PI2=$WORK/patches-partial-int
+RI2=$WORK/report-partial-int
+mkdir -p "$PI2"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 9/' "$PI2/1-core.patch"
+snapshot "$TREE" >"$WORK/snap-int"
+interrupt_batch kernel/core.o "${PARTIAL_ARGS[@]}" --report-dir "$RI2" --patches "$PI2"
+check "SIGINT in the originals run: exit 130" test "$STATUS" = 130
+check "SIGINT in the originals run: no fix started, the run's status reported" report_has "$RI2" \
+	'.totals.pending == 1 and (.fixes | length) == 0 and .originals.exit_status == 143'
+check "SIGINT in the originals run: no build left running" sh -c "! pgrep -f -x 'sleep 47' >/dev/null"
+check "SIGINT in the originals run: tree identical" same_tree "$TREE" "$WORK/snap-int"
+expect_batch 0 "resumed after the originals run was interrupted" "${PARTIAL_ARGS[@]}" --report-dir "$RI2" --patches "$PI2"
+check "resume: the fix built" verdicts_are "$RI2" "0001-1-core=built"
+
+# the originals run fails its checks: each fix still runs, checks and
+# reports for itself
+grep -v '^CONFIG_LIVEPATCH=' "$WORK/kernel.config" >"$WORK/nolp.config"
+RC=$WORK/report-partial-check
+expect_batch 0 "partial: a config that cannot be livepatched" \
+	"${PARTIAL_ARGS[@]/$WORK\/kernel.config/$WORK/nolp.config}" --report-dir "$RC" --patches "$PI2"
+check "failed originals run: said, and its log kept" sh -c \
+	"grep -q 'building the original objects failed (exit 1' '$WORK/out' && grep -q 'CONFIG_LIVEPATCH must be y' '$RC/originals.log'"
+check "failed originals run: the fix checks for itself and reports the reason" sh -c \
+	"grep -q 'CONFIG_LIVEPATCH must be y' '$RC/logs/0001-1-core.log' && ! grep -q 'checked by kpatch-batch' '$RC/logs/0001-1-core.log'"
+check "failed originals run: the fix's verdict" verdicts_are "$RC" "0001-1-core=error"
 finish

@@ -112,6 +112,25 @@ expect_status 0 "patch with a non-C file" "${ARGS[@]}" "$WORK/fix-core.patch" "$
 check "non-C file: not replayed" log_has '^replay: not for this patch'
 check "non-C file: make compiled it" grep -q '^  CC      kernel/core.o$' "$LOG"
 
+# --- an original that exports: when up to date, make is skipped for it
+# too; its patched build is made (kbuild runs genksyms after the compile)
+cp "$TREE/kernel/core.c" "$WORK/core.c.saved"
+sed -i '1i int __ksymtab_core_other;' "$TREE/kernel/core.c"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 9/' "$WORK/fix-exporter.patch"
+expect_status 0 "original that exports, first run" "${ARGS[@]}" "$WORK/fix-exporter.patch"
+check "original that exports, first run: made" output_has '^Building original objects \.\.\. done \([0-9]+s, 1 object\(s\)\)$'
+expect_status 0 "original that exports, warm" "${ARGS[@]}" --skip-cleanup "$WORK/fix-exporter.patch"
+check "original that exports, warm: make skipped for the original" \
+	log_has "^replay: kernel/core\.o: up to date by kbuild's recorded dependencies; make skipped$"
+check "original that exports, warm: the patched object made" sh -c \
+	"grep -q '^  CC      kernel/core.o$' '$LOG' && ! grep -q 'recorded command' '$WORK/out'"
+keep_objects exporter-replayed kernel/core.o
+KPATCH_BUILD_REPLAY=0 expect_status 0 "original that exports, by make" "${ARGS[@]}" --skip-cleanup "$WORK/fix-exporter.patch"
+keep_objects exporter-made kernel/core.o
+check "original that exports: the original kept is make's, byte for byte" \
+	cmp "$WORK/exporter-replayed.orig.o" "$WORK/exporter-made.orig.o"
+cp "$WORK/core.c.saved" "$TREE/kernel/core.c"
+
 # shellcheck disable=SC2016 # make syntax
 sed -i 's/^\t\$(call cmd,checksrc)$/&\n\t$(call cmd,objtool)/' "$TREE/scripts/Makefile.build"
 check "toy rule has an extra step (test sanity)" grep -q 'cmd,objtool' "$TREE/scripts/Makefile.build"
