@@ -258,7 +258,7 @@ modlink_run_step() {
 	rm -f "$cmdfile"
 	printf '+ %s\n' "$command" >>"$LOG"
 	env -C "$SRC" -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-		/bin/sh -c "set -e; $command" >>"$LOG" 2>&1 || { rm -f "$target"; return 1; }
+		/bin/sh -c "set -e; $command" </dev/null >>"$LOG" 2>&1 || { rm -f "$target"; return 1; }
 	if [[ $kind == dep ]]; then
 		if ! env -C "$SRC" scripts/basic/fixdep "$depfile" "$target" "$saved" >"$cmdfile.tmp"; then
 			rm -f "$cmdfile.tmp" "$target"
