@@ -56,8 +56,9 @@ C
 object core 'int patched(int x) { return x + 1; }'
 object other 'int patched(int x) { return x * 3; }'
 object dep 'int demo_helper(int); int patched(int x) { return demo_helper(x) + 2; }'
+object nsuse 'int ns_helper(int); int patched(int x) { return ns_helper(x); }'
 object clash 'int patched(int x) { return x; } int init_module(void) { return 0; }'
-printf '0x00000000\tdemo_helper\tdemo\tEXPORT_SYMBOL\t\n' >"$WORK/demo.symvers"
+printf '0x00000000\tdemo_helper\tdemo\tEXPORT_SYMBOL\t\n0x00000000\tns_helper\tdemo\tEXPORT_SYMBOL_GPL\tDEMO_NS\n' >"$WORK/demo.symvers"
 
 # build NAME OBJECT [OPTION...]: build-module into $WORK/out, the build
 # directory $WORK/bd/NAME; log in $WORK/NAME.log, stderr in $WORK/err.
@@ -129,6 +130,14 @@ check "--symvers: another name succeeds" build lp-dep2 dep --symvers "$WORK/demo
 check "--symvers: linked by the recorded commands" log_has lp-dep2 "linked by kbuild's recorded commands"
 check "--symvers: the module depends on demo (test sanity)" sh -c "modinfo -F depends '$WORK/out/lp-dep2.ko' | grep -qx demo"
 check "--symvers: byte-identical to make's" same_as_make lp-dep2 dep --symvers "$WORK/demo.symvers"
+
+# --- the module's imports are checked, whichever way it was linked
+check "an export not passed with --symvers: fails" sh -c "! '$BM' --kernel-tree '$TREE' --name lp-nosym --object '$WORK/dep.o' --out '$WORK/out' --modlink-cache '$CACHE' 2>'$WORK/err'"
+check "an export not passed with --symvers: names the symbol" grep -q -x '  demo_helper' "$WORK/err"
+check "an export not passed with --symvers: says why" grep -q 'undefined symbols that neither vmlinux nor a module exports' "$WORK/err"
+check "an export not passed with --symvers: no module" test ! -e "$WORK/out/lp-nosym.ko"
+check "a namespaced export not imported: fails" sh -c "! '$BM' --kernel-tree '$TREE' --name lp-ns --object '$WORK/nsuse.o' --out '$WORK/out' --symvers '$WORK/demo.symvers' --modlink-cache '$CACHE' 2>'$WORK/err'"
+check "a namespaced export not imported: names it" grep -q -x '  ns_helper (namespace DEMO_NS)' "$WORK/err"
 
 # --- doubts go to make
 check "a name that occurs in the commands (new cache): succeeds" build_new_cache Iinclude core
