@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # replay-bench.sh: warm partial kpatch-build runs with kbuild's recorded
-# commands replayed (lib-replay.sh) against the same runs with make for
-# every object (KPATCH_BUILD_REPLAY=0), on a real prepared tree, and the
-# proof that both give the same objects: the original and the patched
-# object of a replay run and of a make run are compared byte for byte.
+# commands replayed (lib-replay.sh for the objects, lib-modlink.sh for the
+# module's link) against the same runs with make for every object and the
+# module (KPATCH_BUILD_REPLAY=0 KPATCH_BUILD_MODLINK=0), on a real prepared
+# tree, and the proof that both give the same results: the original and
+# the patched object and the module of a replay run and of a make run are
+# compared byte for byte.
 #
 #   replay-bench.sh [-n RUNS] -- KPATCH-BUILD-OPTIONS... PATCH
 #
@@ -33,19 +35,20 @@ trap 'rm -rf "$work"' EXIT
 export KPATCH_BUILD_CACHE=${KPATCH_BUILD_CACHE:-$work/cache}
 
 # run MODE N: one timed kpatch-build; its report in $work/MODE-N.json, its
-# objects in $work/MODE-N.{orig,patched}.o
+# objects in $work/MODE-N.{orig,patched}.o, its module in $work/MODE-N.ko
 run() {
 	local mode=$1 n=$2 replay=1 t0 rundir
 	shift 2
 	[[ $mode == replay ]] || replay=0
 	t0=$EPOCHREALTIME
-	KPATCH_BUILD_REPLAY=$replay "$kpb" "$@" --skip-cleanup -n replaybench -o "$work" \
+	KPATCH_BUILD_REPLAY=$replay KPATCH_BUILD_MODLINK=$replay "$kpb" "$@" --skip-cleanup -n replaybench -o "$work" \
 		--report "$work/$mode-$n.json" >"$work/$mode-$n.log" 2>&1 ||
 		{ cat "$work/$mode-$n.log" >&2; echo "kpatch-build failed ($mode run $n)" >&2; exit 1; }
 	echo "$EPOCHREALTIME - $t0" | bc >"$work/$mode-$n.total"
 	rundir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/run)
 	cp "$rundir/orig/$object" "$work/$mode-$n.orig.o"
 	cp "$rundir/patched/$object" "$work/$mode-$n.patched.o"
+	cp "$work/replaybench.ko" "$work/$mode-$n.ko"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
@@ -59,9 +62,9 @@ done
 
 status=0
 for ((i = 1; i <= runs; i++)); do
-	for kind in orig patched; do
-		if ! cmp -s "$work/replay-$i.$kind.o" "$work/make-$i.$kind.o"; then
-			echo "DIFFERENT: the $kind $object of replay run $i and make run $i" >&2
+	for kind in orig.o patched.o ko; do
+		if ! cmp -s "$work/replay-$i.$kind" "$work/make-$i.$kind"; then
+			echo "DIFFERENT: the $kind file ($object or the module) of replay run $i and make run $i" >&2
 			status=1
 		fi
 	done
@@ -69,6 +72,10 @@ done
 for ((i = 1; i <= runs; i++)); do
 	if ! grep -q "recompiled (1 by kbuild's recorded command)" "$work/replay-$i.log"; then
 		echo "replay run $i did not replay $object (see the build log); nothing was compared" >&2
+		status=1
+	fi
+	if ! grep -q "linked by kbuild's recorded commands" "$work/replay-$i.log"; then
+		echo "replay run $i did not link the module by the recorded commands (see the build log)" >&2
 		status=1
 	fi
 done
@@ -83,6 +90,6 @@ done
 printf '  %-26s %9.2fs %9.2fs\n' "total (wall clock)" \
 	"$(cat "$work"/replay-*.total | median)" "$(cat "$work"/make-*.total | median)"
 if ((status == 0)); then
-	echo "objects: the original and patched $object of every replay run are byte-identical to make's"
+	echo "objects: the original and patched $object and the module of every replay run are byte-identical to make's"
 fi
 exit "$status"

@@ -1,0 +1,297 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2016 # make syntax in single quotes, throughout
+# shellcheck disable=SC2034,SC2153 # globals shared with build-module
+# lib-modlink.sh: link the livepatch module with kbuild's recorded
+# commands instead of `make -C SRC M=DIR modules` (sourced by build-module).
+#
+# On a distribution tree most of `make M=` is kbuild reading the tree's
+# makefiles; the steps of the template module are few, and kbuild records
+# each one's command in a .<target>.cmd file in DIR. After a successful
+# make, those commands are kept, with the build directory, the module name
+# and the replace mode turned into placeholders, under the --modlink-cache
+# directory and a key of everything else that shapes them (the tree and its
+# configuration and build rules, the template, the tools, the environment
+# kbuild reads, the --symvers files). A later build with the same key runs
+# the commands with its own directory, name and mode substituted, in the
+# tree, as kbuild's recipe shell would, and writes the same .cmd files, so
+# that make and replay can take turns on one build directory. A compile
+# whose .cmd file says it is up to date (same command, no dependency newer:
+# make -q over the .cmd file's own rules) is skipped, as kbuild skips it.
+#
+# Anything in doubt goes to make, and the log says which path was taken and
+# why: no recording for the key, a target or command the recorder does not
+# know, a name that also occurs elsewhere in a command, a rule with a step
+# outside the recorded commands (BTF with a vmlinux, recordmcount, ...), a
+# cross build, KPATCH_BUILD_MODLINK=0, or a replayed step that fails.
+
+MODLINK_CACHE=""	# --modlink-cache DIR; empty: always make
+MODLINK_WHY_NOT=""	# why replay is not used, for the log
+MODLINK_RECORD=""	# the recording of the current key
+
+# The targets of the template module, in the order kbuild makes them;
+# @N@ is the module name. "dep": compiled, with a fixdep .cmd file.
+# .module-common.o exists since Linux 6.12 only.
+readonly MODLINK_STEPS=(
+	"dep livepatch-main.o"
+	"plain @N@.mod"
+	"plain @N@.o"
+	"plain modules.order"
+	"plain Module.symvers"
+	"dep .module-common.o"
+	"dep @N@.mod.o"
+	"plain @N@.ko"
+)
+
+modlink_log() {
+	printf 'modlink: %s\n' "$*" >>"$LOG"
+}
+
+# modlink_key: everything outside the build directory, name and replace
+# mode that shapes the commands of the module's build.
+modlink_key() {
+	local f
+	{
+		echo "modlink 1 $SRC"
+		for f in Makefile include/config/auto.conf include/config/kernel.release \
+			scripts/Kbuild.include scripts/Makefile.build scripts/Makefile.lib \
+			scripts/Makefile.modpost scripts/Makefile.modfinal scripts/module.lds \
+			"arch/$(tree_srcarch)/Makefile"; do
+			printf '%s ' "$f"
+			sha256sum 2>/dev/null <"$SRC/$f" || echo absent
+		done
+		sha256sum "$TEMPLATE/livepatch-main.c" "$TEMPLATE/livepatch.lds" "$TEMPLATE/Kbuild" \
+			"$INCLUDE/kpatch-format.h" | cut -c1-64
+		printf 'symvers %s\n' "${SYMVERS_ABS[@]}"
+		# the tools kbuild finds, and the variables it reads from the environment
+		for f in make gcc ld objcopy "${CROSS_COMPILE:-}gcc" "${CROSS_COMPILE:-}ld"; do
+			f=$(command -v "$f") && stat -L -c '%n %s %Y' "$f"
+		done
+		env | LC_ALL=C grep -E '^(ARCH|SRCARCH|CROSS_COMPILE|CC|LD|LLVM|KCFLAGS|KCPPFLAGS|KAFLAGS|[AC]FLAGS_MODULE|LDFLAGS_MODULE|KBUILD_[A-Z_]*|OBJTOOL_ARGS|SOURCE_DATE_EPOCH|LOCALVERSION|KERNELRELEASE|INSTALL_MOD_[A-Z_]*|V)=' | LC_ALL=C sort || true
+	} | sha256sum | cut -c1-32
+}
+
+tree_srcarch() {
+	case $(tree_arch) in
+	x86_64) echo x86 ;;
+	s390x) echo s390 ;;
+	*) echo unknown ;;
+	esac
+}
+
+# modlink_rules_known: every step of the tree's rules for the template
+# module is a recorded command (or changes nothing).
+modlink_rules_known() {
+	local final=$SRC/scripts/Makefile.modfinal conf=$SRC/include/config/auto.conf line
+	if [[ ${KPATCH_BUILD_MODLINK:-1} == 0 ]]; then
+		MODLINK_WHY_NOT="KPATCH_BUILD_MODLINK=0"
+		return 1
+	fi
+	if [[ -n ${ARCH:-} && $(tree_arch) != "$(uname -m)" ]]; then
+		MODLINK_WHY_NOT="cross build (not proven byte-identical)"
+		return 1
+	fi
+	# the compile of livepatch-main.c (lib-replay.sh's check of rule_cc_o_c)
+	if ! TREE=$SRC rule_steps_are_replayable; then
+		MODLINK_WHY_NOT=$REPLAY_WHY_NOT
+		return 1
+	fi
+	[[ -f $final ]] || { MODLINK_WHY_NOT="no scripts/Makefile.modfinal"; return 1; }
+	# The .ko rule: the recorded link, and BTF only when it cannot run.
+	while IFS= read -r line; do
+		line=${line//[[:space:]]/}
+		case $line in
+		'' | '+$(callif_changed_except,ld_ko_o,vmlinux)' | '+$(callif_changed,ld_ko_o)' | 'ifdefCONFIG_DEBUG_INFO_BTF_MODULES' | 'endif') ;;
+		'+$(if$(newer-prereqs),$(callcmd,btf_ko))')
+			if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$conf" && [[ -f $SRC/vmlinux ]]; then
+				MODLINK_WHY_NOT="BTF is generated for modules (the tree has a vmlinux)"
+				return 1
+			fi
+			;;
+		*)
+			MODLINK_WHY_NOT="unknown step '$line' in the .ko rule of scripts/Makefile.modfinal"
+			return 1
+			;;
+		esac
+	done < <(sed -n '/^%\.ko:/,/^$/p' "$final" | tail -n +2)
+	grep -q '^%\.ko:' "$final" || { MODLINK_WHY_NOT="no %.ko rule in scripts/Makefile.modfinal"; return 1; }
+}
+
+# modlink_setup: decide whether this build may replay.
+modlink_setup() {
+	MODLINK_RECORD=""
+	if [[ -z $MODLINK_CACHE ]]; then
+		MODLINK_WHY_NOT="no --modlink-cache"
+		return 1
+	fi
+	modlink_rules_known || return 1
+	MODLINK_RECORD=$MODLINK_CACHE/$(modlink_key)
+	if [[ ! -f $MODLINK_RECORD/steps ]]; then
+		MODLINK_WHY_NOT="no recorded commands for this tree, configuration, template and tools yet"
+		return 1
+	fi
+}
+
+# modlink_escape TEXT: TEXT with the build directory, the module name and
+# the replace mode as placeholders; fails if the name occurs anywhere else.
+modlink_escape() {
+	local text=$1 modname=${NAME//-/_} ph
+	for ph in @D@ @N@ @M@ @R@; do
+		[[ $text != *"$ph"* ]] || return 1
+	done
+	text=${text//"$TMP/$NAME."/@D@/@N@.}
+	text=${text//"$TMP/.$NAME."/@D@/.@N@.}
+	text=${text//"$TMP"/@D@}
+	text=${text//"'\"$modname\"'"/"'\"@M@\"'"}
+	text=${text//"'\"$modname.mod\"'"/"'\"@M@.mod\"'"}
+	text="${text//"=kmod_$modname "/=kmod_@M@ }"
+	[[ $text != *"=kmod_$modname" ]] || text=${text%"$modname"}@M@
+	text=${text//"-DKPATCH_REPLACE=$REPLACE "/"-DKPATCH_REPLACE=@R@ "}
+	[[ $text != *"$NAME"* && $text != *"$modname"* && $text != *KPATCH_REPLACE=[0-9]* ]] || return 1
+	printf '%s' "$text"
+}
+
+# modlink_instantiate TEXT: the placeholders filled in for this build.
+modlink_instantiate() {
+	local text=$1
+	text=${text//@D@/$TMP}
+	text=${text//@N@/$NAME}
+	text=${text//@M@/${NAME//-/_}}
+	printf '%s' "${text//@R@/$REPLACE}"
+}
+
+# modlink_shell_command SAVEDCMD: the shell command kbuild ran; the .cmd
+# file holds it with make's escapes ($$ for $, $(pound) for #).
+modlink_shell_command() {
+	local text=$1
+	text=${text//'$$'/$'\x01'}
+	text=${text//'$(pound)'/#}
+	[[ $text != *'$'* ]] || return 1
+	printf '%s' "${text//$'\x01'/$}"
+}
+
+# savedcmd_of FILE TARGET: the recorded command of TARGET in FILE.
+savedcmd_of() {
+	local prefix="savedcmd_$2 := "
+	awk -v p="$prefix" 'index($0, p) == 1 { print substr($0, length(p) + 1); n++ } END { exit n != 1 }' "$1"
+}
+
+# modlink_record: after a successful make, keep its commands for the key
+# (unless they are already kept, or anything about them is unclear).
+modlink_record() {
+	local step kind template target file cmd trailer rec n=0
+	[[ -n $MODLINK_CACHE ]] && modlink_rules_known || return 0
+	rec=$MODLINK_CACHE/$(modlink_key)
+	[[ ! -f $rec/steps ]] || return 0
+	mkdir -p "$MODLINK_CACHE" && rm -rf "$rec.tmp" && mkdir "$rec.tmp" || return 0
+	for file in "$TMP"/.*.cmd; do
+		[[ $file == "$TMP/.output.o.cmd" ]] || n=$((n + 1))
+	done
+	for step in "${MODLINK_STEPS[@]}"; do
+		kind=${step%% *}
+		template=${step#* }
+		target=${template//@N@/$NAME}
+		file=$TMP/.$target.cmd
+		if [[ ! -f $file ]]; then
+			[[ $target == .module-common.o ]] && continue
+			modlink_not_recorded "$rec" "kbuild wrote no $(basename "$file")"
+			return 0
+		fi
+		n=$((n - 1))
+		if ! cmd=$(savedcmd_of "$file" "$TMP/$target") || ! cmd=$(modlink_escape "$cmd") ||
+			! modlink_shell_command "$cmd" >/dev/null; then
+			modlink_not_recorded "$rec" "the command for $target is not one the recorder understands, or '$NAME' occurs in it outside the module's own paths"
+			return 0
+		fi
+		if [[ $kind == dep ]]; then
+			# what kbuild appends after fixdep's rules (objtool's dependency)
+			trailer=$(sed '1,/^\$(deps_.*):$/d' "$file")
+		else
+			trailer=$(sed '/^savedcmd_/d' "$file")
+		fi
+		if ! trailer=$(modlink_escape "$trailer"); then
+			modlink_not_recorded "$rec" "the .cmd file of $target names '$NAME' outside the module's own paths"
+			return 0
+		fi
+		printf '%s %s\n' "$kind" "$template" >>"$rec.tmp/steps"
+		printf '%s\n' "$cmd" >"$rec.tmp/$template.savedcmd"
+		printf '%s\n' "$trailer" >"$rec.tmp/$template.trailer"
+	done
+	if ((n != 0)); then
+		modlink_not_recorded "$rec" "kbuild wrote .cmd files the recorder does not know"
+		return 0
+	fi
+	# .module-common.o is linked into the .ko exactly when kbuild built it
+	local links=0 builds=0
+	grep -q -F '@D@/.module-common.o' "$rec.tmp/@N@.ko.savedcmd" && links=1
+	grep -q '^dep \.module-common\.o$' "$rec.tmp/steps" && builds=1
+	if ((links != builds)); then
+		modlink_not_recorded "$rec" "the .ko link and the .cmd files disagree about .module-common.o"
+		return 0
+	fi
+	mv -T "$rec.tmp" "$rec" 2>/dev/null || rm -rf "$rec.tmp"
+	modlink_log "recorded kbuild's commands for the next builds in $rec"
+}
+
+modlink_not_recorded() {
+	rm -rf "$1.tmp"
+	modlink_log "not recorded: $2"
+}
+
+# modlink_up_to_date TARGET SAVEDCMD: kbuild would not make TARGET again:
+# its .cmd file has this command, and no dependency is newer.
+modlink_up_to_date() {
+	local target=$1 cmdfile
+	cmdfile=$(dirname "$target")/.$(basename "$target").cmd
+	[[ -f $target && -f $cmdfile ]] || return 1
+	[[ $(savedcmd_of "$cmdfile" "$target" 2>/dev/null) == "$2" ]] || return 1
+	printf 'include %s\n%s: $(source_%s) $(deps_%s)\n\t@:\n' "$cmdfile" "$target" "$target" "$target" |
+		env -C "$SRC" -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -r -R -q -s -f - "$target" >/dev/null 2>&1
+}
+
+# modlink_run_step KIND TARGET SAVEDCMD TRAILER: run one recorded step in
+# the tree and write its .cmd file as kbuild does.
+modlink_run_step() {
+	local kind=$1 target=$2 saved=$3 trailer=$4 command cmdfile depfile
+	command=$(modlink_shell_command "$saved") || return 1
+	cmdfile=$(dirname "$target")/.$(basename "$target").cmd
+	depfile=$(dirname "$target")/.$(basename "$target").d
+	rm -f "$cmdfile"
+	printf '+ %s\n' "$command" >>"$LOG"
+	env -C "$SRC" -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		/bin/sh -c "set -e; $command" </dev/null >>"$LOG" 2>&1 || { rm -f "$target"; return 1; }
+	if [[ $kind == dep ]]; then
+		if ! env -C "$SRC" scripts/basic/fixdep "$depfile" "$target" "$saved" >"$cmdfile.tmp"; then
+			rm -f "$cmdfile.tmp" "$target"
+			return 1
+		fi
+		rm -f "$depfile"
+	else
+		printf 'savedcmd_%s := %s\n' "$target" "$saved" >"$cmdfile.tmp"
+	fi
+	[[ -z $trailer ]] || printf '%s\n' "$trailer" >>"$cmdfile.tmp"
+	mv -f "$cmdfile.tmp" "$cmdfile"
+}
+
+# modlink_replay: build $TMP/$NAME.ko by the recorded commands. On failure
+# the build directory is left for make, which then rebuilds what it must.
+modlink_replay() {
+	local kind target saved trailer ran=0 skipped=0
+	while read -r kind target; do
+		saved=$(modlink_instantiate "$(<"$MODLINK_RECORD/$target.savedcmd")")
+		trailer=$(modlink_instantiate "$(<"$MODLINK_RECORD/$target.trailer")")
+		local path
+		path=$TMP/$(modlink_instantiate "$target")
+		if [[ $kind == dep ]] && modlink_up_to_date "$path" "$saved"; then
+			((++skipped))
+			continue
+		fi
+		if ! modlink_run_step "$kind" "$path" "$saved" "$trailer"; then
+			MODLINK_WHY_NOT="the recorded command for $(basename "$path") failed"
+			rm -f "$TMP/$NAME.ko"
+			return 1
+		fi
+		((++ran))
+	done <"$MODLINK_RECORD/steps"
+	[[ -f $TMP/$NAME.ko ]] || { MODLINK_WHY_NOT="the recorded commands made no $NAME.ko"; return 1; }
+	modlink_log "linked by kbuild's recorded commands ($ran run, $skipped up to date), without make"
+}

@@ -1,0 +1,2 @@
+#include <linux/module.h>
+MODULE_INFO(retpoline, "Y");
