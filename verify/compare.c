@@ -309,6 +309,31 @@ static bool same_symbol_target(struct verify *v, enum cmp_mode mode, const struc
 	}
 }
 
+/*
+ * A section-relative reference from code whose place lies past every
+ * symbol: with the arch's code bias (target = place + bias) it may land in
+ * one. s390's larl of a 1-byte flag or an empty lock class key names
+ * .bss.<var>+2, two bytes past a symbol that has fewer. Then it refers to
+ * that symbol (through its section, at the same place).
+ */
+static bool biased_symbol_target(const struct target *p, int64_t code_bias,
+				 struct target *biased)
+{
+	struct symbol *s;
+
+	if (!code_bias || !p->sec)
+		return false;
+	s = symbol_at(p->sec, p->off + code_bias, true);
+	if (!s)
+		return false;
+	*biased = *p;
+	biased->kind = T_SYM;
+	biased->sym = s;
+	biased->delta = p->off - (int64_t)s->sym.st_value;
+	biased->via_section = true;
+	return true;
+}
+
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 		 const struct target *m, int64_t str_bias, char *why, size_t whylen)
 {
@@ -342,7 +367,15 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 			same = same_string(p->sec, p->off + str_bias, m->sec, m->off + str_bias);
 		break;
 	case T_ANON:
-		same = m->kind == T_ANON && same_anon(p, m);
+		if (m->kind == T_ANON) {
+			same = same_anon(p, m);
+		} else {
+			struct target biased;
+
+			/* a small object a pc-relative field reaches past its end */
+			if (biased_symbol_target(p, str_bias, &biased))
+				same = same_symbol_target(v, mode, &biased, m, str_bias, why, whylen);
+		}
 		break;
 	}
 	if (!same && !why[0]) {

@@ -206,5 +206,31 @@ if module_of lines vmlinux; then
 	fi
 fi
 
+# 5. larl of a 1-byte static and of an empty struct (a lock class key
+#    without lockdep) of vmlinux: gas names .bss.<var>+2, two bytes past
+#    the symbol's end; the module's klp relocation names <var>+2. Both
+#    mean the variable: the module verifies (do_syslog's printk_time and
+#    kernel_clone's __key.1 in the s390x integration suite).
+cat >tiny.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+struct lock_class_key { };
+static _Bool flag;
+static struct lock_class_key key;
+void set(int x) { flag = x; }
+__attribute__((noinline)) void init_lock(struct lock_class_key *k) { asm volatile("" : : "r"(k) : "memory"); }
+int show(int x) { init_lock(&key); return printk("value: %d\n", x) + flag; }
+C
+sed 's/value: /VALUE: /' tiny.orig.c >tiny.patched.c
+if module_of tiny vmlinux && linked_module tiny; then
+	if [[ $(klp_rela_of .klp.rela.vmlinux..text.show) != *"R_390_PC32DBL .klp.sym.vmlinux.flag,0+2"* ]]; then
+		fail "flag is not reached through a klp relocation: {$(klp_rela_of .klp.rela.vmlinux..text.show)}"
+	elif ! rela_section tiny.patched.o .rela.text.show | grep -q 'R_390_PC32DBL \.bss\.flag+2$'; then
+		fail "the patched object does not name .bss.flag+2: {$(rela_section tiny.patched.o .rela.text.show)}"
+	else
+		pass
+	fi
+	verifies tiny
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
