@@ -95,42 +95,37 @@
 /*
  * s390's __SYSCALL_DEFINEx and __S390_SYS_STUBx (asm/syscall_wrapper.h)
  * call __do_sys<name> by name, so both are spelled out here, as there,
- * with only the innermost function renamed.
+ * with only the innermost function renamed. One entry point: the traced
+ * wrapper##name(regs) over a static inline se##name that casts each
+ * argument with cast.
  */
-# ifdef CONFIG_COMPAT
-#  define __KPATCH_S390_SYS_STUBx(x, name, ...)					\
-	long __s390_sys##name(struct pt_regs *regs);				\
-	ALLOW_ERROR_INJECTION(__s390_sys##name, ERRNO);				\
-	static inline long ___se_sys##name(__MAP(x, __SC_LONG, __VA_ARGS__));	\
-	long __s390_sys##name(struct pt_regs *regs)				\
+#define __KPATCH_S390_ENTRY(x, wrapper, se, cast, name, ...)			\
+	long wrapper##name(struct pt_regs *regs);				\
+	ALLOW_ERROR_INJECTION(wrapper##name, ERRNO);				\
+	static inline long se##name(__MAP(x, __SC_LONG, __VA_ARGS__));		\
+	long wrapper##name(struct pt_regs *regs)				\
 	{									\
-		return ___se_sys##name(SC_S390_REGS_TO_ARGS(x, __VA_ARGS__));	\
+		return se##name(SC_S390_REGS_TO_ARGS(x, __VA_ARGS__));		\
 	}									\
-	static inline long ___se_sys##name(__MAP(x, __SC_LONG, __VA_ARGS__))	\
+	static inline long se##name(__MAP(x, __SC_LONG, __VA_ARGS__))		\
 	{									\
 		__MAP(x, __SC_TEST, __VA_ARGS__);				\
-		return __kpatch_do_sys##name(__MAP(x, __SC_COMPAT_CAST, __VA_ARGS__));\
+		return __kpatch_do_sys##name(__MAP(x, cast, __VA_ARGS__));	\
 	}
+
+# ifdef CONFIG_COMPAT
+/* the 31-bit entry point */
+#  define __KPATCH_S390_SYS_STUBx(x, name, ...)					\
+	__KPATCH_S390_ENTRY(x, __s390_sys, ___se_sys, __SC_COMPAT_CAST, name, __VA_ARGS__)
 # else
 #  define __KPATCH_S390_SYS_STUBx(x, name, ...)
 # endif
 
 #define __KPATCH_SYSCALL_DEFINEx(x, name, ...)					\
-	long __s390x_sys##name(struct pt_regs *regs);				\
-	ALLOW_ERROR_INJECTION(__s390x_sys##name, ERRNO);			\
-	static inline long __se_sys##name(__MAP(x, __SC_LONG, __VA_ARGS__));	\
 	static inline long							\
 	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__));		\
 	__KPATCH_S390_SYS_STUBx(x, name, __VA_ARGS__)				\
-	long __s390x_sys##name(struct pt_regs *regs)				\
-	{									\
-		return __se_sys##name(SC_S390_REGS_TO_ARGS(x, __VA_ARGS__));	\
-	}									\
-	static inline long __se_sys##name(__MAP(x, __SC_LONG, __VA_ARGS__))	\
-	{									\
-		__MAP(x, __SC_TEST, __VA_ARGS__);				\
-		return __kpatch_do_sys##name(__MAP(x, __SC_CAST, __VA_ARGS__));	\
-	}									\
+	__KPATCH_S390_ENTRY(x, __s390x_sys, __se_sys, __SC_CAST, name, __VA_ARGS__) \
 	static inline long							\
 	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__))
 #endif
