@@ -133,11 +133,9 @@ static bool same_section_kind(const char *a, const char *b)
 	return la == lb && !memcmp(a, b, la);
 }
 
-/* Anonymous data (jump tables, alternative replacements): the bytes it starts with. */
-static bool same_anon(const struct target *p, const struct target *m)
+/* Anonymous data (jump tables, alternative replacements): its first len bytes. */
+bool same_anon_block(const struct target *p, const struct target *m, int64_t len)
 {
-	int64_t len = 8;	/* where the block ends is not known */
-
 	if (!same_section_kind(p->sec->name, m->sec->name))
 		return false;
 	if (p->off < 0 || m->off < 0 || (uint64_t)p->off > p->sec->size ||
@@ -150,6 +148,12 @@ static bool same_anon(const struct target *p, const struct target *m)
 	if (!p->sec->data || !m->sec->data)
 		return !p->sec->data && !m->sec->data;
 	return !memcmp(p->sec->data + p->off, m->sec->data + m->off, len);
+}
+
+/* where the block ends is not known: the bytes it starts with */
+static bool same_anon(const struct target *p, const struct target *m)
+{
+	return same_anon_block(p, m, 8);
 }
 
 bool names_match(const char *a, const char *b)

@@ -232,5 +232,33 @@ if module_of tiny vmlinux && linked_module tiny; then
 	verifies tiny
 fi
 
+# 6. Alternatives (6.12's 13-byte alt_instr, instrlen last) in two changed
+#    functions with an unchanged one between them: the module's
+#    replacements are f's then g's, the patched object's f's, h's, g's.
+#    Each replacement is 4 bytes, as its entry says: the module verifies
+#    (do_exit's last alternative in the s390x suite's shadow-newpid).
+alt() {	# alt REPLACEMENT-WORD: a 4-byte alternative in a C function
+	printf 'asm volatile("661: nopr %%r7\\n nopr %%r7\\n662:\\n"\n'
+	printf '\t".pushsection .altinstr_replacement,\\"ax\\"\\n663: .long %s\\n.popsection\\n"\n' "$1"
+	printf '\t".pushsection .altinstructions,\\"a\\"\\n.long 661b - .\\n.long 663b - .\\n"\n'
+	printf '\t".long 1\\n.byte 662b - 661b\\n.popsection\\n");\n'
+}
+{
+	echo 'extern int printk(const char *fmt, ...);'
+	echo "int f(int x) { $(alt 0x47000001) return printk(\"f %d\\n\", x); }"
+	echo "int h(int x) { $(alt 0x47000002) return printk(\"h %d\\n\", x); }"
+	echo "int g(int x) { $(alt 0x47000003) return printk(\"g %d\\n\", x); }"
+} >alts.orig.c
+sed 's/"f %d/"F %d/; s/"g %d/"G %d/' alts.orig.c >alts.patched.c
+if module_of alts vmlinux && linked_module alts; then
+	if [[ $(rela_section alts.klp.ko .rela.altinstructions | awk '{sub(/^[fg]\+[0-9a-f]+$/, substr($3, 1, 1), $3); print $3}' | tr '\n' ' ') != \
+		"f .altinstr_replacement+0 g .altinstr_replacement+4 " ]]; then
+		fail "the module's alternatives: {$(rela_section alts.klp.ko .rela.altinstructions)}"
+	else
+		pass
+	fi
+	verifies alts
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
