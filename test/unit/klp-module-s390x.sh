@@ -245,9 +245,10 @@ alt() {	# alt REPLACEMENT-WORD: a 4-byte alternative in a C function
 }
 {
 	echo 'extern int printk(const char *fmt, ...);'
-	echo "int f(int x) { $(alt 0x47000001) return printk(\"f %d\\n\", x); }"
-	echo "int h(int x) { $(alt 0x47000002) return printk(\"h %d\\n\", x); }"
-	echo "int g(int x) { $(alt 0x47000003) return printk(\"g %d\\n\", x); }"
+	for fn in f:0x47000001 h:0x47000002 g:0x47000003; do
+		printf 'int %s(int x) { %s return printk("%s %%d\\n", x); }\n' \
+			"${fn%%:*}" "$(alt "${fn#*:}")" "${fn%%:*}"
+	done
 } >alts.orig.c
 sed 's/"f %d/"F %d/; s/"g %d/"G %d/' alts.orig.c >alts.patched.c
 if module_of alts vmlinux && linked_module alts; then
