@@ -2,7 +2,8 @@
 /*
  * kpatch-syscall.h: KPATCH_SYSCALL_DEFINE0..6, drop-in replacements for
  * SYSCALL_DEFINE0..6 in a patch that changes a system call (x86-64, Linux
- * 5.7 and later; checked against 6.1 and 6.12).
+ * 5.7 and later, checked against 6.1 and 6.12; s390x with the pt_regs
+ * wrappers, checked against 6.12).
  *
  * Why: on x86-64, SYSCALL_DEFINEn(name, ...) with n >= 1 expands to
  *
@@ -10,7 +11,9 @@
  *	  -> __se_sys_name(long...)  sign-extends the arguments
  *	       -> __do_sys_name(...)   the body you wrote, "static inline"
  *
- * plus __ia32_sys_name with CONFIG_IA32_EMULATION. The kernel's "inline"
+ * plus __ia32_sys_name with CONFIG_IA32_EMULATION (on s390x:
+ * __s390x_sys_name(regs), and __s390_sys_name with CONFIG_COMPAT, over a
+ * static inline __se_sys_name). The kernel's "inline"
  * implies notrace: if gcc does not inline __do_sys_name, the function the
  * patch changes has no ftrace call site and livepatch cannot redirect it.
  * Here the body gets a different name, __kpatch_do_sys_name. The wrappers
@@ -39,12 +42,18 @@
 
 #include <linux/syscalls.h>
 
-#if !defined(CONFIG_X86_64)
-#error "kpatch-syscall.h: KPATCH_SYSCALL_DEFINEn is only implemented for x86-64"
-#elif !defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER)
-#error "kpatch-syscall.h: this kernel has no pt_regs syscall wrappers (CONFIG_ARCH_HAS_SYSCALL_WRAPPER)"
-#elif !defined(__X64_SYS_STUBx) || !defined(__IA32_SYS_STUBx) || !defined(__SYS_STUB0)
-#error "kpatch-syscall.h: unsupported asm/syscall_wrapper.h layout (needs Linux 5.7 or later)"
+#if defined(CONFIG_X86_64)
+# if !defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER)
+#  error "kpatch-syscall.h: this kernel has no pt_regs syscall wrappers (CONFIG_ARCH_HAS_SYSCALL_WRAPPER)"
+# elif !defined(__X64_SYS_STUBx) || !defined(__IA32_SYS_STUBx) || !defined(__SYS_STUB0)
+#  error "kpatch-syscall.h: unsupported asm/syscall_wrapper.h layout (needs Linux 5.7 or later)"
+# endif
+#elif defined(CONFIG_S390)
+# if !defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER) || !defined(SC_S390_REGS_TO_ARGS)
+#  error "kpatch-syscall.h: unsupported s390 asm/syscall_wrapper.h layout (needs the pt_regs wrappers)"
+# endif
+#else
+# error "kpatch-syscall.h: KPATCH_SYSCALL_DEFINEn is only implemented for x86-64 and s390x"
 #endif
 
 #define KPATCH_SYSCALL_DEFINE0(sname)	SYSCALL_DEFINE0(sname)
@@ -60,6 +69,7 @@
 	SYSCALL_METADATA(sname, x, __VA_ARGS__)					\
 	__KPATCH_SYSCALL_DEFINEx(x, sname, __VA_ARGS__)
 
+#if defined(CONFIG_X86_64)
 /*
  * The stubs come from the kernel's own helpers (__X64_SYS_STUBx,
  * __IA32_SYS_STUBx), which call __se_sys<name>; only the innermost
@@ -81,5 +91,43 @@
 	}									\
 	static inline long							\
 	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__))
+#else
+/*
+ * s390's __SYSCALL_DEFINEx and __S390_SYS_STUBx (asm/syscall_wrapper.h)
+ * call __do_sys<name> by name, so both are spelled out here, as there,
+ * with only the innermost function renamed. One entry point: the traced
+ * wrapper##name(regs) over a static inline se##name that casts each
+ * argument with cast.
+ */
+#define __KPATCH_S390_ENTRY(x, wrapper, se, cast, name, ...)			\
+	long wrapper##name(struct pt_regs *regs);				\
+	ALLOW_ERROR_INJECTION(wrapper##name, ERRNO);				\
+	static inline long se##name(__MAP(x, __SC_LONG, __VA_ARGS__));		\
+	long wrapper##name(struct pt_regs *regs)				\
+	{									\
+		return se##name(SC_S390_REGS_TO_ARGS(x, __VA_ARGS__));		\
+	}									\
+	static inline long se##name(__MAP(x, __SC_LONG, __VA_ARGS__))		\
+	{									\
+		__MAP(x, __SC_TEST, __VA_ARGS__);				\
+		return __kpatch_do_sys##name(__MAP(x, cast, __VA_ARGS__));	\
+	}
+
+# ifdef CONFIG_COMPAT
+/* the 31-bit entry point */
+#  define __KPATCH_S390_SYS_STUBx(x, name, ...)					\
+	__KPATCH_S390_ENTRY(x, __s390_sys, ___se_sys, __SC_COMPAT_CAST, name, __VA_ARGS__)
+# else
+#  define __KPATCH_S390_SYS_STUBx(x, name, ...)
+# endif
+
+#define __KPATCH_SYSCALL_DEFINEx(x, name, ...)					\
+	static inline long							\
+	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__));		\
+	__KPATCH_S390_SYS_STUBx(x, name, __VA_ARGS__)				\
+	__KPATCH_S390_ENTRY(x, __s390x_sys, __se_sys, __SC_CAST, name, __VA_ARGS__) \
+	static inline long							\
+	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__))
+#endif
 
 #endif /* KPATCH_SYSCALL_H */

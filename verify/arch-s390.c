@@ -231,6 +231,9 @@ static const struct verify_arch s390x_verify = {
 	.section_biases = s390_section_biases,
 	.nr_section_biases = sizeof(s390_section_biases) / sizeof(s390_section_biases[0]),
 	.same_rela_type = s390_same_rela_type,
+	/* alt_instr's instrlen, its last byte: the replacement is as long */
+	.sized_block_special = ".altinstructions",
+	.block_len_at = 12,
 	.line_immediate = s390_line_immediate,
 	.same_local_branch = s390_same_local_branch,
 	.resolved_field = s390_resolved_field,

@@ -62,6 +62,11 @@ struct verify_arch {
 	size_t nr_section_biases;
 	/* the assembler chooses between these for the same reference */
 	bool (*same_rela_type)(unsigned int a, unsigned int b);
+	/* the special section whose entries hold the length of the anonymous
+	 * block they point to (an alternative's replacement), in their byte
+	 * block_len_at; NULL: not known, a block's first bytes are compared */
+	const char *sized_block_special;
+	uint64_t block_len_at;
 
 	/* byte i of a (reference) and b differs inside a __LINE__ immediate
 	 * passed to a call (relas: b's, at base) */

@@ -880,8 +880,9 @@ static uint64_t entry_size(struct verify *v, const struct special *sp, struct se
 	return size;
 }
 
-static bool same_entry(struct verify *v, struct section *ps, uint64_t poff, struct section *ms,
-		       uint64_t moff, uint64_t size, char *why, size_t whylen)
+static bool same_entry(struct verify *v, const struct special *sp, struct section *ps,
+		       uint64_t poff, struct section *ms, uint64_t moff, uint64_t size, char *why,
+		       size_t whylen)
 {
 	struct rela **pr, **mr;
 	size_t np = relas_in(&v->patched, ps, poff, poff + size, &pr);
@@ -902,7 +903,17 @@ static bool same_entry(struct verify *v, struct section *ps, uint64_t poff, stru
 		}
 		resolve_rela(pr[i], &tp);
 		resolve_rela(mr[i], &tm);
-		same = same_target(v, CMP_MODULE, &tp, &tm, 0, why, whylen);
+		if (tp.kind == T_ANON && tm.kind == T_ANON && v->arch->sized_block_special &&
+		    !strcmp(sp->name, v->arch->sized_block_special) &&
+		    v->arch->block_len_at < size && ps->data) {
+			/* an alternative's replacement, as long as the entry says */
+			same = same_anon_block(&tp, &tm, ps->data[poff + v->arch->block_len_at]);
+			if (!same)
+				snprintf(why, whylen, "the block at +0x%lx differs",
+					 (unsigned long)(mr[i]->offset - moff));
+		} else {
+			same = same_target(v, CMP_MODULE, &tp, &tm, 0, why, whylen);
+		}
 		if (pr[i]->offset - poff + v->arch->rela_width(pr[i]->type) <= size)
 			memset(mask + pr[i]->offset - poff, 1, v->arch->rela_width(pr[i]->type));
 		target_free(&tp);
@@ -981,7 +992,7 @@ static void check_special(struct verify *v, const struct special *sp)
 		}
 		snprintf(why, sizeof(why), "the patched object has no %s", sp->name);
 		for (uint64_t poff = 0; ps && poff + size <= ps->size && !mirrored; poff += size)
-			mirrored = same_entry(v, ps, poff, ms, moff, size, why, sizeof(why));
+			mirrored = same_entry(v, sp, ps, poff, ms, moff, size, why, sizeof(why));
 		if (!mirrored)
 			add_finding(v, "special", owner ? owner->sym->name : NULL, sp->name, true, moff,
 				    "entry mirrors no entry of the patched object (closest: %s)", why);

@@ -133,20 +133,9 @@ static bool same_section_kind(const char *a, const char *b)
 	return la == lb && !memcmp(a, b, la);
 }
 
-/*
- * Anonymous data (jump tables, alternative replacements): the bytes it
- * starts with. bias: how far past the place named the reference means
- * (a pc-relative jump's field counts from its end).
- */
-static bool same_anon(const struct target *pt, const struct target *mt, int64_t bias)
+/* Anonymous data (jump tables, alternative replacements): its first len bytes. */
+bool same_anon_block(const struct target *p, const struct target *m, int64_t len)
 {
-	struct target pb = *pt, mb = *mt;
-	const struct target *p = &pb, *m = &mb;
-	int64_t len = 8;	/* where the block ends is not known */
-
-	pb.off += bias;
-	mb.off += bias;
-
 	if (!same_section_kind(p->sec->name, m->sec->name))
 		return false;
 	if (p->off < 0 || m->off < 0 || (uint64_t)p->off > p->sec->size ||
@@ -159,6 +148,20 @@ static bool same_anon(const struct target *pt, const struct target *mt, int64_t 
 	if (!p->sec->data || !m->sec->data)
 		return !p->sec->data && !m->sec->data;
 	return !memcmp(p->sec->data + p->off, m->sec->data + m->off, len);
+}
+
+/*
+ * Where the block ends is not known: the bytes it starts with. bias: how
+ * far past the place named the reference means (a pc-relative jump's
+ * field counts from its end).
+ */
+static bool same_anon(const struct target *p, const struct target *m, int64_t bias)
+{
+	struct target pb = *p, mb = *m;
+
+	pb.off += bias;
+	mb.off += bias;
+	return same_anon_block(&pb, &mb, 8);
 }
 
 bool names_match(const char *a, const char *b)
@@ -364,6 +367,31 @@ static bool same_table_entry(struct verify *v, enum cmp_mode mode, const struct 
 	return same;
 }
 
+/*
+ * A section-relative reference from code whose place lies past every
+ * symbol: with the arch's code bias (target = place + bias) it may land in
+ * one. s390's larl of a 1-byte flag or an empty lock class key names
+ * .bss.<var>+2, two bytes past a symbol that has fewer. Then it refers to
+ * that symbol (through its section, at the same place).
+ */
+static bool biased_symbol_target(const struct target *p, int64_t code_bias,
+				 struct target *biased)
+{
+	struct symbol *s;
+
+	if (!code_bias || !p->sec)
+		return false;
+	s = symbol_at(p->sec, p->off + code_bias, true);
+	if (!s)
+		return false;
+	*biased = *p;
+	biased->kind = T_SYM;
+	biased->sym = s;
+	biased->delta = p->off - (int64_t)s->sym.st_value;
+	biased->via_section = true;
+	return true;
+}
+
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 		 const struct target *m, int64_t str_bias, char *why, size_t whylen)
 {
@@ -397,10 +425,17 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 			same = same_string(p->sec, p->off + str_bias, m->sec, m->off + str_bias);
 		break;
 	case T_ANON:
-		if (m->kind == T_ANON && is_table_entry(v, p) && is_table_entry(v, m))
+		if (m->kind == T_ANON && is_table_entry(v, p) && is_table_entry(v, m)) {
 			same = same_table_entry(v, mode, p, m, why, whylen);
-		else
-			same = m->kind == T_ANON && same_anon(p, m, str_bias);
+		} else if (m->kind == T_ANON) {
+			same = same_anon(p, m, str_bias);
+		} else {
+			struct target biased;
+
+			/* a small object a pc-relative field reaches past its end */
+			if (biased_symbol_target(p, str_bias, &biased))
+				same = same_symbol_target(v, mode, &biased, m, str_bias, why, whylen);
+		}
 		break;
 	}
 	if (!same && !why[0]) {

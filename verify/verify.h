@@ -153,6 +153,8 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		   struct cmp_result *res);
 /* Whether module target m stands for patched target p; why says otherwise.
  * str_bias: where a string reference points relative to its string (4 from code). */
+/* the first len bytes of two anonymous blocks (see same_anon) */
+bool same_anon_block(const struct target *p, const struct target *m, int64_t len);
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 		 const struct target *m, int64_t str_bias, char *why, size_t whylen);
 /* Symbol names equal but for compiler-made numeric suffixes. */

@@ -206,5 +206,60 @@ if module_of lines vmlinux; then
 	fi
 fi
 
+# 5. larl of a 1-byte static and of an empty struct (a lock class key
+#    without lockdep) of vmlinux: gas names .bss.<var>+2, two bytes past
+#    the symbol's end; the module's klp relocation names <var>+2. Both
+#    mean the variable: the module verifies (do_syslog's printk_time and
+#    kernel_clone's __key.1 in the s390x integration suite).
+cat >tiny.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+struct lock_class_key { };
+static _Bool flag;
+static struct lock_class_key key;
+void set(int x) { flag = x; }
+__attribute__((noinline)) void init_lock(struct lock_class_key *k) { asm volatile("" : : "r"(k) : "memory"); }
+int show(int x) { init_lock(&key); return printk("value: %d\n", x) + flag; }
+C
+sed 's/value: /VALUE: /' tiny.orig.c >tiny.patched.c
+if module_of tiny vmlinux && linked_module tiny; then
+	if [[ $(klp_rela_of .klp.rela.vmlinux..text.show) != *"R_390_PC32DBL .klp.sym.vmlinux.flag,0+2"* ]]; then
+		fail "flag is not reached through a klp relocation: {$(klp_rela_of .klp.rela.vmlinux..text.show)}"
+	elif ! rela_section tiny.patched.o .rela.text.show | grep -q 'R_390_PC32DBL \.bss\.flag+2$'; then
+		fail "the patched object does not name .bss.flag+2: {$(rela_section tiny.patched.o .rela.text.show)}"
+	else
+		pass
+	fi
+	verifies tiny
+fi
+
+# 6. Alternatives (6.12's 13-byte alt_instr, instrlen last) in two changed
+#    functions with an unchanged one between them: the module's
+#    replacements are f's then g's, the patched object's f's, h's, g's.
+#    Each replacement is 4 bytes, as its entry says: the module verifies
+#    (do_exit's last alternative in the s390x suite's shadow-newpid).
+alt() {	# alt REPLACEMENT-WORD: a 4-byte alternative in a C function
+	printf 'asm volatile("661: nopr %%r7\\n nopr %%r7\\n662:\\n"\n'
+	printf '\t".pushsection .altinstr_replacement,\\"ax\\"\\n663: .long %s\\n.popsection\\n"\n' "$1"
+	printf '\t".pushsection .altinstructions,\\"a\\"\\n.long 661b - .\\n.long 663b - .\\n"\n'
+	printf '\t".long 1\\n.byte 662b - 661b\\n.popsection\\n");\n'
+}
+{
+	echo 'extern int printk(const char *fmt, ...);'
+	for fn in f:0x47000001 h:0x47000002 g:0x47000003; do
+		printf 'int %s(int x) { %s return printk("%s %%d\\n", x); }\n' \
+			"${fn%%:*}" "$(alt "${fn#*:}")" "${fn%%:*}"
+	done
+} >alts.orig.c
+sed 's/"f %d/"F %d/; s/"g %d/"G %d/' alts.orig.c >alts.patched.c
+if module_of alts vmlinux && linked_module alts; then
+	if [[ $(rela_section alts.klp.ko .rela.altinstructions | awk '{sub(/^[fg]\+[0-9a-f]+$/, substr($3, 1, 1), $3); print $3}' | tr '\n' ' ') != \
+		"f .altinstr_replacement+0 g .altinstr_replacement+4 " ]]; then
+		fail "the module's alternatives: {$(rela_section alts.klp.ko .rela.altinstructions)}"
+	else
+		pass
+	fi
+	verifies alts
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

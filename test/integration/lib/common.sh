@@ -28,6 +28,7 @@ x86_64)
 	QEMU_MACHINE=(-machine q35 -cpu max)
 	GUEST_CONSOLE=ttyS0
 	BUSYBOX_DEFAULT=/bin/busybox
+	ARCH_PREP_PATCHES=()
 	;;
 s390x)
 	ARCH_SUITE_DIR=$SUITE_DIR/s390x
@@ -41,6 +42,8 @@ s390x)
 	GUEST_CONSOLE=ttysclp0
 	# busybox-static:s390x, unpacked by lib/busybox.sh
 	BUSYBOX_DEFAULT=$CACHE/busybox/s390x/busybox
+	# after the common prep patch: the -fPIE data sections' link
+	ARCH_PREP_PATCHES=("$ARCH_SUITE_DIR/prep-data-rel-ro.patch")
 	;;
 ppc64le)
 	ARCH_SUITE_DIR=$SUITE_DIR/ppc64le

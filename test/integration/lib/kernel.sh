@@ -15,7 +15,8 @@
 #   build.log, build.seconds
 
 KERNEL_FRAGMENT=$ARCH_SUITE_DIR/config.fragment
-KERNEL_PREP_PATCH=$SUITE_DIR/prep-function-sections.patch
+# The common prep patch, then the architecture's own (applied in order).
+KERNEL_PREP_PATCHES=("$SUITE_DIR/prep-function-sections.patch" "${ARCH_PREP_PATCHES[@]}")
 
 kernel_pkg_version() {
 	local v
@@ -24,11 +25,12 @@ kernel_pkg_version() {
 	printf '%s\n' "$v"
 }
 
-# The prep patch changes the vmlinux link, so it is part of the key too.
+# The prep patches change the vmlinux link, so they are part of the key too
+# (x86_64 has none of its own: its key is unchanged by the s390x one).
 kernel_key() {
 	local ver hash
 	ver=$(kernel_pkg_version)
-	hash=$(cat "$KERNEL_FRAGMENT" "$KERNEL_PREP_PATCH" | sha256sum | cut -c1-16)
+	hash=$(cat "$KERNEL_FRAGMENT" "${KERNEL_PREP_PATCHES[@]}" | sha256sum | cut -c1-16)
 	printf '%s-%s\n' "${ver//[^A-Za-z0-9.+-]/_}" "$hash"
 }
 
@@ -43,14 +45,16 @@ kernel_make() {
 # Unpack into a temporary name and rename, so a killed unpack never
 # leaves a tree that looks complete.
 kernel_unpack() {
-	local entry=$1 tmp
+	local entry=$1 tmp p
 	[[ -f $KERNEL_TARBALL ]] || die "kernel tarball $KERNEL_TARBALL not found"
 	mkdir -p "$(dirname "$entry")"
 	tmp=$(mktemp -d "$(dirname "$entry")/.unpack.XXXXXX")
 	log "unpacking $KERNEL_TARBALL"
 	tar -xJf "$KERNEL_TARBALL" -C "$tmp"
 	mv "$tmp/$KERNEL_PKG" "$tmp/linux"
-	patch -s -p1 -d "$tmp/linux" <"$KERNEL_PREP_PATCH"
+	for p in "${KERNEL_PREP_PATCHES[@]}"; do
+		patch -s -p1 -d "$tmp/linux" <"$p"
+	done
 	log "recording source checksums"
 	(cd "$tmp/linux" && find . -type f -print0 | sort -z |
 		xargs -0 -P "$JOBS" -n 2000 sha256sum | sort -k2) >"$tmp/manifest.sha256"
