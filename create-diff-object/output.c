@@ -295,10 +295,40 @@ static void add_mcount_records(struct output *o)
 	}
 }
 
+/* Add "import_ns=ns" to the list unless it is there. */
+static void add_import(struct cdo_ctx *ctx, const char *ns)
+{
+	char *tag = xasprintf("import_ns=%s", ns);
+
+	for (size_t i = 0; i < ctx->nr_modinfo_ns; i++) {
+		if (!strcmp(ctx->modinfo_ns[i], tag)) {
+			free(tag);
+			return;
+		}
+	}
+	ctx->modinfo_ns = xrealloc(ctx->modinfo_ns, (ctx->nr_modinfo_ns + 1) * sizeof(char *));
+	ctx->modinfo_ns[ctx->nr_modinfo_ns++] = tag;
+}
+
+/*
+ * The patched object's own namespace imports, and those of every
+ * namespaced export the output uses: built-in code needs no import (the
+ * check is for modules), the livepatch module does.
+ */
 static void add_modinfo(struct output *o)
 {
 	struct section *mi;
 
+	for (size_t i = 1; i < o->out->nr_symbols; i++) {
+		const struct symbol *sym = o->out->symbols[i];
+		const char *ns;
+
+		if (sym->sec || sym->bind == STB_LOCAL || sym->type == STT_SECTION ||
+		    sym->type == STT_FILE || !strncmp(sym->name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX)))
+			continue;
+		if ((ns = lookup_export_namespace(o->ctx->lookup, sym->name)))
+			add_import(o->ctx, ns);
+	}
 	if (!o->ctx->nr_modinfo_ns)
 		return;
 	mi = elf_add_section(o->out, ".modinfo", SHT_PROGBITS, SHF_ALLOC, 1, 0, NULL, 0);

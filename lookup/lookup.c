@@ -49,6 +49,7 @@ struct lookup_file {
 struct lookup_export {
 	const char *name;
 	const char *objname;
+	const char *ns;		/* its symbol namespace, or NULL */
 };
 
 struct lookup_table {
@@ -808,8 +809,20 @@ static int symvers_module_column(char **columns, int ncolumns)
 	return -1;
 }
 
+/* The namespace column of a line whose module column is module, or NULL. */
+static const char *symvers_namespace(char **columns, int ncolumns, int module)
+{
+	const char *ns = NULL;
+
+	if (module == 3)			/* crc sym namespace module type (5.4, 5.5) */
+		ns = columns[2];
+	else if (module + 2 < ncolumns)		/* crc sym module type namespace */
+		ns = columns[module + 2];
+	return ns && *ns ? ns : NULL;
+}
+
 static int add_export(struct lookup_table *table, const char *name,
-		      const char *objname)
+		      const char *objname, const char *ns)
 {
 	if (table->nexports == table->exports_capacity) {
 		size_t capacity = table->exports_capacity ?
@@ -824,6 +837,7 @@ static int add_export(struct lookup_table *table, const char *name,
 	}
 	table->exports[table->nexports].name = name;
 	table->exports[table->nexports].objname = objname;
+	table->exports[table->nexports].ns = ns;
 	return lookup_htab_insert(&table->exports_by_name, lookup_htab_hash_string(name),
 			   table->nexports++);
 }
@@ -883,8 +897,8 @@ static int load_symvers(struct lookup_table *table, const char *path,
 				  path, line_number);
 			return -1;
 		}
-		if (add_export(table, columns[1],
-			       module_name_in_place(columns[module]))) {
+		if (add_export(table, columns[1], module_name_in_place(columns[module]),
+			       symvers_namespace(columns, ncolumns, module))) {
 			set_error(err, errlen, "%s: out of memory", path);
 			return -1;
 		}
@@ -1282,7 +1296,7 @@ bool lookup_local_is_ambiguous(const struct lookup_table *table,
 static bool exported_by(const struct lookup_table *table, const char *name,
 			const char *objname)
 {
-	struct lookup_export wanted = { name, objname };
+	struct lookup_export wanted = { name, objname, NULL };
 
 	return lookup_htab_find(&table->exports_by_name, lookup_htab_hash_string(name),
 			 match_export_name_and_owner, table,
@@ -1301,6 +1315,15 @@ bool lookup_exported(const struct lookup_table *table, const char *name,
 	if (objname)
 		*objname = table->exports[found].objname;
 	return true;
+}
+
+const char *lookup_export_namespace(const struct lookup_table *table, const char *name)
+{
+	uint32_t found = lookup_htab_find(&table->exports_by_name,
+				   lookup_htab_hash_string(name), match_export_name,
+				   table, name);
+
+	return found == LOOKUP_HTAB_NONE ? NULL : table->exports[found].ns;
 }
 
 bool lookup_global(const struct lookup_table *table, const char *name,

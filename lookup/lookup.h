@@ -82,6 +82,9 @@ bool lookup_local_is_ambiguous(const struct lookup_table *table,
 bool lookup_global(const struct lookup_table *table, const char *name,
 		   struct lookup_result *result);
 
+/* The symbol namespace Module.symvers gives name's export, or NULL. */
+const char *lookup_export_namespace(const struct lookup_table *table, const char *name);
+
 /* Whether Module.symvers lists name; *objname is then the exporter. */
 bool lookup_exported(const struct lookup_table *table, const char *name,
 		     const char **objname);

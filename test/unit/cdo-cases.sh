@@ -386,6 +386,24 @@ if run_case ns 0 && expect_funcs changed "ns_user"; then
 	fi
 fi
 
+# 12b. Built-in code may call a namespaced export without importing the
+#      namespace (only modules are checked); the livepatch module is one:
+#      the output imports what Module.symvers says its calls need, once.
+cat >nsuse.orig.c <<'C'
+extern void dma_buf_put(void *);
+extern void dma_buf_get(void *);
+void ns_caller(void *b) { dma_buf_put(b); }
+C
+sed 's/dma_buf_put(b); }/dma_buf_put(b); dma_buf_get(b); }/' nsuse.orig.c >nsuse.patched.c
+if SYMVERS_EXTRA=$'0x1\tdma_buf_put\tvmlinux\tEXPORT_SYMBOL_GPL\tDMA_BUF\n0x2\tdma_buf_get\tvmlinux\tEXPORT_SYMBOL_GPL\tDMA_BUF' \
+	run_case nsuse 0 && expect_funcs changed "ns_caller"; then
+	if [[ $(readelf -p .modinfo nsuse.out.o 2>/dev/null | grep -c 'import_ns=DMA_BUF$') == 1 ]]; then
+		pass
+	else
+		fail "the output does not import DMA_BUF once: $(readelf -p .modinfo nsuse.out.o 2>&1)"
+	fi
+fi
+
 # 13. A switch jump table of a changed function must jump into the new
 #     copy: labels inside a function are not pointers to the kernel's copy.
 cat >switch.orig.c <<'C'
