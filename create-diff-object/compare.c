@@ -43,6 +43,17 @@ static const char *string_at(const struct section *sec, int64_t offset)
 	return (const char *)sec->data + offset;
 }
 
+/* A constant of a mergeable section (.rodata.cstN): its N bytes, or NULL. */
+static const unsigned char *constant_at(const struct section *sec, int64_t offset)
+{
+	uint64_t n = sec->sh.sh_entsize;
+
+	if (!(sec->sh.sh_flags & SHF_MERGE) || (sec->sh.sh_flags & SHF_STRINGS) || !n ||
+	    !sec->data || offset < 0 || (uint64_t)offset + n > sec->size)
+		return NULL;
+	return sec->data + offset;
+}
+
 /* Relocations at the same place relative to pbase and obase, meaning the same. */
 static bool relas_equal_at(struct cdo_ctx *ctx, struct rela *p, struct rela *o,
 			   uint64_t pbase, uint64_t obase)
@@ -75,6 +86,16 @@ static bool relas_equal_at(struct cdo_ctx *ctx, struct rela *p, struct rela *o,
 
 		if (a && b)
 			return !strcmp(a, b) && p->addend - pt == o->addend - ot;
+	}
+	if (ps && os && ps->sec && os->sec) {
+		/* the same for a constant the assembler merges (its .LCn renumbered) */
+		int64_t pt = ctx->arch->rela_target_offset(p), ot = ctx->arch->rela_target_offset(o);
+		const unsigned char *a = constant_at(ps->sec, pt + (int64_t)ps->sym.st_value);
+		const unsigned char *b = constant_at(os->sec, ot + (int64_t)os->sym.st_value);
+
+		if (a && b)
+			return ps->sec->sh.sh_entsize == os->sec->sh.sh_entsize &&
+			       !memcmp(a, b, ps->sec->sh.sh_entsize) && p->addend - pt == o->addend - ot;
 	}
 	/* objtool's .altinstr_aux targets move with unrelated code */
 	if (ps && os && ps->sec && os->sec && !strcmp(ps->sec->name, ".altinstr_aux") &&

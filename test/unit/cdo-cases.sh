@@ -404,6 +404,21 @@ if SYMVERS_EXTRA=$'0x1\tdma_buf_put\tvmlinux\tEXPORT_SYMBOL_GPL\tDMA_BUF\n0x2\td
 	fi
 fi
 
+# 12c. A constant of a mergeable section (.rodata.cst2) reached by a label
+#      the compiler renumbered (a constant dropped elsewhere in the file):
+#      the same constant, so the function using it is unchanged.
+cat >cst.orig.c <<'C'
+#ifndef LABEL
+#define LABEL ".LC3"
+#endif
+asm(".section .rodata.cst2,\"aM\",@progbits,2\n.balign 2\n" LABEL ":\n.value 0x409\n"
+    ".section .text.usecst,\"ax\",@progbits\n.globl usecst\n.type usecst,@function\n"
+    "usecst:\ncall __fentry__\nmovzwl " LABEL "(%rip), %eax\nret\n.size usecst, .-usecst\n.text\n");
+int other(int x) { return x + 1; }
+C
+sed 's/x + 1/x + 2/; s/define LABEL ".LC3"/define LABEL ".LC1"/' cst.orig.c >cst.patched.c
+run_case cst 0 && expect_funcs changed "other" && pass
+
 # 13. A switch jump table of a changed function must jump into the new
 #     copy: labels inside a function are not pointers to the kernel's copy.
 cat >switch.orig.c <<'C'
