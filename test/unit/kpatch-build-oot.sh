@@ -6,6 +6,8 @@
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=kpatch-build-fixtures/common.sh
 source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
+# the Ctrl-C case needs SIGINT deliverable, also when started in the background
+restart_with_sigint "$0" "$@"
 
 make_tree "$WORK/kernel"
 KERNEL=$WORK/kernel
