@@ -637,6 +637,14 @@ static uint64_t piece_end(const struct replacement_pieces *pieces, size_t i, uin
 	return i + 1 < pieces->nr ? pieces->starts[i + 1] : size;
 }
 
+/* The piece starting at off (off is one of the starts). */
+static size_t piece_of_offset(const struct replacement_pieces *pieces, uint64_t off)
+{
+	uint64_t *at = bsearch(&off, pieces->starts, pieces->nr, sizeof(off), cmp_u64);
+
+	return (size_t)(at - pieces->starts);
+}
+
 /*
  * A reference from kept replacement code into a section the output does
  * not carry (the rest of an unchanged function, init code): name the
@@ -740,19 +748,27 @@ static bool aux_target(struct cdo_ctx *ctx, struct rela *r, const struct section
  * functions it does not carry (through klp relocations, in a section the
  * loader uses before livepatch can resolve them).
  */
+/* A jump from a function into .altinstr_aux. */
+struct aux_ref {
+	struct rela *rela;
+	uint64_t off;		/* the piece it reaches */
+	bool from_output;	/* made by a function the output carries */
+};
+
 static void trim_aux(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
 	struct section *aux = elf_find_section(elf, ".altinstr_aux");
 	struct replacement_pieces pieces = { NULL, 0 };
-	size_t cap = 16, nr = 0;
+	struct aux_ref *refs = NULL;
+	size_t cap = 0, nrefs = 0, nr = 0;
 	uint64_t *new_start, out = 0, off;
 	bool *kept;
 	unsigned char *data;
 
 	if (!aux || !aux->include || !aux->data || is_rela_section(aux))
 		return;
-	pieces.starts = xcalloc(cap, sizeof(*pieces.starts));
+	/* every jump into it, once: the pieces start where they land */
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *rs = elf->sections[i];
 
@@ -761,32 +777,24 @@ static void trim_aux(struct cdo_ctx *ctx)
 		for (size_t j = 0; j < rs->nr_relas; j++) {
 			if (!aux_target(ctx, &rs->relas[j], aux, &off))
 				continue;
-			if (pieces.nr == cap)
-				pieces.starts = xrealloc(pieces.starts, (cap *= 2) * sizeof(*pieces.starts));
-			pieces.starts[pieces.nr++] = off;
+			if (nrefs == cap)
+				refs = xrealloc(refs, (cap = cap ? 2 * cap : 16) * sizeof(*refs));
+			refs[nrefs++] = (struct aux_ref){ &rs->relas[j], off, rs->base->include };
 		}
 	}
-	qsort(pieces.starts, pieces.nr, sizeof(*pieces.starts), cmp_u64);
-	for (size_t i = 0; i < pieces.nr; i++)
+	pieces.starts = xcalloc(nrefs + 1, sizeof(*pieces.starts));
+	for (size_t i = 0; i < nrefs; i++)
+		pieces.starts[i] = refs[i].off;
+	qsort(pieces.starts, nrefs, sizeof(*pieces.starts), cmp_u64);
+	for (size_t i = 0; i < nrefs; i++)
 		if (!nr || pieces.starts[nr - 1] != pieces.starts[i])
 			pieces.starts[nr++] = pieces.starts[i];
 	pieces.nr = nr;
 	kept = xcalloc(nr + 1, sizeof(*kept));
 	new_start = xcalloc(nr + 1, sizeof(*new_start));
-	for (size_t i = 1; i < elf->nr_sections; i++) {
-		struct section *rs = elf->sections[i];
-
-		if (!is_rela_section(rs) || !rs->base || !rs->base->include || rs->base == aux ||
-		    !is_text_section(rs->base))
-			continue;
-		for (size_t j = 0; j < rs->nr_relas; j++) {
-			uint64_t *at;
-
-			if (aux_target(ctx, &rs->relas[j], aux, &off) &&
-			    (at = bsearch(&off, pieces.starts, nr, sizeof(off), cmp_u64)))
-				kept[at - pieces.starts] = true;
-		}
-	}
+	for (size_t i = 0; i < nrefs; i++)
+		if (refs[i].from_output)
+			kept[piece_of_offset(&pieces, refs[i].off)] = true;
 	data = xmalloc(aux->size ? aux->size : 1);
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t len = piece_end(&pieces, i, aux->size) - pieces.starts[i];
@@ -798,21 +806,10 @@ static void trim_aux(struct cdo_ctx *ctx)
 		out += len;
 	}
 	/* the jumps into kept pieces follow them */
-	for (size_t i = 1; i < elf->nr_sections; i++) {
-		struct section *rs = elf->sections[i];
-
-		if (!is_rela_section(rs) || !rs->base || !rs->base->include || rs->base == aux ||
-		    !is_text_section(rs->base))
-			continue;
-		for (size_t j = 0; j < rs->nr_relas; j++) {
-			uint64_t *at;
-
-			if (aux_target(ctx, &rs->relas[j], aux, &off) &&
-			    (at = bsearch(&off, pieces.starts, nr, sizeof(off), cmp_u64)))
-				rs->relas[j].addend += (int64_t)new_start[at - pieces.starts] -
-						       (int64_t)*at;
-		}
-	}
+	for (size_t i = 0; i < nrefs; i++)
+		if (refs[i].from_output)
+			refs[i].rela->addend += (int64_t)new_start[piece_of_offset(&pieces, refs[i].off)] -
+						(int64_t)refs[i].off;
 	/* the pieces' own relocations: kept with their piece, moved with it */
 	if (aux->rela) {
 		struct section *rs = aux->rela;
@@ -835,6 +832,7 @@ static void trim_aux(struct cdo_ctx *ctx)
 	aux->size = aux->sh.sh_size = out;
 	if (!out)
 		set_included(ctx, aux, false);
+	free(refs);
 	free(pieces.starts);
 	free(kept);
 	free(new_start);

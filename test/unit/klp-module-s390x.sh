@@ -21,6 +21,8 @@ machine='IBM S/390'
 export LC_ALL=C
 # shellcheck source-path=SCRIPTDIR source=cdo-case-helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cdo-case-helpers.sh"
+# shellcheck source-path=SCRIPTDIR source=klp-module-helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/klp-module-helpers.sh"
 cross_case_setup gcc-s390x-linux-gnu
 
 # as in cdo-cases-s390x.sh: arch/s390/Makefile's flags, expolines, ftrace nop
@@ -29,34 +31,9 @@ cflags=(-O2 -c -ffunction-sections -fdata-sections -pg -mfentry -mrecord-mcount 
 	-fno-stack-protector -mindirect-branch=thunk-extern -mfunction-return=thunk-extern
 	-mindirect-branch-table)
 
-# module_of CASE PARENT: the differ's output for a patched object of
-# PARENT (vmlinux or a module), linked (ld -r, as kbuild links the module)
-# into $case.ko and converted into $case.klp.ko. The parent's symbols are
-# the original object's plus `int counter`, an unexported global.
-module_of() {
-	case=$1
-	local parent=$2
-	compile_pair "$cc" "${cflags[@]}"
-	echo 'int counter;' >parent-data.c
-	"$cc" -O2 -c -fPIE -o parent-data.o parent-data.c
-	"$ld" -r -o "$case.parent.o" "$case.orig.o" parent-data.o
-	readelf -sW "$case.parent.o" >"$case.symtab"
-	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >"$case.symvers"
-	"$cdo" "$case.orig.o" "$case.patched.o" "$parent" "$case.symtab" "$case.symvers" test \
-		"$case.out.o" >"$case.stdout" 2>"$case.stderr" ||
-		{ fail "create-diff-object: $(cat "$case.stderr")"; return 1; }
-	"$ld" -r -o "$case.ko" "$case.out.o"
-}
-
-# convert CASE: create-klp-module on $case.ko; its stderr in $case.ckm.err
-convert() {
-	"$ckm" "$1.ko" "$1.klp.ko" 2>"$1.ckm.err"
-}
-
-# klp_rela_of SECTION: "offset type symbol+addend" of the module's SECTION
-klp_rela_of() {
-	rela_section "$case.klp.ko" "$1"
-}
+# module_of's parent: the original object and `int counter`, an unexported global
+parent_source='int counter;'
+verify=$build/verify/kpatch-verify
 
 # section_header NAME: readelf's header line of section NAME (without [Nr])
 section_header() {
@@ -131,20 +108,6 @@ fi
 
 # 3. Hand-made relocations: a type the s390 loader does not apply, and a
 #    call into the middle of a function of the running kernel.
-asm_module() {	# asm_module CASE ASSEMBLY
-	case=$1
-	printf '%s\n' "$2" >"$case.s"
-	"$as" -o "$case.o" "$case.s" && "$ld" -r -o "$case.ko" "$case.o"
-}
-refused_asm() {	# refused_asm CASE EXPECTED-TEXT ASSEMBLY
-	local want=$2
-	asm_module "$1" "$3" || { fail "cannot assemble"; return; }
-	if convert "$case"; then
-		fail "accepted"
-	else
-		[[ $(<"$case.ckm.err") == *"$want"* ]] && pass || fail "message lacks '$want': $(<"$case.ckm.err")"
-	fi
-}
 refused_asm tls 'relocation type 41 against livepatch symbol' '
 	.section .data.x,"aw"
 	.reloc ., R_390_TLS_GD64, ".klp.sym.vmlinux.tlsvar,0"
@@ -167,20 +130,6 @@ asm_module start "$(func_call '')" && convert start && pass || fail "a call to a
 #    one whose object has functions where only __LINE__ moved (lghi,
 #    llill, lgfi into %r3/%r4 before a call), which the differ leaves out
 #    and the verifier must see as line-only, not as missed changes.
-verify=$build/verify/kpatch-verify
-linked_module() {	# linked_module CASE: $case.ko as kbuild links it, converted
-	head -c 64 /dev/zero >this_module.bin
-	"${cc%gcc}objcopy" --add-section .gnu.linkonce.this_module=this_module.bin \
-		--set-section-flags .gnu.linkonce.this_module=alloc,data "$1.ko" "$1.mod.ko" &&
-		"$ckm" "$1.mod.ko" "$1.klp.ko"
-}
-verifies() {	# verifies CASE
-	if "$verify" "$1.orig.o" "$1.patched.o" "$1.klp.ko" "$1.symtab" >"$1.verify" 2>&1; then
-		pass
-	else
-		fail "kpatch-verify: $(grep -v note "$1.verify" | head -n 3)"
-	fi
-}
 linked_module string && verifies string
 {
 	echo 'extern void __might_sleep(const char *file, int line);'
