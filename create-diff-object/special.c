@@ -364,26 +364,65 @@ static bool entries_fit(const struct section *sec, uint64_t e, uint64_t lead, ui
 	return ok;
 }
 
-/* The shortest period of the relocation pattern of e-byte entries. */
-static uint64_t pattern_period(const uint32_t *kind, uint64_t e)
+/*
+ * Relocated fields every entry of a kind has at least: an exception
+ * table entry names the instruction that may fault and where to go then.
+ * ppc64le's is just those two 32-bit offsets, a pattern repeating every 4
+ * bytes: without this, its entries would look like 4-byte ones.
+ */
+static const unsigned int min_fields[SZ_COUNT] = { [SZ_EX] = 2 };
+
+/*
+ * The shortest period of the relocation pattern of e-byte entries that
+ * could be an entry of its own (holds min relocated fields at least).
+ */
+static uint64_t pattern_period(const uint32_t *kind, uint64_t e, unsigned int min)
 {
 	for (uint64_t d = 1; d < e; d++) {
 		bool repeats = e % d == 0;
+		unsigned int fields = 0;
 
 		for (uint64_t i = 0; repeats && i < e; i++)
 			repeats = kind[i] == kind[(i + d) % e];
-		if (repeats)
+		for (uint64_t i = 0; repeats && i < d; i++)
+			fields += kind[i] != 0;
+		if (repeats && fields >= min)
 			return d;
 	}
 	return e;
 }
 
-/* Why e does not fit sec (into why), or NULL if it does. */
-static const char *misfit(const struct section *sec, uint64_t e, uint64_t lead, uint32_t *kind,
-			  char *why, size_t whylen)
+static unsigned int entry_min_fields(const struct special_section *desc)
 {
-	uint64_t period;
+	return desc->size_id == SZ_COUNT || !min_fields[desc->size_id] ? 1 :
+	       min_fields[desc->size_id];
+}
 
+/* Is the relocation pattern of e-byte entries one entry's? why: why not. */
+static const char *shape_misfit(const struct special_section *desc, const uint32_t *kind,
+				uint64_t e, char *why, size_t whylen)
+{
+	unsigned int min = entry_min_fields(desc), fields = 0;
+	uint64_t period = pattern_period(kind, e, min);
+
+	for (uint64_t i = 0; i < e; i++)
+		fields += kind[i] != 0;
+	if (fields < min) {
+		snprintf(why, whylen, "%lu-byte entries would hold %u relocated fields, fewer than its %u",
+			 (unsigned long)e, fields, min);
+		return why;
+	}
+	if (period == e)
+		return NULL;
+	snprintf(why, whylen, "its relocations repeat every %lu bytes, so each %lu bytes would hold several entries",
+		 (unsigned long)period, (unsigned long)e);
+	return why;
+}
+
+/* Why e does not fit sec (into why), or NULL if it does. */
+static const char *misfit(const struct section *sec, const struct special_section *desc,
+			  uint64_t e, uint64_t lead, uint32_t *kind, char *why, size_t whylen)
+{
 	if (!entries_fit(sec, e, lead, kind, false)) {
 		if (sec->size % e)
 			snprintf(why, whylen, "%lu bytes is not a multiple of %lu, and the relocations do not line up with such entries",
@@ -393,23 +432,21 @@ static const char *misfit(const struct section *sec, uint64_t e, uint64_t lead, 
 				 (unsigned long)e);
 		return why;
 	}
-	period = pattern_period(kind, e);
-	if (period != e) {
-		snprintf(why, whylen, "its relocations repeat every %lu bytes, so each %lu bytes would hold several entries",
-			 (unsigned long)period, (unsigned long)e);
-		return why;
-	}
-	return NULL;
+	return shape_misfit(desc, kind, e, why, whylen);
 }
 
 /*
  * The smallest entry size the relocations allow without doubt, or 0. It
  * takes two entries at least to see a stride.
  */
-static uint64_t derive_entry_size(const struct section *sec, uint64_t lead, uint32_t *kind)
+static uint64_t derive_entry_size(const struct section *sec, const struct special_section *desc,
+				  uint64_t lead, uint32_t *kind)
 {
+	char why[160];
+
 	for (uint64_t e = lead + 1; e <= MAX_ENTRY_SIZE && 2 * e <= sec->size; e++)
-		if (entries_fit(sec, e, lead, kind, true) && pattern_period(kind, e) == e)
+		if (entries_fit(sec, e, lead, kind, true) &&
+		    !shape_misfit(desc, kind, e, why, sizeof(why)))
 			return e;
 	return 0;
 }
@@ -435,12 +472,12 @@ static uint64_t entry_size(struct cdo_ctx *ctx, const struct special_section *de
 	const char *bad = NULL;
 	uint64_t derived = 0;
 
-	if (given && given <= MAX_ENTRY_SIZE && !(bad = misfit(sec, given, lead, kind, why, sizeof(why)))) {
+	if (given && given <= MAX_ENTRY_SIZE && !(bad = misfit(sec, desc, given, lead, kind, why, sizeof(why)))) {
 		free(kind);
 		return given;
 	}
 	if (!dwarf)
-		derived = derive_entry_size(sec, lead, kind);
+		derived = derive_entry_size(sec, desc, lead, kind);
 	free(kind);
 	if (derived && given)
 		result_add_warning(ctx, "%s: %s (%lu) does not fit %s: %s; using %lu-byte entries, the stride of its relocations; check %s for this kernel",
@@ -838,17 +875,42 @@ static void trim_aux(struct cdo_ctx *ctx)
 	free(new_start);
 }
 
+/*
+ * Old-style fixups (.fixup) have no symbols: a piece starts where an
+ * __ex_table entry sends a fault and runs to the next one (it branches
+ * back into its function). They can be cut to the pieces of the kept
+ * entries, as replacement code is, when nothing else points into .fixup.
+ */
+static bool only_ex_table_refers_to(struct elf *elf, const struct section *fixup)
+{
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		const struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base || rs->base == fixup ||
+		    !strcmp(rs->base->name, "__ex_table"))
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++)
+			if (rs->relas[j].sym && rs->relas[j].sym->sec == fixup)
+				return false;
+	}
+	return true;
+}
+
 int process_special_sections(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
 	size_t before = ctx->result.nr_refusals;
-	bool fixups = false;
+	bool fixups = false, fixup_trimmed = false;
 	struct section *alt = elf_find_section(elf, ".altinstructions");
 	struct section *repl = elf_find_section(elf, ".altinstr_replacement");
-	struct replacement_pieces pieces = { NULL, 0 };
+	struct section *ex = elf_find_section(elf, "__ex_table");
+	struct section *fixup = elf_find_section(elf, ".fixup");
+	struct replacement_pieces pieces = { NULL, 0 }, fixup_pieces = { NULL, 0 };
 
 	if (alt && alt->rela && repl)
 		find_replacement_starts(alt, repl, &pieces);
+	if (ex && ex->rela && fixup && !fixup->include && only_ex_table_refers_to(elf, fixup))
+		find_replacement_starts(ex, fixup, &fixup_pieces);
 
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *sec = elf->sections[i];
@@ -878,18 +940,19 @@ int process_special_sections(struct cdo_ctx *ctx)
 		/* before the kept entries bring their replacement code in */
 		if (kept && sec == alt && repl)
 			trim_replacements(ctx, alt, repl, &pieces);
+		if (kept && sec == ex && fixup_pieces.starts) {
+			trim_replacements(ctx, ex, fixup, &fixup_pieces);
+			fixup_trimmed = true;
+		}
 		set_included(ctx, sec, kept > 0);
-		if (kept && !strcmp(sec->name, "__ex_table"))
+		if (kept && sec == ex)
 			fixups = true;
 	}
 	free(pieces.starts);
-	/* Old-style fixups have no symbols: carry them whole. */
-	if (fixups) {
-		struct section *fixup = elf_find_section(elf, ".fixup");
-
-		if (fixup)
-			include_section(ctx, fixup);
-	}
+	free(fixup_pieces.starts);
+	/* Fixups something else points into too: carry them whole. */
+	if (fixups && fixup && !fixup_trimmed)
+		include_section(ctx, fixup);
 	trim_aux(ctx);
 	if (regenerate_orc(ctx))
 		return -1;
