@@ -8,6 +8,8 @@ set -euo pipefail
 
 build=${1:-${BUILD:-build}}
 cdo=$(realpath "$build/create-diff-object/create-diff-object")
+verify=$(realpath "$build/verify/kpatch-verify")
+mutate=$(realpath "$build/test/unit/verify-mutate")
 cc=${PPC64LE_CC:-powerpc64le-linux-gnu-gcc}
 # shellcheck source-path=SCRIPTDIR source=cdo-case-helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cdo-case-helpers.sh"
@@ -121,6 +123,211 @@ printf 'int f(int x) { return x + 1; }\n' >ppcbe.orig.c
 printf 'int f(int x) { return x + 2; }\n' >ppcbe.patched.c
 run_case ppcbe 1 -mbig-endian && grep -q 'ppcbe.orig.o: a big-endian ppc64 object' ppcbe.stderr &&
 	[[ ! -e ppcbe.out.o ]] && pass
+
+# ---- special sections of 6.12 (arch/powerpc/include/asm: extable.h,
+# feature-fixups.h, jump_label.h, bug.h): the output keeps the changed
+# function's entries, whole, and kpatch-verify (independent of the differ)
+# accepts it and rejects it broken.
+
+# verified: kpatch-verify accepts $case.out.o
+verified() {
+	if "$verify" "$case.orig.o" "$case.patched.o" "$case.out.o" "$case.symtab" \
+		>"$case.verify" 2>&1; then
+		return 0
+	fi
+	fail "kpatch-verify does not accept the output: $(grep FAILED "$case.verify" | head -n 3)"
+	return 1
+}
+
+# rejected REGEX MUTATION...: kpatch-verify finds REGEX in the output broken so
+rejected() {
+	local regex=$1 status=0
+	shift
+	"$mutate" "$case.out.o" "$case.bad.o" "$@" 2>"$case.mutate" ||
+		{ fail "cannot break the output ($*): $(cat "$case.mutate")"; return 1; }
+	"$verify" "$case.orig.o" "$case.patched.o" "$case.bad.o" "$case.symtab" \
+		>"$case.verify" 2>&1 || status=$?
+	if ((status == 2)) && grep -Eq -- "FAILED .*$regex" "$case.verify"; then
+		return 0
+	fi
+	fail "kpatch-verify on the output broken by '$*': exit $status, no finding /$regex/: $(grep FAILED "$case.verify" | head -n 3)"
+	return 1
+}
+
+# expect_relocs SECTION "offset type target ..." (a line each, offsets
+# in hex, targets symbol+addend): the output's relocations of SECTION
+expect_relocs() {
+	local got
+	got=$(relocs_of "$1" | awk '{ sub(/^0+/, "", $1); print ($1 == "" ? 0 : $1), $2, $3 }')
+	[[ $got == "$2" ]] || { fail "relocations of $1: {$got}, expected {$2}"; return 1; }
+}
+
+# section_size SECTION: the size of the output's SECTION, in hex, or nothing
+section_size() {
+	readelf -SW "$case.out.o" | sed 's/^ *\[ *[0-9]*\] //' |
+		awk -v n="$1" '$1 == n { sub(/^0+/, "", $5); print ($5 == "" ? 0 : $5) }'
+}
+
+# expect_size SECTION HEX
+expect_size() {
+	[[ $(section_size "$1") == "$2" ]] ||
+		{ fail "$1 is $(section_size "$1") bytes (hex), expected $2"; return 1; }
+}
+
+# the __ex_table relocations as "half type symbol" lines (the offsets
+# into the function are the compiler's)
+ex_halves() {
+	relocs_of __ex_table | awk '{ h = (strtonum("0x" $1) % 8) ? "fixup" : "insn";
+		t = $3; sub(/\+.*/, "", t); print h, $2, t }'
+}
+
+# 8. Exception table entries are two 32-bit offsets, {insn, fixup}: put_user's
+#    asm goto sends a fault to a label of the function, get_user's older
+#    shape to a .fixup piece that branches back. The output keeps copy_one's
+#    two entries whole (both halves), and of .fixup only its piece.
+cat >ppcex.orig.c <<'C'
+#define EX_TABLE(fault, target) \
+	".pushsection __ex_table,\"a\"\n.balign 4\n.long (" #fault ") - .\n.long (" #target ") - .\n.popsection\n"
+#define EFAULT 14
+static inline int put_int(int val, int *p)
+{
+	asm goto("1: stw%U1%X1 %0,%1\n" EX_TABLE(1b, %l2) : : "r"(val), "m<>"(*p) : : efault);
+	return 0;
+efault:
+	return -EFAULT;
+}
+static inline int get_int(int *val, const int *p)
+{
+	int err = 0, x;
+	asm volatile("1: lwz %1,0(%2)\n2:\n"
+		     ".pushsection .fixup,\"ax\"\n3: li %0,%3\n li %1,0\n b 2b\n.popsection\n"
+		     EX_TABLE(1b, 3b)
+		     : "=r"(err), "=&r"(x) : "b"(p), "i"(-EFAULT), "0"(err));
+	*val = x;
+	return err;
+}
+int copy_one(int *to, const int *from)
+{
+	int v;
+	if (get_int(&v, from))
+		return -EFAULT;
+	return put_int(v + 1, to);
+}
+int copy_two(int *to, const int *from)
+{
+	int v;
+	if (get_int(&v, from))
+		return -EFAULT;
+	return put_int(v + 2, to);
+}
+C
+sed 's/v + 1/v + 3/' ppcex.orig.c >ppcex.patched.c
+if run_case ppcex 0 && expect_funcs changed "copy_one" && expect_size __ex_table 10 &&
+   expect_size .fixup c; then
+	halves=$(ex_halves | sort | uniq -c | awk '{ print $1, $2, $3, $4 }' | tr '\n' ';')
+	if [[ $halves != "1 fixup R_PPC64_REL32 .fixup;1 fixup R_PPC64_REL32 copy_one;2 insn R_PPC64_REL32 copy_one;" ]]; then
+		fail "__ex_table is not copy_one's two whole entries: {$halves}"
+	elif ! relocs_of __ex_table | grep -q ' \.fixup+0$' ||
+	     [[ $(relocs_of .fixup | awk '{ t = $3; sub(/\+.*/, "", t); print $1, $2, t }') != \
+		"0000000000000008 R_PPC64_REL24 copy_one" ]]; then
+		fail "the .fixup piece is not at 0 branching back into copy_one: $(relocs_of .fixup)"
+	elif verified && rejected '__ex_table\+0x0\): entry' retarget __ex_table 1 copy_two; then
+		pass
+	fi
+fi
+
+# 9. A CPU feature section with an alternative, and an lwsync fixup: the
+#    loader applies __ftr_fixup, __mmu_ftr_fixup, __fw_ftr_fixup and
+#    __lwsync_fixup to a module (module_finalize), so ftr_one's entries go
+#    with it: its 48-byte fixup_entry (mask, value, then offsets from the
+#    entry to the code and to its alternative in __ftr_alt_97) and its
+#    lwsync site.
+cat >ppcftr.orig.c <<'C'
+#define FTR_IFSET(body, alt, msk)						\
+	"971: " body "\n972:\n.pushsection __ftr_alt_97,\"a\"\n.align 2\n973: " alt "\n"	\
+	"974:\n.popsection\n.pushsection __ftr_fixup,\"a\"\n.align 3\n975:\n"		\
+	".8byte " #msk "\n.8byte " #msk "\n.8byte 971b-975b\n.8byte 972b-975b\n"	\
+	".8byte 973b-975b\n.8byte 974b-975b\n.popsection\n"
+#define LWSYNC									\
+	"961: sync\n962:\n.pushsection __lwsync_fixup,\"a\"\n.align 2\n963:\n"		\
+	".8byte 961b-963b\n.popsection\n"
+int ftr_one(int *p)
+{
+	asm volatile(FTR_IFSET("nop", "isync", 0x1000) LWSYNC ::: "memory");
+	return *p + 1;
+}
+int ftr_two(int *p)
+{
+	asm volatile(FTR_IFSET("nop; nop", "sync; isync", 0x2000) LWSYNC ::: "memory");
+	return *p + 2;
+}
+C
+sed 's/p + 1/p + 3/' ppcftr.orig.c >ppcftr.patched.c
+if run_case ppcftr 0 && expect_funcs changed "ftr_one" && expect_size __ftr_fixup 30 &&
+   expect_size __lwsync_fixup 8; then
+	# the mask and value of ftr_one's entry: 0x1000 twice
+	mask=$(od -An -tx8 -j "$((0x$(section_offset ppcftr.out.o __ftr_fixup)))" -N16 ppcftr.out.o | xargs)
+	fields=$(relocs_of __ftr_fixup | awk '{ t = $3; sub(/\+.*/, "", t); sub(/^\.text\./, "", t);
+		print $1 + 0, $2, t }' | tr '\n' ';')
+	if [[ $mask != "0000000000001000 0000000000001000" ]]; then
+		fail "__ftr_fixup's mask and value are {$mask}, not ftr_one's 0x1000"
+	elif [[ $fields != "10 R_PPC64_REL64 ftr_one;18 R_PPC64_REL64 ftr_one;20 R_PPC64_REL64 __ftr_alt_97;28 R_PPC64_REL64 __ftr_alt_97;" ]]; then
+		fail "__ftr_fixup's offsets are not ftr_one's and its alternative's: {$fields}"
+	elif ! relocs_of __lwsync_fixup | grep -q 'R_PPC64_REL64 ftr_one+'; then
+		fail "__lwsync_fixup is not ftr_one's site: $(relocs_of __lwsync_fixup)"
+	elif verified && rejected '__ftr_fixup\+0x0\): entry' retarget __ftr_fixup 2 ftr_two; then
+		pass
+	fi
+fi
+
+# 10. A static branch and a WARN: jb_one's __jump_table entry (code and
+#     target offsets into it, the key) and its __bug_table entry (the trap,
+#     the file name) go with it; jb_two's do not.
+cat >ppcjb.orig.c <<'C'
+struct static_key { int enabled; };
+struct static_key fast_key, other_key;
+static inline __attribute__((always_inline)) int static_branch(struct static_key *key, int branch)
+{
+	asm goto("1:\n\tnop # arch_static_branch\n\t.pushsection __jump_table,  \"aw\"\n\t"
+		 ".long 1b - ., %l[l_yes] - .\n\t.8byte %c0 - .\n\t.popsection\n\t"
+		 : : "i" (&((char *)key)[branch]) : : l_yes);
+	return 0;
+l_yes:
+	return 1;
+}
+#define WARN_ON(x) ({ int __c = !!(x); if (__c) asm volatile("1: twi 31, 0, 0\n"	\
+	".section __bug_table,\"aw\"\n2: .4byte 1b - .\n .4byte %0 - .\n .short %1, %2\n"	\
+	".org 2b+%3\n.previous\n" : : "i"("jb.c"), "i"(__LINE__), "i"(1 << 0), "i"(12)); __c; })
+extern int printk(const char *fmt, ...);
+int jb_one(int x)
+{
+	if (static_branch(&fast_key, 0))
+		return printk("fast %d\n", x);
+	WARN_ON(x > 100);
+	return x + 1;
+}
+int jb_two(int x)
+{
+	if (static_branch(&other_key, 1))
+		return printk("other %d\n", x);
+	WARN_ON(x > 200);
+	return x + 2;
+}
+C
+sed 's/fast %d/FAST %d/' ppcjb.orig.c >ppcjb.patched.c
+if run_case ppcjb 0 && expect_funcs changed "jb_one" && expect_size __jump_table 10 &&
+   expect_size __bug_table c; then
+	jump=$(relocs_of __jump_table | awk '{ t = $3; sub(/\+.*/, "", t); print $1 + 0, $2, t }' | tr '\n' ';')
+	bug=$(relocs_of __bug_table | awk '{ t = $3; sub(/\+.*/, "", t); print $1 + 0, $2, t }' | tr '\n' ';')
+	if [[ $jump != "0 R_PPC64_REL32 jb_one;4 R_PPC64_REL32 jb_one;8 R_PPC64_REL64 .klp.sym.vmlinux.fast_key,0;" ]]; then
+		fail "__jump_table is not jb_one's entry on fast_key: {$jump}"
+	elif [[ $bug != "0 R_PPC64_REL32 jb_one;4 R_PPC64_REL32 .LC1;" && $bug != "0 R_PPC64_REL32 jb_one;4 R_PPC64_REL32 .rodata.str1.8;" ]]; then
+		fail "__bug_table is not jb_one's trap and file: {$bug}"
+	elif verified && rejected '__jump_table\+0x0\): entry' retarget __jump_table 0 jb_two &&
+	     rejected '__bug_table\+0x0\): entry' retarget __bug_table 0 jb_two; then
+		pass
+	fi
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
