@@ -317,11 +317,34 @@ static void check_calls(struct cdo_ctx *ctx, struct section *sec)
 	}
 }
 
+/*
+ * The module loader applies speculation barrier fixups to a module's
+ * section of the name vmlinux's linker script gives them
+ * (module_finalize: "__spec_barrier_fixup"), not to the one the compiler
+ * writes: under its own name, a carried barrier_nospec() would stay the
+ * nop it is compiled as, whatever the kernel's setting.
+ */
+#define NOSPEC_FIXUP		"__barrier_nospec_fixup"
+#define NOSPEC_FIXUP_LOADER	"__spec_barrier_fixup"
+
+static void name_nospec_fixups_for_loader(struct elf *elf)
+{
+	struct section *sec = elf_find_section(elf, NOSPEC_FIXUP);
+
+	if (!sec || !sec->include)
+		return;
+	elf_rename_section(elf, sec, NOSPEC_FIXUP_LOADER);
+	if (sec->rela)
+		elf_rename_section(elf, sec->rela, ".rela" NOSPEC_FIXUP_LOADER);
+}
+
 static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
 	struct section *toc = elf_find_section(elf, ".toc");
 	size_t before = ctx->result.nr_refusals;
+
+	name_nospec_fixups_for_loader(elf);
 
 	if (toc && toc->include) {
 		rebuild_toc(elf, toc);
@@ -464,6 +487,27 @@ real_change:
 	return false;
 }
 
+/*
+ * Fixups the kernel applies to vmlinux only (security flushes and
+ * barriers patched at boot and on mitigation changes, interrupt restart
+ * and soft-mask tables): a module's copy of such code would never be
+ * patched. Refused, naming the function.
+ */
+static enum keep_verdict vmlinux_only_fixup(struct cdo_ctx *ctx, struct section *sec,
+					    struct rela *first, struct rela *end)
+{
+	struct symbol *sym = first->sym, *func = sym;
+
+	/* the first field is the code's address (or its offset from the entry) */
+	if (sym && sym->type == STT_SECTION)
+		func = sym->sec && first->addend >= 0 ?
+		       elf_symbol_containing(sym->sec, (uint64_t)first->addend) : NULL;
+	result_add_func_refusal(ctx, R_ARCH_UNSUPPORTED, func ? func->name : NULL,
+		"%s has an entry in %s, which the kernel applies to vmlinux only: a livepatch module's copy of that code would never be patched; keep the patch out of %s",
+		func ? func->name : sec->name, sec->name, func ? func->name : "that code");
+	return REFUSE;
+}
+
 static const struct special_section ppc64le_special[] = {
 	{ "__bug_table", SZ_BUG, 0, NULL },
 	{ "__ex_table", SZ_EX, 0, NULL },
@@ -476,7 +520,16 @@ static const struct special_section ppc64le_special[] = {
 	{ "__fw_ftr_fixup", SZ_FIXUP, 0, NULL },
 	/* one 64-bit self-relative offset of an instruction to patch */
 	{ "__lwsync_fixup", SZ_COUNT, 8, NULL },
-	{ "__barrier_nospec_fixup", SZ_COUNT, 8, NULL },
+	{ NOSPEC_FIXUP, SZ_COUNT, 8, NULL },
+	{ "__stf_entry_barrier_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__stf_exit_barrier_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__rfi_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__entry_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__scv_entry_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__uaccess_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__btb_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__restart_table", SZ_COUNT, 24, vmlinux_only_fixup },
+	{ "__soft_mask_table", SZ_COUNT, 16, vmlinux_only_fixup },
 	{ NULL, SZ_COUNT, 0, NULL }
 };
 

@@ -283,6 +283,15 @@ static bool ppc64le_is_address_table(const struct section *sec)
 	return !strcmp(sec->name, ".toc");
 }
 
+/*
+ * module_finalize() applies a module's speculation barrier fixups only
+ * from a section named as vmlinux's linker script names them.
+ */
+static const char *ppc64le_module_special_name(const char *name)
+{
+	return !strcmp(name, "__barrier_nospec_fixup") ? "__spec_barrier_fixup" : NULL;
+}
+
 /* 6.12's layouts: relative bug, exception and jump entries */
 static const struct special ppc64le_specials[] = {
 	{ "__bug_table", "bug_entry", "BUG_STRUCT_SIZE", 12, 1, true },
@@ -320,6 +329,7 @@ static const struct verify_arch ppc64le_verify = {
 	.same_bits_under = ppc64le_same_bits_under,
 	.klp_reloc_problem = ppc64le_klp_reloc_problem,
 	.is_address_table = ppc64le_is_address_table,
+	.module_special_name = ppc64le_module_special_name,
 	.specials = ppc64le_specials,
 	.code_only_sections = ppc64le_code_only,
 };

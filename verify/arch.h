@@ -138,6 +138,11 @@ struct verify_arch {
 	 * relocation (or, without one, its 8-byte constant) means */
 	bool (*is_address_table)(const struct section *sec);
 
+	/* Optional: the name the module loader looks a special section up
+	 * by in a module, where it differs from the object's (ppc64's
+	 * speculation barrier fixups); NULL: the object's */
+	const char *(*module_special_name)(const char *name);
+
 	/* special sections, ending with a NULL name */
 	const struct special *specials;
 	/* sections besides the generic ones that only describe code (ftrace,

@@ -953,17 +953,29 @@ static struct vfunc *entry_owner(struct verify *v, struct section *ms, uint64_t 
 
 static void check_special(struct verify *v, const struct special *sp)
 {
-	struct section *ms = elf_find_section(v->module.elf, sp->name);
-	struct section *ps = elf_find_section(v->patched.elf, sp->name);
+	const char *mname = v->arch->module_special_name ?
+			    v->arch->module_special_name(sp->name) : NULL;
+	struct section *ms, *ps = elf_find_section(v->patched.elf, sp->name);
 	uint64_t size;
 	char why[1024], what[300];
 
+	if (mname) {
+		/* under the object's name, the loader never applies it */
+		ms = elf_find_section(v->module.elf, sp->name);
+		if (ms && ms->size)
+			add_finding(v, "special", NULL, sp->name, false, 0,
+				    "the module loader does not apply %s in a module: its entries belong in %s",
+				    sp->name, mname);
+	} else {
+		mname = sp->name;
+	}
+	ms = elf_find_section(v->module.elf, mname);
 	if (!ms || !ms->size)
 		return;
 	size = entry_size(v, sp, ps);
 	if (ms->size % size) {
-		add_finding(v, "special", NULL, sp->name, false, 0,
-			    "%s is 0x%lx bytes, not a whole number of 0x%lx-byte entries", sp->name,
+		add_finding(v, "special", NULL, mname, false, 0,
+			    "%s is 0x%lx bytes, not a whole number of 0x%lx-byte entries", mname,
 			    (unsigned long)ms->size, (unsigned long)size);
 		return;
 	}
@@ -975,7 +987,7 @@ static void check_special(struct verify *v, const struct special *sp)
 		if (sp->code_first) {
 			owner = entry_owner(v, ms, moff, what, sizeof(what));
 			if (!owner) {
-				add_finding(v, "special", NULL, sp->name, true, moff,
+				add_finding(v, "special", NULL, mname, true, moff,
 					    "entry refers to %s, not to a function of the module", what);
 				continue;
 			}
@@ -994,7 +1006,7 @@ static void check_special(struct verify *v, const struct special *sp)
 		for (uint64_t poff = 0; ps && poff + size <= ps->size && !mirrored; poff += size)
 			mirrored = same_entry(v, sp, ps, poff, ms, moff, size, why, sizeof(why));
 		if (!mirrored)
-			add_finding(v, "special", owner ? owner->sym->name : NULL, sp->name, true, moff,
+			add_finding(v, "special", owner ? owner->sym->name : NULL, mname, true, moff,
 				    "entry mirrors no entry of the patched object (closest: %s)", why);
 	}
 }

@@ -329,5 +329,46 @@ if run_case ppcjb 0 && expect_funcs changed "jb_one" && expect_size __jump_table
 	fi
 fi
 
+# 11. barrier_nospec(): the loader patches a module's speculation barriers
+#     only in a section named __spec_barrier_fixup (vmlinux's name for
+#     them), not __barrier_nospec_fixup (the compiler's): the output's
+#     entry, nospec_one's, carries the loader's name.
+cat >ppcnospec.orig.c <<'C'
+#define barrier_nospec() asm volatile("953:\n.pushsection __barrier_nospec_fixup,\"a\"\n"	\
+	".align 2\n954:\n.8byte 953b-954b\n.popsection\nnop\n" ::: "memory")
+int nospec_one(const int *table, unsigned int i) { if (i >= 16) return 0; barrier_nospec(); return table[i] + 1; }
+int nospec_two(const int *table, unsigned int i) { if (i >= 8) return 0; barrier_nospec(); return table[i] + 2; }
+C
+sed 's/table\[i\] + 1/table[i] + 3/' ppcnospec.orig.c >ppcnospec.patched.c
+if run_case ppcnospec 0 && expect_funcs changed "nospec_one" &&
+   expect_size __spec_barrier_fixup 8; then
+	if [[ -n $(section_size __barrier_nospec_fixup) ]]; then
+		fail "the output still has a __barrier_nospec_fixup, which the loader ignores"
+	elif ! relocs_of __spec_barrier_fixup | grep -Eq '^0+ R_PPC64_REL64 nospec_one\+'; then
+		fail "__spec_barrier_fixup is not nospec_one's barrier: $(relocs_of __spec_barrier_fixup)"
+	elif verified && rejected '__spec_barrier_fixup\+0x0\): entry' retarget __spec_barrier_fixup 0 nospec_two &&
+	     rejected 'the module loader does not apply __barrier_nospec_fixup in a module' \
+		rename-sec __spec_barrier_fixup __barrier_nospec_fixup; then
+		pass
+	fi
+fi
+
+# 12. Fixups the kernel applies to vmlinux only (here an STF entry
+#     barrier; also the RFI, entry, scv and uaccess flushes, the restart
+#     and soft-mask tables): a module's copy would never be patched, so a
+#     changed function with one is refused, by name, and nothing written.
+cat >ppcstf.orig.c <<'C'
+int stf_one(int x, int flag)
+{
+	asm volatile("953: nop; nop; nop\n.pushsection __stf_entry_barrier_fixup,\"a\"\n"
+		     ".align 2\n954:\n.8byte 953b-954b\n.popsection\n" ::: "memory");
+	return x + flag;
+}
+C
+sed 's/x + flag/x - flag/' ppcstf.orig.c >ppcstf.patched.c
+run_case ppcstf 2 && expect_json '"code": "arch-unsupported"' &&
+	expect_json 'stf_one has an entry in __stf_entry_barrier_fixup, which the kernel applies to vmlinux only' &&
+	[[ ! -e ppcstf.out.o ]] && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

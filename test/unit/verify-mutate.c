@@ -16,6 +16,7 @@
  *                              with the module's SYMBOL
  *   klp-obj FROM TO            rename klp symbols and sections of object FROM
  *   rename-sym FROM TO         rename symbol FROM
+ *   rename-sec FROM TO         rename section FROM (and its relocation section)
  *
  * N counts from 0, relocations in offset order.
  */
@@ -274,6 +275,19 @@ int main(int argc, char **argv)
 		if (!s)
 			die("no symbol", argv[4]);
 		elf_rename_symbol(elf, s, argv[5]);
+	} else if (!strcmp(op, "rename-sec") && argc == 6) {
+		struct section *sec = elf_find_section(elf, argv[4]);
+		char *rela_name;
+
+		if (!sec)
+			die("no section", argv[4]);
+		elf_rename_section(elf, sec, argv[5]);
+		if (sec->rela) {
+			rela_name = xmalloc(strlen(argv[5]) + 6);
+			sprintf(rela_name, ".rela%s", argv[5]);
+			elf_rename_section(elf, sec->rela, rela_name);
+			free(rela_name);
+		}
 	} else if (!strcmp(op, "klp-obj") && argc == 6) {
 		rename_klp(elf, argv[4], argv[5]);
 	} else {
