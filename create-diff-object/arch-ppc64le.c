@@ -527,7 +527,7 @@ static const struct special_section ppc64le_special[] = {
 	{ "__entry_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
 	{ "__scv_entry_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
 	{ "__uaccess_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
-	{ "__btb_flush_fixup", SZ_COUNT, 8, vmlinux_only_fixup },
+	{ "__btb_flush_fixup", SZ_COUNT, 16, vmlinux_only_fixup },
 	{ "__restart_table", SZ_COUNT, 24, vmlinux_only_fixup },
 	{ "__soft_mask_table", SZ_COUNT, 16, vmlinux_only_fixup },
 	{ NULL, SZ_COUNT, 0, NULL }
