@@ -40,6 +40,15 @@ integration-debian-6.1: all
 integration-debian-smoke: all
 	test/integration/debian/run --line 6.12 --smoke $(DEBIAN_FLAGS)
 
+# A debootstrapped Debian 12 root (cached) with a released 6.12 kernel's
+# packages and the tool's own package installed by dpkg: kpatch-build with
+# no option in the chroot, then the root booted under qemu with systemd,
+# which starts kpatch.service (test/integration/debian/README.md, "Debian
+# root"). Needs root and the packages make integration-debian downloads.
+.PHONY: integration-debian-root
+integration-debian-root: all
+	test/integration/debian/root $(DEBIAN_FLAGS)
+
 # Real stable fixes (test/bench/realfix/run, README "Real fixes benchmark"):
 # Debian's 6.12.111 -> 6.12.113 update split into one fix per changed .c
 # file, each built against the shipped 6.12.111 cloud kernel and loaded in
