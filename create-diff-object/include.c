@@ -344,7 +344,8 @@ static bool harmless_unincluded(const struct cdo_ctx *ctx, const struct section 
 	       !strcmp(n, "__patchable_function_entries") || !strcmp(n, ".sframe") ||
 	       !strncmp(n, ".orc_", 5) || !strcmp(n, ".altinstr_replacement") ||
 	       !strcmp(n, ".altinstr_aux") || !strcmp(n, ".ibt_endbr_seal") ||
-	       !strncmp(n, "__ksymtab", 9) || !strncmp(n, "__kcrctab", 9) ||
+	       /* what an export change means is check_exports' to say */
+	       is_export_section(sec) ||
 	       !strncmp(n, ".kpatch.", 8) ||
 	       /* per-call-site descriptors: a changed user brings fresh ones */
 	       !strcmp(n, "__verbose") || !strcmp(n, "__dyndbg") ||
