@@ -1039,5 +1039,23 @@ sed 's/x + 1/x + 2/' exp.orig.c >expsame.patched.c
 cp exp.orig.c expsame.orig.c
 run_case expsame 0 && expect_funcs changed "keep" && pass
 
+# T1. arch/x86/pci/fixup.c's fix (6.12.113) adds PCI quirks: entries of
+#     .pci_fixup_final, a table the kernel reads from its own image. Refused,
+#     naming the table and the new quirk.
+cat >pcifix.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+struct fixup { unsigned short vendor, device; void (*hook)(void *dev); };
+static void quirk_a(void *dev) { printk("a %p\n", dev); }
+static const struct fixup fixup_a __attribute__((used, section(".pci_fixup_final"))) = { 1, 2, quirk_a };
+C
+{ cat pcifix.orig.c; cat <<'C'
+static void quirk_b(void *dev) { printk("b %p\n", dev); }
+static const struct fixup fixup_b __attribute__((used, section(".pci_fixup_final"))) = { 1, 3, quirk_b };
+C
+} >pcifix.patched.c
+run_case pcifix 2 &&
+	expect_json '"code": "section-not-included", "message": "changed section \.pci_fixup_final \(2 entries referring to functions, e\.g\. quirk_b\) not selected for inclusion: it is a table the kernel reads from its own image .*ship it in a kernel update' &&
+	pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
