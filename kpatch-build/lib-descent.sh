@@ -74,14 +74,14 @@ reached_by_two_descents() {
 		if [[ -z ${DESCENT_SUBDIRS[$parent]+set} ]]; then
 			DESCENT_SUBDIRS[$parent]=$(kbuild_listed_subdirs "$parent")
 		fi
-		listed=${DESCENT_SUBDIRS[$parent]}
+		listed=$'\n'${DESCENT_SUBDIRS[$parent]}$'\n'
 		n=0
 		# Count the listed subdirectories on the path below this level.
 		sub=""
 		for ((j = 0; j < ${#path[@]}; j++)); do
 			sub+=${sub:+/}${path[j]}
 			((j >= i)) || continue
-			grep -qxF -e "$sub" <<<"$listed" && ((++n))
+			[[ $listed == *$'\n'"$sub"$'\n'* ]] && ((++n))
 		done
 		((n < 2)) || return 0
 		if [[ $parent == . ]]; then
