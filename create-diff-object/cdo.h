@@ -203,6 +203,9 @@ enum refusal_code {
 	R_OTHER_MODULE_LOCAL,
 	R_ARCH_UNSUPPORTED,
 	R_INIT_ONLY_CHANGE,	/* every change is boot-only init code */
+	R_EXPORT_ADDED,
+	R_EXPORT_REMOVED,
+	R_EXPORT_CHANGED,
 	R_COUNT
 };
 extern const char *const refusal_code_name[R_COUNT];
@@ -353,6 +356,9 @@ int include_changes(struct cdo_ctx *ctx);
 void include_symbol(struct cdo_ctx *ctx, struct symbol *sym);
 void include_section(struct cdo_ctx *ctx, struct section *sec);
 int verify_patchability(struct cdo_ctx *ctx);
+/* exports.c: refuse exports the patch adds, removes or changes */
+void check_exports(struct cdo_ctx *ctx);
+bool is_export_section(const struct section *sec);
 bool is_init_section(const char *name);
 /* Only boot-only init code changed (refusals so far all init-changed and
  * nothing for runtime): turn them into init-only-change refusals. */

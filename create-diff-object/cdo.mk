@@ -13,6 +13,7 @@ CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(BUILD)/create-diff-object/split.o \
 	$(BUILD)/create-diff-object/compare.o \
 	$(BUILD)/create-diff-object/include.o \
+	$(BUILD)/create-diff-object/exports.o \
 	$(BUILD)/create-diff-object/callers.o \
 	$(BUILD)/create-diff-object/special.o \
 	$(BUILD)/create-diff-object/klp.o \

@@ -325,6 +325,7 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 		return EXIT_ERROR;
 	if (ctx->arch->finish_inclusion && ctx->arch->finish_inclusion(ctx) && ctx->result.error)
 		return EXIT_ERROR;
+	check_exports(ctx);
 	verify_patchability(ctx);
 	check_static_locals(ctx);
 	collect_functions(ctx);

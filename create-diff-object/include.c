@@ -344,13 +344,40 @@ static bool harmless_unincluded(const struct cdo_ctx *ctx, const struct section 
 	       !strcmp(n, "__patchable_function_entries") || !strcmp(n, ".sframe") ||
 	       !strncmp(n, ".orc_", 5) || !strcmp(n, ".altinstr_replacement") ||
 	       !strcmp(n, ".altinstr_aux") || !strcmp(n, ".ibt_endbr_seal") ||
-	       !strncmp(n, "__ksymtab", 9) || !strncmp(n, "__kcrctab", 9) ||
+	       /* what an export change means is check_exports' to say */
+	       is_export_section(sec) ||
 	       !strncmp(n, ".kpatch.", 8) ||
 	       /* per-call-site descriptors: a changed user brings fresh ones */
 	       !strcmp(n, "__verbose") || !strcmp(n, "__dyndbg") ||
 	       !strcmp(n, "__dyndbg_classes");
 }
 
+
+/* A function SEC's entries refer to, a new or changed one if any, and how
+ * many entries refer to functions: a table of hooks (.pci_fixup_*). */
+static const char *first_function_referred(const struct section *sec, size_t *count)
+{
+	const char *first = NULL;
+	bool changed_first = false;
+
+	*count = 0;
+	if (!sec->rela)
+		return NULL;
+	for (size_t i = 0; i < sec->rela->nr_relas; i++) {
+		const struct symbol *sym = sec->rela->relas[i].sym;
+
+		if (sym->type == STT_SECTION && sym->sec && sym->sec->bundled)
+			sym = sym->sec->bundled;
+		if (sym->type != STT_FUNC)
+			continue;
+		if (!first || (sym->status != STATUS_SAME && !changed_first)) {
+			changed_first = sym->status != STATUS_SAME;
+			first = sym->name;
+		}
+		(*count)++;
+	}
+	return first;
+}
 
 static const char *describe(const struct section *sec)
 {
@@ -383,10 +410,19 @@ int verify_patchability(struct cdo_ctx *ctx)
 				result_add_refusal(ctx, R_DATA_CHANGED,
 					"changed data %s%s%s%s: a livepatch replaces functions, not data; change the code that uses it, use a shadow variable or a callback",
 					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
-			else
-				result_add_refusal(ctx, R_SECTION_NOT_INCLUDED,
-					"changed section %s%s%s%s not selected for inclusion: no changed function uses it",
-					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+			else {
+				size_t n;
+				const char *fn = first_function_referred(sec, &n);
+
+				if (fn)
+					result_add_refusal(ctx, R_SECTION_NOT_INCLUDED,
+						"changed section %s (%zu entr%s referring to functions, e.g. %s) not selected for inclusion: it is a table the kernel reads from its own image (fixups, hooks), which a livepatch cannot add to or change; leave that part out of the patch you livepatch, do the work from a livepatch callback, or ship it in a kernel update",
+						sec->name, n, n == 1 ? "y" : "ies", fn);
+				else
+					result_add_refusal(ctx, R_SECTION_NOT_INCLUDED,
+						"changed section %s%s%s%s not selected for inclusion: no changed function uses it",
+						sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+			}
 		}
 		if (sec->include && sec->status != STATUS_NEW && !is_special_section(ctx, sec) &&
 		    is_data_section_name(sec->name) &&

@@ -35,6 +35,9 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_OTHER_MODULE_LOCAL] = "other-module-symbol",
 	[R_ARCH_UNSUPPORTED] = "arch-unsupported",
 	[R_INIT_ONLY_CHANGE] = "init-only-change",
+	[R_EXPORT_ADDED] = "export-added",
+	[R_EXPORT_REMOVED] = "export-removed",
+	[R_EXPORT_CHANGED] = "export-changed",
 };
 
 static char *vformat(const char *fmt, va_list ap)

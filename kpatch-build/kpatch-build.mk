@@ -12,7 +12,7 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-result.sh kpatch-build/lib-running.sh \
 	       kpatch-build/lib-oot.sh kpatch-build/lib-replay.sh
 KPB_LIBS    += kpatch-build/lib-sign.sh kpatch-build/lib-deb.sh kpatch-build/lib-arch.sh \
-	       kpatch-build/lib-modlink.sh
+	       kpatch-build/lib-modlink.sh kpatch-build/lib-descent.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \
@@ -22,7 +22,8 @@ TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-signals-stress.sh test/unit/kpatch-build-restore.sh
 TESTS += test/unit/kpatch-build-sign.sh test/unit/kpatch-build-deb.sh \
 	 test/unit/kpatch-build-running.sh test/unit/kpatch-build-oot.sh
-TESTS += test/unit/kpatch-build-replay.sh test/unit/build-module-modlink.sh
+TESTS += test/unit/kpatch-build-replay.sh test/unit/build-module-modlink.sh \
+	 test/unit/kpatch-build-descent.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build
 # for programs and helpers, ../share/kpatch-build for the module template

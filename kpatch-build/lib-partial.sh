@@ -321,7 +321,7 @@ make_original_objects() {
 		return 0
 	fi
 	replay_before_make
-	run_make -- -k "${to_make[@]}" || failed=1
+	run_make_objects -- -k "${to_make[@]}" || failed=1
 	if ((failed)); then
 		local built=()
 		for object in "${to_make[@]}"; do
@@ -334,7 +334,7 @@ make_original_objects() {
 		log "some candidates do not compile on their own in this configuration (e.g. a .c file that is only #included); they cannot be affected"
 		# Replay trusts only objects a successful make left, so a batch
 		# (one make for many fixes) confirms those that did compile.
-		if ((BATCH_ORIGINALS && ${#built[@]})) && run_make -- "${built[@]}"; then
+		if ((BATCH_ORIGINALS && ${#built[@]})) && run_make_objects -- "${built[@]}"; then
 			replay_after_make "${built[@]}"
 		fi
 	else

@@ -60,6 +60,9 @@ kbuild_cmd_file() {
 replay_fingerprint() {
 	{
 		echo "prepared $PREPARE_KEY"
+		# Before lib-descent.sh, an object reached by two descents
+		# could keep the wrong directory's command in its .cmd file.
+		echo "descents: owning directory last"
 		echo "make ${KERNELRELEASE_ARG[*]} KCFLAGS=$CONTRACT_KCFLAGS"
 		env | LC_ALL=C grep -E '^(ARCH|SUBARCH|SRCARCH|KCPPFLAGS|KAFLAGS|KCFLAGS|KRUSTFLAGS|[AC]FLAGS_(KERNEL|MODULE)|LDFLAGS_MODULE|KBUILD_[A-Z_]*|HOST[A-Z]*|C|W|O|M|CHECK|OBJTOOL_ARGS|SOURCE_DATE_EPOCH|LOCALVERSION|KERNELRELEASE|KERNELVERSION)=' | LC_ALL=C sort || true
 		command -v gcc ld nm objcopy objdump ar || true

@@ -795,6 +795,89 @@ static void check_crcs(struct verify *v)
 	free(crcs);
 }
 
+/* ---- exports ------------------------------------------------------------ */
+
+/*
+ * An export is a symbol __export_symbol_NAME in .export_symbol (6.5+; the
+ * record starts with the license string) or __ksymtab_NAME in
+ * ___ksymtab+NAME / ___ksymtab_gpl+NAME (before). NAME and its license
+ * ("GPL"/"gpl" or "") go to name/license; false if SYM is no export.
+ */
+static bool export_record(const struct symbol *sym, const char **name, char *license,
+			  size_t license_len)
+{
+	static const char rec[] = "__export_symbol_", tab[] = "__ksymtab_";
+	const struct section *sec = sym->sec;
+
+	license[0] = '\0';
+	if (!sec || sym->type == STT_SECTION)
+		return false;
+	if (!strcmp(sec->name, ".export_symbol") && !strncmp(sym->name, rec, sizeof(rec) - 1)) {
+		*name = sym->name + sizeof(rec) - 1;
+		if (sec->data && sym->sym.st_value < sec->size)
+			snprintf(license, license_len, "%.*s",
+				 (int)strnlen((const char *)sec->data + sym->sym.st_value,
+					      sec->size - sym->sym.st_value),
+				 (const char *)sec->data + sym->sym.st_value);
+		return true;
+	}
+	if (!strncmp(sec->name, "___ksymtab", 10) && !strncmp(sym->name, tab, sizeof(tab) - 1)) {
+		*name = sym->name + sizeof(tab) - 1;
+		snprintf(license, license_len, "%s", strstr(sec->name, "_gpl+") ? "gpl" : "");
+		return true;
+	}
+	return false;
+}
+
+/* An export of NAME in O's object and its license, or false (by the
+ * model's name index: both record symbol names are tried). */
+static bool exported_by(const struct vobj *o, const char *name, char *license, size_t license_len)
+{
+	static const char *const prefixes[] = { "__export_symbol_", "__ksymtab_" };
+
+	for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+		char sym_name[512];
+		const char *n;
+
+		if ((size_t)snprintf(sym_name, sizeof(sym_name), "%s%s", prefixes[k], name) >=
+		    sizeof(sym_name))
+			continue;
+		for (struct symbol *s = elf_find_symbol(o->elf, sym_name); s;
+		     s = elf_find_symbol_next(o->elf, s))
+			if (export_record(s, &n, license, license_len))
+				return true;
+	}
+	return false;
+}
+
+/* Each export FROM has and TO lacks, or has with another license. */
+static void compare_export_tables(struct verify *v, const struct vobj *from, const struct vobj *to,
+				  const char *what)
+{
+	for (size_t i = 1; i < from->elf->nr_symbols; i++) {
+		char license[64], other[64];
+		const char *name;
+
+		if (!export_record(from->elf->symbols[i], &name, license, sizeof(license)))
+			continue;
+		if (!exported_by(to, name, other, sizeof(other)))
+			add_finding(v, "export", name, NULL, false, 0,
+				    "the patched object %s the export of %s: the running kernel's export table stays as it is, so a livepatch cannot deliver that",
+				    what, name);
+		else if (from == &v->patched && strcmp(license, other))
+			add_finding(v, "export", name, NULL, false, 0,
+				    "the patched object exports %s with license \"%s\", the original with \"%s\": a livepatch cannot change an export",
+				    name, license, other);
+	}
+}
+
+/* The patch must leave the exports as they are. */
+static void check_exports(struct verify *v)
+{
+	compare_export_tables(v, &v->patched, &v->orig, "adds");
+	compare_export_tables(v, &v->orig, &v->patched, "removes");
+}
+
 /* ---- special sections -------------------------------------------------- */
 
 /* Every entry of size bytes starts with a relocation to code. */
@@ -1279,6 +1362,7 @@ void run_checks(struct verify *v)
 	check_klp_relocations(v);
 	check_imports(v);
 	check_crcs(v);
+	check_exports(v);
 	for (const struct special *sp = v->arch->specials; sp->name; sp++)
 		check_special(v, sp);
 	free(orig_ix.f);

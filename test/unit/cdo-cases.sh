@@ -955,5 +955,107 @@ C
 cp multifile/orig/mf-b.c dropone/patched/
 run_linked_case dropone 0 && expect_funcs changed "first" && pass
 
+# E. Exports (exports.c): a livepatch cannot change the kernel's export
+#    table. The 6.5+ records (.export_symbol) as include/linux/export.h
+#    writes them; before 6.5, a __ksymtab_NAME in ___ksymtab+NAME.
+export_header() {
+	cat <<'C'
+extern int printk(const char *fmt, ...);
+#define EXPORT(sym, license) asm(".section \".export_symbol\",\"a\"\n__export_symbol_" #sym ":\n" \
+	".asciz \"" license "\"\n.asciz \"\"\n.balign 8\n.quad " #sym "\n.previous\n")
+C
+}
+{
+	export_header
+	cat <<'C'
+int probe_failed(int err) { return printk("error %d\n", err); }
+EXPORT(probe_failed, "GPL");
+int keep(int x) { return x + 1; }
+EXPORT(keep, "GPL");
+C
+} >exp.orig.c
+
+# E1. dev_err_probe()'s fix (drivers/base/core.c, 6.12.113): a changed
+#     exported function and a new exported one. The new export is refused
+#     by name, with its own code (not as an unincluded .export_symbol).
+{
+	export_header
+	cat <<'C'
+int probe_failed(int err) { return printk("error %d!\n", err); }
+EXPORT(probe_failed, "GPL");
+int warn_probe(int err) { return printk("warning %d\n", err); }
+EXPORT(warn_probe, "GPL");
+int keep(int x) { return x + 1; }
+EXPORT(keep, "GPL");
+C
+} >expadd.patched.c
+cp exp.orig.c expadd.orig.c
+run_case expadd 2 &&
+	expect_json '"code": "export-added", "message": "the patch adds EXPORT_SYMBOL_GPL\(warn_probe\): a livepatch cannot add an export .*leave the EXPORT_SYMBOL line out of the patch you livepatch' &&
+	expect_json '"function": "warn_probe"' &&
+	! grep -q 'section-not-included' expadd.json && [[ ! -e expadd.out.o ]] && pass
+
+# E1a. kpatch-verify rejects what a differ that ignored the export would
+#      give: the module of the same change without the export line.
+grep -v 'EXPORT(warn_probe' expadd.patched.c >expnoexp.patched.c
+cp exp.orig.c expnoexp.orig.c
+if run_case expnoexp 0 && expect_funcs changed "probe_failed"; then
+	if JUMP_STRUCT_SIZE=16 "$verify" --parent vmlinux expadd.orig.o expadd.patched.o expnoexp.out.o \
+		expadd.symtab >expadd.bad.verify 2>&1; then
+		fail "kpatch-verify accepted a module for a patch that adds an export"
+	elif ! grep -q 'the patched object adds the export of warn_probe' expadd.bad.verify; then
+		fail "kpatch-verify: $(grep -m1 -E 'FAILED|ERROR' expadd.bad.verify)"
+	else
+		pass
+	fi
+fi
+
+# E2. Only an export added to an existing, unchanged function.
+{ cat exp.orig.c; echo 'int helper_fn(int x) { return x * 2; }'; } >expon.orig.c
+{ cat expon.orig.c; echo 'EXPORT(helper_fn, "");'; } >expon.patched.c
+run_case expon 2 && expect_json '"code": "export-added", "message": "the patch adds EXPORT_SYMBOL\(helper_fn\)' && pass
+
+# E3. An export removed.
+grep -v 'EXPORT(keep' exp.orig.c >exprm.patched.c
+cp exp.orig.c exprm.orig.c
+run_case exprm 2 && expect_json '"code": "export-removed", "message": "the patch removes EXPORT_SYMBOL_GPL\(keep\)' && pass
+
+# E4. An export's license changed.
+sed 's/EXPORT(keep, "GPL")/EXPORT(keep, "")/' exp.orig.c >explic.patched.c
+cp exp.orig.c explic.orig.c
+run_case explic 2 && expect_json '"code": "export-changed", "message": "the patch changes the export of keep \(license \\"GPL\\" -> \\"\\"' && pass
+
+# E5. Before 6.5: __ksymtab_NAME in ___ksymtab_gpl+NAME.
+cat >expold.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+int old_style(int x) { return printk("%d\n", x); }
+C
+{ cat expold.orig.c; echo 'const void *__ksymtab_old_style __attribute__((section("___ksymtab_gpl+old_style"), used)) = old_style;'; } >expold.patched.c
+run_case expold 2 && expect_json '"code": "export-added", "message": "the patch adds EXPORT_SYMBOL_GPL\(old_style\)' && pass
+
+# E6. Exports as they were, an exported function changed: a module, and
+#     kpatch-verify (run_case) accepts it.
+sed 's/x + 1/x + 2/' exp.orig.c >expsame.patched.c
+cp exp.orig.c expsame.orig.c
+run_case expsame 0 && expect_funcs changed "keep" && pass
+
+# T1. arch/x86/pci/fixup.c's fix (6.12.113) adds PCI quirks: entries of
+#     .pci_fixup_final, a table the kernel reads from its own image. Refused,
+#     naming the table and the new quirk.
+cat >pcifix.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+struct fixup { unsigned short vendor, device; void (*hook)(void *dev); };
+static void quirk_a(void *dev) { printk("a %p\n", dev); }
+static const struct fixup fixup_a __attribute__((used, section(".pci_fixup_final"))) = { 1, 2, quirk_a };
+C
+{ cat pcifix.orig.c; cat <<'C'
+static void quirk_b(void *dev) { printk("b %p\n", dev); }
+static const struct fixup fixup_b __attribute__((used, section(".pci_fixup_final"))) = { 1, 3, quirk_b };
+C
+} >pcifix.patched.c
+run_case pcifix 2 &&
+	expect_json '"code": "section-not-included", "message": "changed section \.pci_fixup_final \(2 entries referring to functions, e\.g\. quirk_b\) not selected for inclusion: it is a table the kernel reads from its own image .*ship it in a kernel update' &&
+	pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
