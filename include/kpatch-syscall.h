@@ -2,8 +2,8 @@
 /*
  * kpatch-syscall.h: KPATCH_SYSCALL_DEFINE0..6, drop-in replacements for
  * SYSCALL_DEFINE0..6 in a patch that changes a system call (x86-64, Linux
- * 5.7 and later, checked against 6.1 and 6.12; s390x with the pt_regs
- * wrappers, checked against 6.12).
+ * 5.7 and later, checked against 6.1 and 6.12; s390x and ppc64 with the
+ * pt_regs wrappers, checked against 6.12).
  *
  * Why: on x86-64, SYSCALL_DEFINEn(name, ...) with n >= 1 expands to
  *
@@ -13,7 +13,8 @@
  *
  * plus __ia32_sys_name with CONFIG_IA32_EMULATION (on s390x:
  * __s390x_sys_name(regs), and __s390_sys_name with CONFIG_COMPAT, over a
- * static inline __se_sys_name). The kernel's "inline"
+ * static inline __se_sys_name; on powerpc: sys_name(regs) over a static
+ * __se_sys_name). The kernel's "inline"
  * implies notrace: if gcc does not inline __do_sys_name, the function the
  * patch changes has no ftrace call site and livepatch cannot redirect it.
  * Here the body gets a different name, __kpatch_do_sys_name. The wrappers
@@ -52,8 +53,13 @@
 # if !defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER) || !defined(SC_S390_REGS_TO_ARGS)
 #  error "kpatch-syscall.h: unsupported s390 asm/syscall_wrapper.h layout (needs the pt_regs wrappers)"
 # endif
+#elif defined(CONFIG_PPC64)
+/* without the wrappers (CONFIG_COMPAT, SPU_BASE) sys_name is an alias */
+# if !defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER) || !defined(SC_POWERPC_REGS_TO_ARGS)
+#  error "kpatch-syscall.h: unsupported powerpc asm/syscall_wrapper.h layout (needs the pt_regs wrappers)"
+# endif
 #else
-# error "kpatch-syscall.h: KPATCH_SYSCALL_DEFINEn is only implemented for x86-64 and s390x"
+# error "kpatch-syscall.h: KPATCH_SYSCALL_DEFINEn is only implemented for x86-64, s390x and ppc64"
 #endif
 
 #define KPATCH_SYSCALL_DEFINE0(sname)	SYSCALL_DEFINE0(sname)
@@ -69,18 +75,17 @@
 	SYSCALL_METADATA(sname, x, __VA_ARGS__)					\
 	__KPATCH_SYSCALL_DEFINEx(x, sname, __VA_ARGS__)
 
-#if defined(CONFIG_X86_64)
 /*
- * The stubs come from the kernel's own helpers (__X64_SYS_STUBx,
- * __IA32_SYS_STUBx), which call __se_sys<name>; only the innermost
- * function's name differs from the kernel's __SYSCALL_DEFINEx.
+ * x86-64's and powerpc's static __se_sys<name>, which casts the arguments
+ * and calls the renamed body, and the body's declaration; as the kernel's,
+ * it is declared before the entry points that call it and defined after
+ * them.
  */
-#define __KPATCH_SYSCALL_DEFINEx(x, name, ...)					\
+#define __KPATCH_SE_SYS_DECL(x, name, ...)					\
 	static long __se_sys##name(__MAP(x, __SC_LONG, __VA_ARGS__));		\
 	static inline long							\
-	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__));		\
-	__X64_SYS_STUBx(x, name, __VA_ARGS__)					\
-	__IA32_SYS_STUBx(x, name, __VA_ARGS__)					\
+	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__));
+#define __KPATCH_SE_SYS_BODY(x, name, ...)					\
 	static long __se_sys##name(__MAP(x, __SC_LONG, __VA_ARGS__))		\
 	{									\
 		long ret = __kpatch_do_sys##name(__MAP(x, __SC_CAST, __VA_ARGS__));\
@@ -88,7 +93,35 @@
 		__MAP(x, __SC_TEST, __VA_ARGS__);				\
 		__PROTECT(x, ret, __MAP(x, __SC_ARGS, __VA_ARGS__));		\
 		return ret;							\
+	}
+
+#if defined(CONFIG_X86_64)
+/*
+ * The stubs come from the kernel's own helpers (__X64_SYS_STUBx,
+ * __IA32_SYS_STUBx), which call __se_sys<name>; only the innermost
+ * function's name differs from the kernel's __SYSCALL_DEFINEx.
+ */
+#define __KPATCH_SYSCALL_DEFINEx(x, name, ...)					\
+	__KPATCH_SE_SYS_DECL(x, name, __VA_ARGS__)				\
+	__X64_SYS_STUBx(x, name, __VA_ARGS__)					\
+	__IA32_SYS_STUBx(x, name, __VA_ARGS__)					\
+	__KPATCH_SE_SYS_BODY(x, name, __VA_ARGS__)				\
+	static inline long							\
+	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__))
+#elif defined(CONFIG_PPC64)
+/*
+ * powerpc's __SYSCALL_DEFINEx (asm/syscall_wrapper.h) has no stub helper:
+ * its one entry point, sys<name>(regs), is spelled out here as there.
+ */
+#define __KPATCH_SYSCALL_DEFINEx(x, name, ...)					\
+	long sys##name(const struct pt_regs *regs);				\
+	ALLOW_ERROR_INJECTION(sys##name, ERRNO);				\
+	__KPATCH_SE_SYS_DECL(x, name, __VA_ARGS__)				\
+	long sys##name(const struct pt_regs *regs)				\
+	{									\
+		return __se_sys##name(SC_POWERPC_REGS_TO_ARGS(x, __VA_ARGS__));	\
 	}									\
+	__KPATCH_SE_SYS_BODY(x, name, __VA_ARGS__)				\
 	static inline long							\
 	__kpatch_do_sys##name(__MAP(x, __SC_DECL, __VA_ARGS__))
 #else

@@ -9,6 +9,7 @@ TESTS += test/corpus/corpus-test.sh test/corpus/special-sizes.sh test/unit/cdo-e
 	test/unit/cdo-cases.sh test/unit/cdo-cases-s390x.sh test/unit/cdo-cases-ppc64le.sh
 TESTS += test/unit/cdo-cases-aarch64.sh
 TESTS += test/unit/build-hygiene.sh
+TESTS += test/unit/kpatch-syscall-arches.sh
 
 .PHONY: check check-asan bench
 check: all $(filter $(BUILD)/%,$(TESTS))

@@ -11,19 +11,8 @@ set -euo pipefail
 build=${1:-${BUILD:-build}}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cdo=$(realpath "$build/create-diff-object/create-diff-object")
-work=$(mktemp -d)
-trap '[[ -n ${KEEP:-} ]] || rm -rf "$work"' EXIT
-cd "$work"
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# check DESCRIPTION COMMAND...
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass; else fail "$what"; fi
-}
+# shellcheck source-path=SCRIPTDIR source=check-helpers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check-helpers.sh"
 
 mkdir -p stub/linux
 cat >stub/linux/compiler.h <<'H'
@@ -205,5 +194,4 @@ check "with __GENKSYMS__ it defines no kernel type" test "$(kernel_types -D__GEN
 check "with __GENKSYMS__ the markers still expand to records" \
 	sh -c "gcc -E -P -D__GENKSYMS__ -nostdinc -Istub -I'$repo/include' patched/markers.c | grep -q 'struct kpatch_pre_patch_callback __UNIQUE_ID___kpatch_callback_pre_patch_'"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish
