@@ -272,11 +272,69 @@ modlink_run_step() {
 	mv -f "$cmdfile.tmp" "$cmdfile"
 }
 
-# modlink_replay: build $TMP/$NAME.ko by the recorded commands. On failure
+# .module-common.o (6.12+) is compiled from scripts/module-common.c by a
+# command in which only the build directory differs between modules: the
+# output and gcc's dependency file, neither of which ends up in the object.
+# So one compile can serve every module of a key. That is not assumed but
+# seen: the object of one build directory is kept in $MODLINK_RECORD/common
+# as a candidate, and only when another directory's own compile gives the
+# same bytes is it marked proven and copied into later build directories,
+# with its .cmd file (the same text with the directory substituted), where
+# kbuild's own up-to-date check must then accept it. A compile that differs
+# from the candidate replaces it and withdraws the proof.
+readonly MODLINK_COMMON=.module-common.o
+
+# read_text VAR FILE: VAR gets the file's bytes, final newlines included
+# (a plain command substitution drops them).
+read_text() {
+	local -n read_text_into=$1
+	read_text_into=$(cat -- "$2" && printf x) || return 1
+	read_text_into=${read_text_into%x}
+}
+
+# modlink_common_reuse PATH SAVEDCMD: PATH (in $TMP) is the proven shared
+# object, and kbuild would leave it as it is.
+modlink_common_reuse() {
+	local path=$1 saved=$2 common=$MODLINK_RECORD/common text
+	[[ -f $common/proven && -f $common/$MODLINK_COMMON && -f $common/cmd ]] || return 1
+	read_text text "$common/cmd" && cp -p "$common/$MODLINK_COMMON" "$path" &&
+		modlink_instantiate "$text" >"$TMP/.$MODLINK_COMMON.cmd" &&
+		modlink_up_to_date "$path" "$saved" && return 0
+	rm -f "$path" "$TMP/.$MODLINK_COMMON.cmd"
+	return 1
+}
+
+# modlink_common_keep PATH: PATH was just compiled in $TMP; it proves the
+# candidate of another directory, or becomes the candidate.
+modlink_common_keep() {
+	local path=$1 common=$MODLINK_RECORD/common cmd text
+	if [[ -f $common/$MODLINK_COMMON && -f $common/dir && $(<"$common/dir") != "$TMP" ]] &&
+		cmp -s "$path" "$common/$MODLINK_COMMON"; then
+		[[ -f $common/proven ]] || {
+			: >"$common/proven"
+			modlink_log "$MODLINK_COMMON: the compiles in two build directories are byte-identical; later modules reuse it"
+		}
+		return 0
+	fi
+	read_text text "$TMP/.$MODLINK_COMMON.cmd" || return 0
+	# (x: the command substitution would drop the final newlines)
+	cmd=$(modlink_escape "$text" && printf x) || return 0
+	cmd=${cmd%x}
+	rm -rf "$common.tmp"
+	if ! mkdir -p "$common.tmp" || ! cp -p "$path" "$common.tmp/$MODLINK_COMMON" ||
+		! printf '%s' "$cmd" >"$common.tmp/cmd" || ! printf '%s' "$TMP" >"$common.tmp/dir" ||
+		! rm -rf "$common" || ! mv -T "$common.tmp" "$common" 2>/dev/null; then
+		rm -rf "$common.tmp"
+	fi
+}
+
+# modlink_replay [TARGET...]: build $TMP/$NAME.ko by the recorded
+# commands; with TARGETs (recorded names), only those steps. On failure
 # the build directory is left for make, which then rebuilds what it must.
 modlink_replay() {
-	local kind target saved trailer ran=0 skipped=0
+	local kind target saved trailer ran=0 skipped=0 reused=0 only=" $* "
 	while read -r kind target; do
+		(($# == 0)) || [[ $only == *" $target "* ]] || continue
 		saved=$(modlink_instantiate "$(<"$MODLINK_RECORD/$target.savedcmd")")
 		trailer=$(modlink_instantiate "$(<"$MODLINK_RECORD/$target.trailer")")
 		local path
@@ -285,13 +343,24 @@ modlink_replay() {
 			((++skipped))
 			continue
 		fi
+		if [[ $target == "$MODLINK_COMMON" ]] && modlink_common_reuse "$path" "$saved"; then
+			((++reused))
+			continue
+		fi
 		if ! modlink_run_step "$kind" "$path" "$saved" "$trailer"; then
 			MODLINK_WHY_NOT="the recorded command for $(basename "$path") failed"
 			rm -f "$TMP/$NAME.ko"
 			return 1
 		fi
+		[[ $target != "$MODLINK_COMMON" ]] || modlink_common_keep "$path"
 		((++ran))
 	done <"$MODLINK_RECORD/steps"
+	local shared=""
+	((reused == 0)) || shared=", $MODLINK_COMMON shared"
+	if (($#)); then
+		modlink_log "compiled ahead by kbuild's recorded commands: $* ($ran run, $skipped up to date$shared)"
+		return 0
+	fi
 	[[ -f $TMP/$NAME.ko ]] || { MODLINK_WHY_NOT="the recorded commands made no $NAME.ko"; return 1; }
-	modlink_log "linked by kbuild's recorded commands ($ran run, $skipped up to date), without make"
+	modlink_log "linked by kbuild's recorded commands ($ran run, $skipped up to date$shared), without make"
 }

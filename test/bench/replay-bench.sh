@@ -7,24 +7,30 @@
 # the patched object and the module of a replay run and of a make run are
 # compared byte for byte.
 #
-#   replay-bench.sh [-n RUNS] -- KPATCH-BUILD-OPTIONS... PATCH
+#   replay-bench.sh [-n RUNS] [--new-names] -- KPATCH-BUILD-OPTIONS... PATCH
 #
 # KPATCH-BUILD-OPTIONS are those of a partial build (-s TREE -c -v
 # --symvers --modules-dir). The tree is prepared by a first run if needed.
 # Runs alternate (replay, make, replay, ...) so that a changing machine
 # load hits both alike. Prints the median time of each stage and of the
 # whole run for both, and exits non-zero if any object differs.
+#
+# --new-names: every pair of runs builds a module of a new name, from an
+# empty module build directory (as each fix of a batch does: the template,
+# NAME.mod.c and .module-common.o are compiled, or shared, anew), instead
+# of rebuilding the same name.
 set -euo pipefail
 
-runs=5
+runs=5 new_names=0
 while (($#)); do
 	case $1 in
 	-n) runs=$2; shift 2 ;;
+	--new-names) new_names=1; shift ;;
 	--) shift; break ;;
-	*) echo "usage: $0 [-n RUNS] -- KPATCH-BUILD-OPTIONS... PATCH" >&2; exit 2 ;;
+	*) echo "usage: $0 [-n RUNS] [--new-names] -- KPATCH-BUILD-OPTIONS... PATCH" >&2; exit 2 ;;
 	esac
 done
-(($# >= 3)) || { echo "usage: $0 [-n RUNS] -- KPATCH-BUILD-OPTIONS... PATCH" >&2; exit 2; }
+(($# >= 3)) || { echo "usage: $0 [-n RUNS] [--new-names] -- KPATCH-BUILD-OPTIONS... PATCH" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 kpb=$repo/kpatch-build/kpatch-build
 patch=${*: -1}
@@ -37,18 +43,22 @@ export KPATCH_BUILD_CACHE=${KPATCH_BUILD_CACHE:-$work/cache}
 # run MODE N: one timed kpatch-build; its report in $work/MODE-N.json, its
 # objects in $work/MODE-N.{orig,patched}.o, its module in $work/MODE-N.ko
 run() {
-	local mode=$1 n=$2 replay=1 t0 rundir
+	local mode=$1 n=$2 replay=1 t0 rundir name=replaybench
 	shift 2
 	[[ $mode == replay ]] || replay=0
+	if ((new_names)); then
+		name=replaybench-$n
+		rm -rf "$KPATCH_BUILD_CACHE"/trees/*/module-build/"$name"
+	fi
 	t0=$EPOCHREALTIME
-	KPATCH_BUILD_REPLAY=$replay KPATCH_BUILD_MODLINK=$replay "$kpb" "$@" --skip-cleanup -n replaybench -o "$work" \
+	KPATCH_BUILD_REPLAY=$replay KPATCH_BUILD_MODLINK=$replay "$kpb" "$@" --skip-cleanup -n "$name" -o "$work" \
 		--report "$work/$mode-$n.json" >"$work/$mode-$n.log" 2>&1 ||
 		{ cat "$work/$mode-$n.log" >&2; echo "kpatch-build failed ($mode run $n)" >&2; exit 1; }
 	echo "$EPOCHREALTIME - $t0" | bc >"$work/$mode-$n.total"
 	rundir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/run)
 	cp "$rundir/orig/$object" "$work/$mode-$n.orig.o"
 	cp "$rundir/patched/$object" "$work/$mode-$n.patched.o"
-	cp "$work/replaybench.ko" "$work/$mode-$n.ko"
+	cp "$work/$name.ko" "$work/$mode-$n.ko"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }

@@ -123,6 +123,44 @@ check "--no-replace: the template is compiled again (its command changed)" log_h
 check "--no-replace: the module differs (test sanity)" sh -c "! cmp -s '$WORK/out/lp-other.ko' '$WORK/warm.ko'"
 check "--no-replace: byte-identical to make's" same_as_make lp-other other --no-replace
 
+# --- .module-common.o: proven name-independent by two compiles, then shared
+common=$(sed -n "s/^modlink: recorded kbuild's commands for the next builds in //p" "$WORK/lp-core.log")/common
+check "another name: its .module-common.o is the candidate" cmp "$common/.module-common.o" "$WORK/bd/lp-other/.module-common.o"
+check "another name: not yet proven" test ! -e "$common/proven"
+check "a third name succeeds" build lp-third other
+check "a third name: its own compile is byte-identical, so proven" log_has lp-third '^modlink: \.module-common\.o: the compiles in two build directories are byte-identical; later modules reuse it$'
+check "a fourth name succeeds" build lp-fourth core
+check "a fourth name: .module-common.o shared, not compiled" log_has lp-fourth "^modlink: linked by kbuild's recorded commands \(7 run, 0 up to date, \.module-common\.o shared\), without make$"
+check "a fourth name: no compile of scripts/module-common.c logged" sh -c "! grep -q '^+ .*module-common\.c' '$WORK/lp-fourth.log'"
+check "a fourth name: byte-identical to make's module and .cmd files" same_as_make lp-fourth core
+check "a fourth name again (make left the directory): all up to date" build lp-fourth core
+check "a fourth name again: nothing shared, 3 up to date" log_has lp-fourth "linked by kbuild's recorded commands \(5 run, 3 up to date\)"
+touch "$TREE/scripts/module-common.c"
+check "module-common.c newer than the shared object: succeeds" build lp-fifth core
+check "module-common.c newer: compiled again, not shared" log_has lp-fifth "linked by kbuild's recorded commands \(8 run, 0 up to date\)"
+check "module-common.c newer: byte-identical to make's" same_as_make lp-fifth core
+printf 'x' >>"$common/.module-common.o"
+touch "$TREE/scripts/module-common.c"
+check "a shared object that differs from a new compile: succeeds" build lp-sixth core
+check "a differing shared object: the candidate is replaced" cmp "$common/.module-common.o" "$WORK/bd/lp-sixth/.module-common.o"
+check "a differing shared object: the proof is withdrawn" test ! -e "$common/proven"
+check "a differing shared object: byte-identical to make's" same_as_make lp-sixth core
+
+# --- --template-only: what does not depend on output.o, compiled ahead
+ahead() {
+	"$BM" --template-only --kernel-tree "$TREE" --name "$1" --build-dir "$WORK/bd/$1" \
+		--log "$WORK/$1.ahead.log" "${@:2}" 2>"$WORK/err"
+}
+check "--template-only: succeeds" ahead lp-ahead --modlink-cache "$CACHE"
+check "--template-only: the template and .module-common.o compiled" grep -q -x "modlink: compiled ahead by kbuild's recorded commands: livepatch-main.o .module-common.o (2 run, 0 up to date)" "$WORK/lp-ahead.ahead.log"
+check "--template-only: no module, no link" sh -c "test ! -e '$WORK/bd/lp-ahead/lp-ahead.ko' && test ! -e '$WORK/bd/lp-ahead/lp-ahead.o' && test ! -e '$WORK/out/lp-ahead.ko'"
+check "--template-only, then the build of that name: succeeds" build lp-ahead core
+check "the build after --template-only: both compiles up to date" log_has lp-ahead "linked by kbuild's recorded commands \(6 run, 2 up to date\)"
+check "the build after --template-only: byte-identical to make's" same_as_make lp-ahead core
+check "--template-only without a recording: succeeds" ahead lp-ahead2 --modlink-cache "$WORK/cache-none"
+check "--template-only without a recording: nothing compiled, says why" grep -q -x 'modlink: template not compiled ahead (no recorded commands for this tree, configuration, template and tools yet)' "$WORK/lp-ahead2.ahead.log"
+check "--template-only with --object: refused" sh -c "! '$BM' --template-only --kernel-tree '$TREE' --name x --build-dir '$WORK/bd/x' --modlink-cache '$CACHE' --object '$WORK/core.o' 2>'$WORK/err' && grep -q 'template-only needs' '$WORK/err'"
+
 # --- a module dependency (--symvers): its own key, then replayed
 check "--symvers: first build succeeds" build lp-dep dep --symvers "$WORK/demo.symvers"
 check "--symvers: a new key, so make" log_has lp-dep 'make builds the module \(no recorded commands'

@@ -20,6 +20,7 @@ export KPATCH_VERIFY=$FIXTURES/fake-kpatch-verify
 export FAKE_VERIFY_LOG=$WORK/verify.log
 export FAKE_CDO_LOG=$WORK/cdo.log
 export FAKE_BM_LOG=$WORK/bm.log
+export FAKE_BM_AHEAD_LOG=$WORK/bm-ahead.log
 unset KCFLAGS KCPPFLAGS LLVM CROSS_COMPILE KBUILD_OUTPUT MAKEFLAGS MAKELEVEL FAKE_CDO_MODE FAKE_CDO_REFUSE FAKE_BM_MODE FAKE_VERIFY_MODE FAKE_SLOW FAKE_SLOW_AFTER FAKE_TRYRUN
 
 pass() {
@@ -127,6 +128,7 @@ partial_build_fixtures() {
 #!/bin/bash
 set -euo pipefail
 "$FIXTURES/fake-build-module" "\$@"
+[[ \$1 != --template-only ]] || exit 0
 while ((\$#)); do case \$1 in --out) out=\$2 ;; --name) name=\$2 ;; esac; shift; done
 printf 'vermagic=%s\\0' "\${VERMAGIC:-$rel SMP mod_unload }" >"\$out/modinfo"
 objcopy --add-section .modinfo="\$out/modinfo" "\$out/\$name.ko"
