@@ -276,6 +276,39 @@ install_missing() {
 		die "apt-get install ${MISSING_PACKAGES[*]} failed (messages above)"
 }
 
+# The host tools and headers the kernel's own build steps need when the
+# tree is prepared (modules_prepare: objtool, certs, resolve_btfids); a
+# Debian kernel enables BTF, which needs pahole and, for resolve_btfids'
+# libbpf, python3. Checked first, so that a missing one is named with its
+# install line instead of failing inside kbuild.
+BUILD_TOOLS=(bc:bc bison:bison flex:flex perl:perl python3:python3 pahole:dwarves xz:xz-utils)
+BUILD_HEADERS=(gelf.h:libelf-dev openssl/opensslv.h:libssl-dev)
+MISSING_TOOLS=()
+
+# note_build_tools: each missing tool or header, with its package. The
+# packages join the kernel's missing packages (one install line); with
+# --from-debs, whose packages are downloaded, they get a line of their own.
+note_build_tools() {
+	local entry name package line
+	MISSING_TOOLS=()
+	for entry in "${BUILD_TOOLS[@]}" "${BUILD_HEADERS[@]}"; do
+		name=${entry%%:*} package=${entry#*:}
+		if [[ $name == *.h ]]; then
+			[[ ! -e ${KPATCH_INCLUDE_DIR:-/usr/include}/$name ]] || continue
+			line="  ${KPATCH_INCLUDE_DIR:-/usr/include}/$name (a header the kernel's build tools compile with): $package, not installed"
+		else
+			! command -v "$name" >/dev/null || continue
+			line="  $name (run by the kernel's build): $package, not installed"
+		fi
+		MISSING_TEXT+="$line"$'\n'
+		if [[ -n $FROM_DEBS ]]; then
+			MISSING_TOOLS+=("$package")
+		else
+			MISSING_PACKAGES+=("$package")
+		fi
+	done
+}
+
 # collect_running_inputs: every input the partial build needs that the
 # user did not give. Missing ones are noted, not fatal yet.
 collect_running_inputs() {
@@ -290,24 +323,29 @@ collect_running_inputs() {
 	[[ -n $VMLINUX_OPTION ]] || piece_root vmlinux "linux-image-$rel-dbg" "vmlinux with symbols and DWARF" "/usr/lib/debug/boot/vmlinux-$rel"
 	[[ -n $SYMVERS_OPTION ]] || piece_root symvers "linux-headers-$rel" "export CRCs" "/usr/src/linux-headers-$rel/Module.symvers"
 	resolve_source_package
+	note_build_tools
 }
 
 # report_running_problems: one message with every missing piece and the
 # apt-get line that provides them all, and a source version mismatch.
 report_running_problems() {
 	local text="" packages
-	if ((${#MISSING_PACKAGES[@]})); then
-		mapfile -t MISSING_PACKAGES < <(printf '%s\n' "${MISSING_PACKAGES[@]}" | awk '!seen[$0]++')
+	if ((${#MISSING_PACKAGES[@]} || ${#MISSING_TOOLS[@]})); then
+		((${#MISSING_PACKAGES[@]} == 0)) ||
+			mapfile -t MISSING_PACKAGES < <(printf '%s\n' "${MISSING_PACKAGES[@]}" | awk '!seen[$0]++')
 		packages=${MISSING_PACKAGES[*]}
 		text="kernel $RUNNING_RELEASE ($IMAGE_PACKAGE $KERNEL_VERSION): inputs of the build are missing:
 ${MISSING_TEXT%$'\n'}"
 		if [[ -n $FROM_DEBS ]]; then
-			text+="
+			((${#MISSING_PACKAGES[@]} == 0)) || text+="
 Download them into $FROM_DEBS with:
   cd $FROM_DEBS && apt-get download $packages
 or install them with:
   apt-get install $packages
 (--install-deps runs the download)."
+			((${#MISSING_TOOLS[@]} == 0)) || text+="
+Install the build tools with:
+  apt-get install ${MISSING_TOOLS[*]}"
 		else
 			text+="
 Install them with:

@@ -127,6 +127,29 @@ check "missing: Module.symvers, with its package and version" \
 check "missing: one apt-get line for both" output_has "^ +apt-get install linux-image-$REL-dbg=$VER linux-headers-$REL=$VER$"
 check "missing: points at --install-deps" output_has "--install-deps runs this"
 
+# The kernel's build steps need host tools too (seen on a fresh Debian root:
+# modules_prepare failed in resolve_btfids for want of python3). A PATH
+# without python3 and pahole and no libelf/openssl headers: each is named,
+# and its package joins the same install line.
+NOTOOLS=$WORK/path-without-tools
+mkdir -p "$NOTOOLS" "$WORK/empty-include"
+IFS=: read -r -a path_dirs <<<"$PATH"
+for dir in "${path_dirs[@]}"; do
+	for file in "$dir"/*; do
+		name=${file##*/}
+		case $name in python3*|pahole) continue ;; esac
+		[[ ! -x $file || -e $NOTOOLS/$name ]] || ln -s "$file" "$NOTOOLS/$name"
+	done
+done
+PATH=$NOTOOLS KPATCH_INCLUDE_DIR=$WORK/empty-include \
+	expect_status 1 "build tools missing too" -o "$WORK/out-dir" "$WORK/fix-core.patch"
+check "tools: python3 named with its package" output_has "^ +python3 \(run by the kernel's build\): python3, not installed$"
+check "tools: pahole named with its package" output_has "^ +pahole \(run by the kernel's build\): dwarves, not installed$"
+check "tools: the libelf header named with its package" output_has "/empty-include/gelf.h \(a header the kernel's build tools compile with\): libelf-dev, not installed$"
+check "tools: one apt-get line for the kernel's packages and the tools" \
+	output_has "^ +apt-get install linux-image-$REL-dbg=$VER linux-headers-$REL=$VER python3 dwarves libelf-dev libssl-dev$"
+check "tools: a tool that is there is not named" sh -c "! grep -Eq '^ +bison ' '$WORK/out'"
+
 without "linux-source-9.9"
 sed -i "s/^linux-headers-$REL .*/linux-headers-$REL 9.9.9-0/" "$STATUS_FILE"
 echo "linux-headers-$REL 9.9.9-0" >>"$STATUS_FILE"
