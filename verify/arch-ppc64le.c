@@ -330,6 +330,7 @@ static const struct verify_arch ppc64le_verify = {
 	.klp_reloc_problem = ppc64le_klp_reloc_problem,
 	.is_address_table = ppc64le_is_address_table,
 	.module_special_name = ppc64le_module_special_name,
+	.loader_symbol = ".TOC.",
 	.specials = ppc64le_specials,
 	.code_only_sections = ppc64le_code_only,
 };

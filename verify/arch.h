@@ -143,6 +143,10 @@ struct verify_arch {
 	 * speculation barrier fixups); NULL: the object's */
 	const char *(*module_special_name)(const char *name);
 
+	/* Optional: an undefined symbol the module loader resolves itself
+	 * and nobody exports (ppc64's TOC base, ".TOC."); NULL: none */
+	const char *loader_symbol;
+
 	/* special sections, ending with a NULL name */
 	const struct special *specials;
 	/* sections besides the generic ones that only describe code (ftrace,

@@ -713,7 +713,8 @@ static void check_imports(struct verify *v)
 
 		if (s->sec || s->sym.st_shndx != SHN_UNDEF || !s->name[0] || s->type == STT_FILE ||
 		    !strncmp(s->name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX)) ||
-		    !strcmp(s->name, "_GLOBAL_OFFSET_TABLE_"))
+		    !strcmp(s->name, "_GLOBAL_OFFSET_TABLE_") ||
+		    (v->arch->loader_symbol && !strcmp(s->name, v->arch->loader_symbol)))
 			continue;
 		if (!lookup_exported(v->lookup, s->name, &exporter))
 			add_finding(v, "import", s->name, NULL, false, 0,
