@@ -47,6 +47,14 @@ klp_section_header_ok() {
 		fail "$1 header {$hdr}, expected RELA, entsize 18, AIo, info $base"
 }
 
+# clean_object KO ENDIAN: readelf reads KO without a complaint and it is
+# an ENDIAN ("little"/"big") endian object of $machine
+clean_object() {
+	[[ -z $(readelf -a -W "$1" 2>&1 >/dev/null) && $(readelf -h "$1") == *"$machine"* &&
+		$(readelf -h "$1") == *"$2 endian"* ]] && pass ||
+		fail "the module is not a clean $2-endian $machine object"
+}
+
 # asm_module CASE ASSEMBLY: $case.ko, linked from the assembly
 asm_module() {
 	case=$1

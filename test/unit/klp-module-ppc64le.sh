@@ -78,9 +78,7 @@ if module_of string vmlinux; then
 		# the loader adds the local entry offset (st_other) to local calls of it
 		[[ $(readelf -sW string.klp.ko | awk '$NF == "show" && $4 == "FUNC"') == *"[<localentry>: 8]"* ]] &&
 			pass || fail "show lost its local entry point: $(readelf -sW string.klp.ko | grep ' show$')"
-		[[ -z $(readelf -a -W string.klp.ko 2>&1 >/dev/null) && $(readelf -h string.klp.ko) == *"$machine"* &&
-			$(readelf -h string.klp.ko) == *"little endian"* ]] && pass ||
-			fail "the module is not a clean little-endian $machine object"
+		clean_object string.klp.ko little
 	fi
 fi
 

@@ -72,9 +72,7 @@ if module_of string vmlinux; then
 		syms=$(readelf -sW string.klp.ko | awk '$9 ~ /^\.klp\.sym\./ { print $5, $7, $8, $9 }' | sort | tr '\n' ' ')
 		[[ $syms == "WEAK OS [0xff20] .klp.sym.vmlinux.counter,0 WEAK OS [0xff20] .klp.sym.vmlinux.helper,0 " ]] &&
 			pass || fail "livepatch symbols {$syms}, expected both SHN_LIVEPATCH"
-		[[ -z $(readelf -a -W string.klp.ko 2>&1 >/dev/null) && $(readelf -h string.klp.ko) == *"$machine"* &&
-			$(readelf -h string.klp.ko) == *"big endian"* ]] && pass ||
-			fail "the module is not a clean big-endian $machine object"
+		clean_object string.klp.ko big
 	fi
 fi
 
