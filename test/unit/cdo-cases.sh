@@ -110,6 +110,41 @@ if run_case newfn 0 && expect_funcs changed "work" && expect_funcs new "added"; 
 	if grep -q '"symbol": "printk"' newfn.json; then fail "exported printk became a klp relocation"; else pass; fi
 fi
 
+# 3b. kernel/bpf/btf.c's fix (6.12.113): BTF_ID slots are named
+#     __BTF_ID__<kind>__<name>__<__COUNTER__><__LINE__>; new __COUNTER__
+#     users earlier in the file renumber the later slots. A function that reads an
+#     unchanged slot is unchanged (resolve_btfids writes the same id into
+#     every slot of that kind and name), and the verifier must agree.
+cat >btfid.orig.c <<'C'
+typedef unsigned int u32;
+#define ____BTF_ID(symbol) asm(".pushsection .BTF_ids,\"a\"\n.local " #symbol "\n.type " #symbol ", STT_OBJECT\n.size " #symbol ", 4\n" #symbol ":\n.zero 4\n.popsection\n");
+#define __BTF_ID(symbol) ____BTF_ID(symbol)
+#define __PST(a, b) a##b
+#define __PASTE(a, b) __PST(a, b)
+#define BTF_ID(prefix, name) __BTF_ID(__PASTE(__PASTE(__BTF_ID__##prefix##__##name##__, __COUNTER__), __LINE__))
+#define BTF_ID_LIST(name) asm(".pushsection .BTF_ids,\"a\"\n.local " #name "\n" #name ":\n.popsection\n"); extern u32 name[];
+extern int printk(const char *fmt, ...);
+C
+cp btfid.orig.c btfid.patched.c
+# another __COUNTER__ user earlier in the file (as the fix's new code has)
+echo 'static int __attribute__((used)) __PASTE(counted_, __COUNTER__);' >>btfid.patched.c
+for f in btfid.orig.c btfid.patched.c; do cat >>"$f" <<'C'
+BTF_ID_LIST(convert_id)
+BTF_ID(struct, bpf_ctx_convert)
+int parse_vmlinux(void) { return printk("%u\n", convert_id[0]); }
+int show(int x) { return printk("value: %d\n", x); }
+C
+done
+sed -i 's/value: /VALUE: /' btfid.patched.c
+if run_case btfid 0 && expect_funcs changed "show"; then
+	if grep -q '__BTF_ID__struct__bpf_ctx_convert__0' btfid.symtab &&
+	   readelf -sW btfid.patched.o | grep -q '__BTF_ID__struct__bpf_ctx_convert__1'; then
+		pass
+	else
+		fail "the case did not renumber the BTF_ID slot"
+	fi
+fi
+
 # 4. Static locals keep the running kernel's state: the patched code refers
 #    to the original variable through a klp relocation.
 cat >static.orig.c <<'C'
