@@ -178,6 +178,38 @@ static int copy_relocations(struct output *o)
 	return 0;
 }
 
+/*
+ * A static call site names its key when the object has the key's symbol
+ * and its trampoline otherwise: that is objtool's rule when it writes
+ * .static_call_sites at the module's link. The kernel accepts a trampoline
+ * only for calls exported without their key (EXPORT_STATIC_CALL_TRAMP);
+ * for an exported key, a site naming the trampoline makes insmod fail
+ * ("Failed to fixup __raw_static_call() usage"). So wherever the patched
+ * object had an exported key's symbol (tracepoints' __ADDRESSABLE() puts
+ * it there) and the output calls its trampoline, the output keeps the
+ * key's symbol too, as an import.
+ */
+static void add_static_call_keys(struct output *o)
+{
+	static const char tramp[] = "__SCT__", key[] = "__SCK__";
+	struct elf *p = o->ctx->patched;
+
+	for (size_t i = 1; i < p->nr_symbols; i++) {
+		struct symbol *t = p->symbols[i], *n = o->symmap[i], *k;
+		struct lookup_result res;
+		char *name;
+
+		if (!n || n->sec || strncmp(t->name, tramp, sizeof(tramp) - 1))
+			continue;	/* not an imported trampoline of the output */
+		name = xasprintf("%s%s", key, t->name + sizeof(tramp) - 1);
+		k = elf_find_symbol(p, name);
+		if (k && !k->sec && !o->symmap[k->index] &&
+		    lookup_global(o->ctx->lookup, name, &res) && res.exported)
+			undefined_symbol(o, k);
+		free(name);
+	}
+}
+
 static struct symbol *section_symbol(struct output *o, struct section *sec)
 {
 	if (!sec->secsym)
@@ -349,6 +381,7 @@ int write_output(struct cdo_ctx *ctx)
 	copy_symbols(&o);
 	if (copy_relocations(&o))
 		goto out;
+	add_static_call_keys(&o);
 	o.strings = elf_add_section(o.out, KPATCH_STRINGS_SECTION, SHT_PROGBITS, SHF_ALLOC,
 				    1, 0, NULL, 0);
 	if (add_func_records(&o))

@@ -723,6 +723,43 @@ static void check_imports(struct verify *v)
 	}
 }
 
+/*
+ * .static_call_sites entries are {s32 site, s32 key}; objtool writes them
+ * at the module's link, naming the key where the object has its symbol and
+ * the trampoline otherwise. The kernel finds a key from a trampoline only
+ * for calls exported without their key (EXPORT_STATIC_CALL_TRAMP): a site
+ * naming the trampoline of an exported key fails insmod.
+ */
+static void check_static_call_keys(struct verify *v)
+{
+	static const char tramp[] = "__SCT__";
+	struct section *sec = elf_find_section(v->module.elf, ".static_call_sites");
+	struct section *rs = sec ? sec->rela : NULL;
+
+	if (!rs || !v->have_symvers)
+		return;
+	for (size_t k = 0; k < rs->nr_relas; k++) {
+		struct rela *r = &rs->relas[k];
+		const char *name = r->sym ? r->sym->name : "", *t, *exporter;
+		char *key;
+
+		if (r->offset % 8 != 4)
+			continue;	/* the site field */
+		if (!strncmp(name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX)))
+			name = strchr(name + strlen(KLP_SYM_PREFIX), '.') ?
+			       strchr(name + strlen(KLP_SYM_PREFIX), '.') + 1 : name;
+		if (!(t = strstr(name, tramp)) || t != name)
+			continue;
+		key = xasprintf("__SCK__%.*s", (int)strcspn(name + strlen(tramp), ","),
+				name + strlen(tramp));
+		if (lookup_exported(v->lookup, key, &exporter))
+			add_finding(v, "special", NULL, ".static_call_sites", true, r->offset - 4,
+				    "the static call site names trampoline %.*s, but its key %s is exported (by %s): the kernel looks a key up from a trampoline only for calls exported without their key, so insmod fails; the site must name %s",
+				    (int)strcspn(name, ","), name, key, exporter, key);
+		free(key);
+	}
+}
+
 struct crc_entry {
 	char *name;
 	unsigned long crc;
@@ -1362,6 +1399,7 @@ void run_checks(struct verify *v)
 	check_static_branch_sites(v);
 	check_klp_relocations(v);
 	check_imports(v);
+	check_static_call_keys(v);
 	check_crcs(v);
 	check_exports(v);
 	for (const struct special *sp = v->arch->specials; sp->name; sp++)

@@ -145,6 +145,32 @@ if run_case btfid 0 && expect_funcs changed "show"; then
 	fi
 fi
 
+# 3c. arch/x86/kvm/svm/svm.c's fix (6.12.113): the module's static call
+#     sites are written by objtool at its link, naming the key when the
+#     object has the key's symbol (tracepoints' __ADDRESSABLE() puts it
+#     there) and the trampoline otherwise; the kernel refuses a trampoline
+#     whose key is exported. The output keeps an exported key's symbol.
+cat >sckey.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+struct static_call_key;
+extern struct static_call_key __SCK__tp_func_demo, __SCK__unexported;
+extern void __SCT__tp_func_demo(int), __SCT__unexported(int);
+static void *__attribute__((used, section(".discard.addressable"))) addressable_1 = &__SCK__tp_func_demo;
+static void *__attribute__((used, section(".discard.addressable"))) addressable_2 = &__SCK__unexported;
+int show(int x) { __SCT__tp_func_demo(x); __SCT__unexported(x); return printk("value: %d\n", x); }
+C
+sed 's/value: /VALUE: /' sckey.orig.c >sckey.patched.c
+if SYMVERS_EXTRA=$'0x1\t__SCK__tp_func_demo\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x2\t__SCT__tp_func_demo\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x3\t__SCT__unexported\tvmlinux\tEXPORT_SYMBOL\t' \
+	run_case sckey 0 && expect_funcs changed "show"; then
+	if ! readelf -sW sckey.out.o | grep -Eq ' UND __SCK__tp_func_demo$'; then
+		fail "the output lost the exported static call key __SCK__tp_func_demo"
+	elif readelf -sW sckey.out.o | grep -q '__SCK__unexported'; then
+		fail "the output imports __SCK__unexported, which nobody exports"
+	else
+		pass
+	fi
+fi
+
 # 4. Static locals keep the running kernel's state: the patched code refers
 #    to the original variable through a klp relocation.
 cat >static.orig.c <<'C'

@@ -277,5 +277,31 @@ expect_finding "a replaced caller calling the kernel's old notrace helper" compl
 run_verify viaaddr viacall.out.o
 expect_finding "a notrace helper whose address the kernel holds" completeness "helper .*changed.*other than by a direct call"
 
+# --- a static call site the module's link wrote: the kernel finds a key
+# from a trampoline only for calls exported without their key, so a site
+# naming the trampoline of an exported key fails insmod (realfix svm.c)
+mkdir -p scall/orig scall/patched
+cat >scall/orig/s.c <<'C'
+extern void __SCT__tp_func_demo(int);
+int show(int x) { __SCT__tp_func_demo(x); return x + 1; }
+C
+sed 's/x + 1/x + 2/' scall/orig/s.c >scall/patched/s.c
+build scall
+differ scall vmlinux
+printf '0x9\t__SCK__tp_func_demo\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0xa\t__SCT__tp_func_demo\tvmlinux\tEXPORT_SYMBOL_GPL\t\n' >>symvers
+for key in __SCK__tp_func_demo __SCT__tp_func_demo; do
+	printf '.section .static_call_sites,"aw"\n.long livepatch_init_stub - .\n.long %s - .\n.section .note.GNU-stack,"",@progbits\n' "$key" >sites.s
+	gcc -c -o sites.o sites.s
+	ld -r -o scall.ko tmpl.o scall.out.o sites.o
+	"$ckm" scall.ko scall.klp.ko
+	run_verify scall scall.klp.ko
+	if [[ $key == __SCK__* ]]; then
+		expect_verified "a static call site naming its exported key"
+	else
+		expect_finding "a static call site naming the trampoline of an exported key" special \
+			'names trampoline __SCT__tp_func_demo, but its key __SCK__tp_func_demo is exported \(by vmlinux\)'
+	fi
+done
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
