@@ -277,5 +277,32 @@ expect_finding "a replaced caller calling the kernel's old notrace helper" compl
 run_verify viaaddr viacall.out.o
 expect_finding "a notrace helper whose address the kernel holds" completeness "helper .*changed.*other than by a direct call"
 
+# --- alternatives whose replacements sit back to back (prefetch() in mlx5's
+# en_rx.c): the module keeps the changed functions' replacements only, so
+# the bytes after a replacement are another alternative's there; a
+# replacement is compared over the length its entry gives, and a byte
+# flipped inside one is still found
+mkdir -p altpack/orig altpack/patched
+cat >altpack/orig/alt.c <<'EOF_C'
+#define ALT(orig, repl) asm volatile("661:\n\t.byte " orig "\n662:\n"			\
+	".pushsection .altinstructions,\"a\"\n"					\
+	".long 661b - .\n.long 6641f - .\n.long 0xc8\n.byte 662b-661b\n.byte 6642f-6641f\n" \
+	".popsection\n"								\
+	".pushsection .altinstr_replacement,\"ax\"\n6641:\n\t.byte " repl "\n6642:\n"	\
+	".popsection\n" ::: "memory")
+int first_fn(int x) { ALT("0x0f,0x18,0x08", "0x0f,0x0d,0x08"); ALT("0x0f,0x18,0x48,0x40", "0x0f,0x0d,0x48,0x40"); return x * 2; }
+int middle_fn(int x) { ALT("0x0f,0x18,0x08", "0x0f,0x0d,0x08"); return x + 1; }
+int last_fn(int x) { ALT("0x41,0x0f,0x18,0x0e", "0x41,0x0f,0x0d,0x0e"); return x - 3; }
+EOF_C
+sed -e 's/x \* 2;/x * 3;/' -e 's/x - 3;/x - 4;/' altpack/orig/alt.c >altpack/patched/alt.c
+build altpack
+differ altpack vmlinux
+run_verify altpack altpack.out.o
+expect_verified "packed alternative replacements, the next one not carried"
+"$mutate" altpack.out.o altpack.bad.o byte .altinstr_replacement 5
+run_verify altpack altpack.bad.o
+expect_finding "a byte flipped inside a carried replacement" special \
+	'function first_fn \(\.altinstructions\+0xe\): entry mirrors no entry of the patched object'
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
