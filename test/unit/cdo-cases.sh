@@ -11,6 +11,7 @@ verify=$(realpath "$build/verify/kpatch-verify")
 source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
 # shellcheck source-path=SCRIPTDIR source=cdo-case-helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cdo-case-helpers.sh"
+fixtures=$(realpath "$(dirname "${BASH_SOURCE[0]}")/cdo-fixtures")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -1056,6 +1057,32 @@ C
 run_case pcifix 2 &&
 	expect_json '"code": "section-not-included", "message": "changed section \.pci_fixup_final \(2 entries referring to functions, e\.g\. quirk_b\) not selected for inclusion: it is a table the kernel reads from its own image .*ship it in a kernel update' &&
 	pass
+
+# O1. drivers/nvme/host/core.c's fix (6.12.113) changes functions using
+#     dev_warn_once(), whose call-site flag __print_once is __read_mostly:
+#     the section holds every such variable of the file. When the changed
+#     code reaches only call-site flags in it, they start fresh (as WARN_ONCE's
+#     do) and the module is built (run_case also runs kpatch-verify on it).
+cp "$fixtures/once-flags.c" once.orig.c
+sed 's/x \* 3;/x * 4;/' once.orig.c >once.patched.c
+run_case once 0 && expect_funcs changed "once_fn" && pass
+
+# O2. The same section, but the changed code also reads a real
+#     __read_mostly variable of it: a copy of the section would give the
+#     patched code a fresh tunable; refused as before.
+cp once.orig.c tune.orig.c
+sed 's/x + tunable;/x - tunable;/' once.orig.c >tune.patched.c
+run_case tune 2 &&
+	expect_json '"code": "data-included", "message": "data section \.data\.\.read_mostly \(__print_once\.[0-9]+\) selected for inclusion' &&
+	pass
+
+# O3. A loop bound just past a static table (nvme's core_quirks): the
+#     reference points at the end of the array, where no symbol starts; the
+#     module's is the kernel's table+size, which kpatch-verify (run_case)
+#     must take for the same place.
+cp "$fixtures/array-end.c" aend.orig.c
+sed 's/return 0;/return -1;/' aend.orig.c >aend.patched.c
+run_case aend 0 && expect_funcs changed "find_flags" && pass
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

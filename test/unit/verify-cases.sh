@@ -13,6 +13,7 @@ mutate=$(realpath "$build/test/unit/verify-mutate")
 ckm=$(realpath "$build/kpatch-build/create-klp-module")
 # shellcheck source-path=SCRIPTDIR source=kernel-cflags.sh
 source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
+fixtures=$(realpath "$(dirname "${BASH_SOURCE[0]}")/cdo-fixtures")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -38,6 +39,27 @@ build() {
 differ() {
 	"$cdo" "$1.orig.o" "$1.patched.o" "$2" "$1.symtab" symvers test "$1.out.o" >/dev/null 2>"$1.err" ||
 		{ fail "$1: create-diff-object failed: $(cat "$1.err")"; return 1; }
+}
+
+# fixture_case NAME FILE SED: NAME.out.o for vmlinux from cdo-fixtures/FILE
+# and a copy of it edited by the sed expression SED
+fixture_case() {
+	local name=$1 file=$2
+	mkdir -p "$name/orig" "$name/patched"
+	cp "$fixtures/$file" "$name/orig/$file"
+	sed "$3" "$name/orig/$file" >"$name/patched/$file"
+	build "$name"
+	differ "$name" vmlinux
+}
+
+# mutant_finding NAME WHAT CHECK REGEX MUTATION...: NAME.out.o mutated
+# (verify-mutate) is refused with a CHECK finding matching REGEX
+mutant_finding() {
+	local name=$1 what=$2 check=$3 regex=$4
+	shift 4
+	"$mutate" "$name.out.o" "$name.bad.o" "$@"
+	run_verify "$name" "$name.bad.o"
+	expect_finding "$what" "$check" "$regex"
 }
 
 # run_verify NAME MODULE [OPTIONS...]: $status, output in out
@@ -299,10 +321,29 @@ build altpack
 differ altpack vmlinux
 run_verify altpack altpack.out.o
 expect_verified "packed alternative replacements, the next one not carried"
-"$mutate" altpack.out.o altpack.bad.o byte .altinstr_replacement 5
-run_verify altpack altpack.bad.o
-expect_finding "a byte flipped inside a carried replacement" special \
-	'function first_fn \(\.altinstructions\+0xe\): entry mirrors no entry of the patched object'
+mutant_finding altpack "a byte flipped inside a carried replacement" special \
+	'function first_fn \(\.altinstructions\+0xe\): entry mirrors no entry of the patched object' \
+	byte .altinstr_replacement 5
+
+# --- dev_warn_once()'s flags in the shared .data..read_mostly: the module
+# keeps a fresh copy of the section for them; code made to use that copy
+# of a real variable (tunable) instead is found
+printf '0x3\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+fixture_case once once-flags.c 's/x \* 3;/x * 4;/'
+run_verify once once.out.o
+expect_verified "call-site flags in a shared __read_mostly section, copied"
+mutant_finding once "the copied section's real variable used instead of the flag" soundness \
+	'function once_fn .*refers to tunable' retarget .text.once_fn 1 tunable
+
+# --- the end of a static table as a loop bound: the module's reference one
+# byte further is found
+printf '0x4\tmatch\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+fixture_case aend array-end.c 's/return 0;/return -1;/'
+run_verify aend aend.out.o
+expect_verified "a reference just past the end of a static table"
+mutant_finding aend "the table's end moved by a byte" soundness \
+	'function find_flags .*quirks \(sympos 0\)\+65 where the patched object refers to \.rodata\.quirks\+0x40' \
+	addend find_flags 3 1
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
