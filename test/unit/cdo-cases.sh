@@ -1084,5 +1084,12 @@ cp "$fixtures/array-end.c" aend.orig.c
 sed 's/return 0;/return -1;/' aend.orig.c >aend.patched.c
 run_case aend 0 && expect_funcs changed "find_flags" && pass
 
+# B1. kernel/bpf/btf.c's fix (6.12.113): BTF_ID() slots are named with
+#     __COUNTER__ and __LINE__, which the fix shifts for every slot; an
+#     unchanged reader of one is unchanged (run_case: kpatch-verify agrees).
+cp "$fixtures/btf-ids.c" btfid.orig.c
+sed -e 's/11016165/11046165/' -e 's/12016170/12046170/' -e 's/x \* 3;/x * 4;/' btfid.orig.c >btfid.patched.c
+run_case btfid 0 && expect_funcs changed "changed_fn" && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -41,15 +41,20 @@ differ() {
 		{ fail "$1: create-diff-object failed: $(cat "$1.err")"; return 1; }
 }
 
-# fixture_case NAME FILE SED: NAME.out.o for vmlinux from cdo-fixtures/FILE
-# and a copy of it edited by the sed expression SED
-fixture_case() {
+# fixture_objects NAME FILE SED: NAME.orig.o and NAME.patched.o from
+# cdo-fixtures/FILE and a copy of it edited by the sed expression SED
+fixture_objects() {
 	local name=$1 file=$2
 	mkdir -p "$name/orig" "$name/patched"
 	cp "$fixtures/$file" "$name/orig/$file"
 	sed "$3" "$name/orig/$file" >"$name/patched/$file"
 	build "$name"
-	differ "$name" vmlinux
+}
+
+# fixture_case NAME FILE SED: fixture_objects, and NAME.out.o for vmlinux
+fixture_case() {
+	fixture_objects "$@"
+	differ "$1" vmlinux
 }
 
 # mutant_finding NAME WHAT CHECK REGEX MUTATION...: NAME.out.o mutated
@@ -344,6 +349,18 @@ expect_verified "a reference just past the end of a static table"
 mutant_finding aend "the table's end moved by a byte" soundness \
 	'function find_flags .*quirks \(sympos 0\)\+65 where the patched object refers to \.rodata\.quirks\+0x40' \
 	addend find_flags 3 1
+
+# --- BTF_ID() slots renumbered by the fix: the unchanged reader of one is
+# unchanged; a reader switched to another type's slot is a change the
+# module must replace
+shift_ids='s/11016165/11046165/; s/12016170/12046170/; s/x \* 3;/x * 4;/'
+fixture_case btfid btf-ids.c "$shift_ids"
+run_verify btfid btfid.out.o
+expect_verified "BTF_ID() slots renumbered, their reader unchanged"
+fixture_objects btfother btf-ids.c "$shift_ids; s/return ctx_convert_id\[0\]/return other_id[0]/"
+run_verify btfother btfid.out.o
+expect_finding "a reader switched to another BTF_ID() slot, not replaced" completeness \
+	'parse_ids changed \(relocation at \+0x[0-9a-f]+ refers to .* but the module does not replace it'
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
