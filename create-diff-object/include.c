@@ -379,6 +379,38 @@ static const char *first_function_referred(const struct section *sec, size_t *co
 	return first;
 }
 
+/*
+ * Is everything the output reaches in data section SEC call-site state
+ * (dev_warn_once()'s __print_once, WARN_ONCE's __warned), which the patched
+ * code gets fresh by design? Such statics share a section with others when
+ * an attribute names it (__read_mostly): the copy of the section then
+ * serves them alone, so long as nothing else in it is reached.
+ */
+static bool only_call_site_state(const struct cdo_ctx *ctx, const struct section *sec)
+{
+	const struct elf *elf = ctx->patched;
+	bool reached = false;
+
+	if (sec->rela)
+		return false;	/* a fresh copy would hold pointers of its own */
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		const struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base->include || is_debug_section(rs))
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			const struct symbol *sym = rs->relas[j].sym;
+
+			if (!sym || sym->sec != sec)
+				continue;
+			if (sym->type == STT_SECTION || !is_special_static(sym))
+				return false;
+			reached = true;
+		}
+	}
+	return reached;
+}
+
 static const char *describe(const struct section *sec)
 {
 	if (sec->bundled)
@@ -427,7 +459,8 @@ int verify_patchability(struct cdo_ctx *ctx)
 		if (sec->include && sec->status != STATUS_NEW && !is_special_section(ctx, sec) &&
 		    is_data_section_name(sec->name) &&
 		    strcmp(sec->name, ".data.once") && strcmp(sec->name, ".data..once") &&
-		    strcmp(sec->name, ".data.unlikely") && strcmp(sec->name, ".data..unlikely"))
+		    strcmp(sec->name, ".data.unlikely") && strcmp(sec->name, ".data..unlikely") &&
+		    !only_call_site_state(ctx, sec))
 			result_add_refusal(ctx, R_DATA_INCLUDED,
 				"data section %s%s%s%s selected for inclusion: the patched code would use a fresh copy instead of the kernel's data; reference the data by symbol (e.g. avoid macros that put statics in %s)",
 				sec->name, what ? " (" : "", what ? what : "", what ? ")" : "", sec->name);

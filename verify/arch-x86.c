@@ -371,6 +371,17 @@ static const char *const x86_code_only[] = {
 	".smp_locks", NULL
 };
 
+/*
+ * alt_instr's replacementlen: its last byte since the kernel dropped padlen
+ * (12 bytes, and 14 since ft_flags); before, padlen followed it (13 bytes).
+ * A replacement is compared over that length only: replacements are packed
+ * back to back, and the bytes after one belong to the next alternative.
+ */
+static uint64_t x86_alt_replacement_len_at(uint64_t entry_size)
+{
+	return entry_size == 13 ? 11 : entry_size - 1;
+}
+
 static const struct verify_arch x86_64_verify = {
 	.machine = EM_X86_64,
 	.name = "x86_64",
@@ -382,6 +393,8 @@ static const struct verify_arch x86_64_verify = {
 	.section_biases = x86_section_biases,
 	.nr_section_biases = sizeof(x86_section_biases) / sizeof(x86_section_biases[0]),
 	.same_rela_type = x86_same_rela_type,
+	.sized_block_special = ".altinstructions",
+	.block_len_offset = x86_alt_replacement_len_at,
 	.line_immediate = x86_line_immediate,
 	.same_local_branch = x86_same_local_branch,
 	.resolved_field = x86_resolved_field,

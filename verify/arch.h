@@ -67,6 +67,9 @@ struct verify_arch {
 	 * block_len_at; NULL: not known, a block's first bytes are compared */
 	const char *sized_block_special;
 	uint64_t block_len_at;
+	/* where that length byte is in an entry of entry_size bytes, when the
+	 * layout differs between kernel versions (overrides block_len_at) */
+	uint64_t (*block_len_offset)(uint64_t entry_size);
 
 	/* byte i of a (reference) and b differs inside a __LINE__ immediate
 	 * passed to a call (relas: b's, at base) */

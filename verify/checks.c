@@ -1009,6 +1009,8 @@ static bool same_entry(struct verify *v, const struct special *sp, struct sectio
 	size_t np = relas_in(&v->patched, ps, poff, poff + size, &pr);
 	size_t nm = relas_in(&v->module, ms, moff, moff + size, &mr);
 	unsigned char *mask = xcalloc(size, 1);
+	uint64_t len_at = v->arch->block_len_offset ? v->arch->block_len_offset(size) :
+			  v->arch->block_len_at;
 	bool same = np == nm;
 
 	if (!same)
@@ -1025,10 +1027,9 @@ static bool same_entry(struct verify *v, const struct special *sp, struct sectio
 		resolve_rela(pr[i], &tp);
 		resolve_rela(mr[i], &tm);
 		if (tp.kind == T_ANON && tm.kind == T_ANON && v->arch->sized_block_special &&
-		    !strcmp(sp->name, v->arch->sized_block_special) &&
-		    v->arch->block_len_at < size && ps->data) {
+		    !strcmp(sp->name, v->arch->sized_block_special) && len_at < size && ps->data) {
 			/* an alternative's replacement, as long as the entry says */
-			same = same_anon_block(&tp, &tm, ps->data[poff + v->arch->block_len_at]);
+			same = same_anon_block(&tp, &tm, ps->data[poff + len_at]);
 			if (!same)
 				snprintf(why, whylen, "the block at +0x%lx differs",
 					 (unsigned long)(mr[i]->offset - moff));

@@ -367,6 +367,17 @@ static bool same_table_entry(struct verify *v, enum cmp_mode mode, const struct 
 	return same;
 }
 
+/* The section-relative place p names, as s plus an offset. */
+static bool symbol_relative(const struct target *p, struct symbol *s, struct target *out)
+{
+	*out = *p;
+	out->kind = T_SYM;
+	out->sym = s;
+	out->delta = p->off - (int64_t)s->sym.st_value;
+	out->via_section = true;
+	return true;
+}
+
 /*
  * A section-relative reference from code whose place lies past every
  * symbol: with the arch's code bias (target = place + bias) it may land in
@@ -382,14 +393,22 @@ static bool biased_symbol_target(const struct target *p, int64_t code_bias,
 	if (!code_bias || !p->sec)
 		return false;
 	s = symbol_at(p->sec, p->off + code_bias, true);
-	if (!s)
+	return s && symbol_relative(p, s, biased);
+}
+
+/*
+ * Just past the end of an object (an array's end pointer, a loop bound):
+ * no symbol covers the place, the one before ends exactly there.
+ */
+static bool end_of_object_target(const struct target *p, struct target *end)
+{
+	struct symbol *s;
+
+	if (!p->sec || p->off <= 0)
 		return false;
-	*biased = *p;
-	biased->kind = T_SYM;
-	biased->sym = s;
-	biased->delta = p->off - (int64_t)s->sym.st_value;
-	biased->via_section = true;
-	return true;
+	s = symbol_at(p->sec, p->off - 1, true);
+	return s && s->sym.st_size && (int64_t)(s->sym.st_value + s->sym.st_size) == p->off &&
+	       symbol_relative(p, s, end);
 }
 
 bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
@@ -433,7 +452,8 @@ bool same_target(struct verify *v, enum cmp_mode mode, const struct target *p,
 			struct target biased;
 
 			/* a small object a pc-relative field reaches past its end */
-			if (biased_symbol_target(p, str_bias, &biased))
+			if (biased_symbol_target(p, str_bias, &biased) ||
+			    end_of_object_target(p, &biased))
 				same = same_symbol_target(v, mode, &biased, m, str_bias, why, whylen);
 		}
 		break;

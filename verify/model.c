@@ -33,10 +33,9 @@ static bool all_digits(const char *s, size_t n)
 
 /*
  * The compiler numbers clones and statics (foo.isra.3, __already_done.94,
- * __UNIQUE_ID_ddebug123, foo.llvm.1234): the numbers move when unrelated
- * code of the file changes, so names are compared without them. BTF_ID
- * slots (__BTF_ID__struct__foo__<counter><line>) too: resolve_btfids
- * writes the same id into every slot of one kind and name.
+ * __UNIQUE_ID_ddebug123, foo.llvm.1234, __BTF_ID__struct__foo__11046165):
+ * the numbers move when unrelated code of the file changes, so names are
+ * compared without them.
  */
 char *normalize_name(const char *name)
 {
@@ -46,10 +45,9 @@ char *normalize_name(const char *name)
 	size_t first = dot ? (size_t)(dot - name) : len;
 
 	memcpy(o, p, first);
-	if (!strncmp(name, "__UNIQUE_ID_", 12))
-		while (first > 12 && isdigit((unsigned char)o[first - 1]))
-			first--;
-	else if (!strncmp(name, "__BTF_ID__", 10))
+	/* BTF_ID()'s __BTF_ID__<kind>__<name>__ takes __COUNTER__ and __LINE__:
+	 * every such slot of one type holds the same id */
+	if (!strncmp(name, "__UNIQUE_ID_", 12) || !strncmp(name, "__BTF_ID__", 10))
 		while (first > 10 && isdigit((unsigned char)o[first - 1]))
 			first--;
 	o += first;

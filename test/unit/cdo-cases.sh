@@ -11,6 +11,7 @@ verify=$(realpath "$build/verify/kpatch-verify")
 source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
 # shellcheck source-path=SCRIPTDIR source=cdo-case-helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cdo-case-helpers.sh"
+fixtures=$(realpath "$(dirname "${BASH_SOURCE[0]}")/cdo-fixtures")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -108,41 +109,6 @@ int work(int x) { return added(x) * 3; }
 C
 if run_case newfn 0 && expect_funcs changed "work" && expect_funcs new "added"; then
 	if grep -q '"symbol": "printk"' newfn.json; then fail "exported printk became a klp relocation"; else pass; fi
-fi
-
-# 3b. kernel/bpf/btf.c's fix (6.12.113): BTF_ID slots are named
-#     __BTF_ID__<kind>__<name>__<__COUNTER__><__LINE__>; new __COUNTER__
-#     users earlier in the file renumber the later slots. A function that reads an
-#     unchanged slot is unchanged (resolve_btfids writes the same id into
-#     every slot of that kind and name), and the verifier must agree.
-cat >btfid.orig.c <<'C'
-typedef unsigned int u32;
-#define ____BTF_ID(symbol) asm(".pushsection .BTF_ids,\"a\"\n.local " #symbol "\n.type " #symbol ", STT_OBJECT\n.size " #symbol ", 4\n" #symbol ":\n.zero 4\n.popsection\n");
-#define __BTF_ID(symbol) ____BTF_ID(symbol)
-#define __PST(a, b) a##b
-#define __PASTE(a, b) __PST(a, b)
-#define BTF_ID(prefix, name) __BTF_ID(__PASTE(__PASTE(__BTF_ID__##prefix##__##name##__, __COUNTER__), __LINE__))
-#define BTF_ID_LIST(name) asm(".pushsection .BTF_ids,\"a\"\n.local " #name "\n" #name ":\n.popsection\n"); extern u32 name[];
-extern int printk(const char *fmt, ...);
-C
-cp btfid.orig.c btfid.patched.c
-# another __COUNTER__ user earlier in the file (as the fix's new code has)
-echo 'static int __attribute__((used)) __PASTE(counted_, __COUNTER__);' >>btfid.patched.c
-for f in btfid.orig.c btfid.patched.c; do cat >>"$f" <<'C'
-BTF_ID_LIST(convert_id)
-BTF_ID(struct, bpf_ctx_convert)
-int parse_vmlinux(void) { return printk("%u\n", convert_id[0]); }
-int show(int x) { return printk("value: %d\n", x); }
-C
-done
-sed -i 's/value: /VALUE: /' btfid.patched.c
-if run_case btfid 0 && expect_funcs changed "show"; then
-	if grep -q '__BTF_ID__struct__bpf_ctx_convert__0' btfid.symtab &&
-	   readelf -sW btfid.patched.o | grep -q '__BTF_ID__struct__bpf_ctx_convert__1'; then
-		pass
-	else
-		fail "the case did not renumber the BTF_ID slot"
-	fi
 fi
 
 # 3c. arch/x86/kvm/svm/svm.c's fix (6.12.113): the module's static call
@@ -1117,6 +1083,39 @@ C
 run_case pcifix 2 &&
 	expect_json '"code": "section-not-included", "message": "changed section \.pci_fixup_final \(2 entries referring to functions, e\.g\. quirk_b\) not selected for inclusion: it is a table the kernel reads from its own image .*ship it in a kernel update' &&
 	pass
+
+# O1. drivers/nvme/host/core.c's fix (6.12.113) changes functions using
+#     dev_warn_once(), whose call-site flag __print_once is __read_mostly:
+#     the section holds every such variable of the file. When the changed
+#     code reaches only call-site flags in it, they start fresh (as WARN_ONCE's
+#     do) and the module is built (run_case also runs kpatch-verify on it).
+cp "$fixtures/once-flags.c" once.orig.c
+sed 's/x \* 3;/x * 4;/' once.orig.c >once.patched.c
+run_case once 0 && expect_funcs changed "once_fn" && pass
+
+# O2. The same section, but the changed code also reads a real
+#     __read_mostly variable of it: a copy of the section would give the
+#     patched code a fresh tunable; refused as before.
+cp once.orig.c tune.orig.c
+sed 's/x + tunable;/x - tunable;/' once.orig.c >tune.patched.c
+run_case tune 2 &&
+	expect_json '"code": "data-included", "message": "data section \.data\.\.read_mostly \(__print_once\.[0-9]+\) selected for inclusion' &&
+	pass
+
+# O3. A loop bound just past a static table (nvme's core_quirks): the
+#     reference points at the end of the array, where no symbol starts; the
+#     module's is the kernel's table+size, which kpatch-verify (run_case)
+#     must take for the same place.
+cp "$fixtures/array-end.c" aend.orig.c
+sed 's/return 0;/return -1;/' aend.orig.c >aend.patched.c
+run_case aend 0 && expect_funcs changed "find_flags" && pass
+
+# B1. kernel/bpf/btf.c's fix (6.12.113): BTF_ID() slots are named with
+#     __COUNTER__ and __LINE__, which the fix shifts for every slot; an
+#     unchanged reader of one is unchanged (run_case: kpatch-verify agrees).
+cp "$fixtures/btf-ids.c" btfid.orig.c
+sed -e 's/11016165/11046165/' -e 's/12016170/12046170/' -e 's/x \* 3;/x * 4;/' btfid.orig.c >btfid.patched.c
+run_case btfid 0 && expect_funcs changed "changed_fn" && pass
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

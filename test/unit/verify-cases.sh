@@ -13,6 +13,7 @@ mutate=$(realpath "$build/test/unit/verify-mutate")
 ckm=$(realpath "$build/kpatch-build/create-klp-module")
 # shellcheck source-path=SCRIPTDIR source=kernel-cflags.sh
 source "$(dirname "${BASH_SOURCE[0]}")/kernel-cflags.sh"
+fixtures=$(realpath "$(dirname "${BASH_SOURCE[0]}")/cdo-fixtures")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -38,6 +39,32 @@ build() {
 differ() {
 	"$cdo" "$1.orig.o" "$1.patched.o" "$2" "$1.symtab" symvers test "$1.out.o" >/dev/null 2>"$1.err" ||
 		{ fail "$1: create-diff-object failed: $(cat "$1.err")"; return 1; }
+}
+
+# fixture_objects NAME FILE SED: NAME.orig.o and NAME.patched.o from
+# cdo-fixtures/FILE and a copy of it edited by the sed expression SED
+fixture_objects() {
+	local name=$1 file=$2
+	mkdir -p "$name/orig" "$name/patched"
+	cp "$fixtures/$file" "$name/orig/$file"
+	sed "$3" "$name/orig/$file" >"$name/patched/$file"
+	build "$name"
+}
+
+# fixture_case NAME FILE SED: fixture_objects, and NAME.out.o for vmlinux
+fixture_case() {
+	fixture_objects "$@"
+	differ "$1" vmlinux
+}
+
+# mutant_finding NAME WHAT CHECK REGEX MUTATION...: NAME.out.o mutated
+# (verify-mutate) is refused with a CHECK finding matching REGEX
+mutant_finding() {
+	local name=$1 what=$2 check=$3 regex=$4
+	shift 4
+	"$mutate" "$name.out.o" "$name.bad.o" "$@"
+	run_verify "$name" "$name.bad.o"
+	expect_finding "$what" "$check" "$regex"
 }
 
 # run_verify NAME MODULE [OPTIONS...]: $status, output in out
@@ -302,6 +329,63 @@ for key in __SCK__tp_func_demo __SCT__tp_func_demo; do
 			'names trampoline __SCT__tp_func_demo, but its key __SCK__tp_func_demo is exported \(by vmlinux\)'
 	fi
 done
+# --- alternatives whose replacements sit back to back (prefetch() in mlx5's
+# en_rx.c): the module keeps the changed functions' replacements only, so
+# the bytes after a replacement are another alternative's there; a
+# replacement is compared over the length its entry gives, and a byte
+# flipped inside one is still found
+mkdir -p altpack/orig altpack/patched
+cat >altpack/orig/alt.c <<'EOF_C'
+#define ALT(orig, repl) asm volatile("661:\n\t.byte " orig "\n662:\n"			\
+	".pushsection .altinstructions,\"a\"\n"					\
+	".long 661b - .\n.long 6641f - .\n.long 0xc8\n.byte 662b-661b\n.byte 6642f-6641f\n" \
+	".popsection\n"								\
+	".pushsection .altinstr_replacement,\"ax\"\n6641:\n\t.byte " repl "\n6642:\n"	\
+	".popsection\n" ::: "memory")
+int first_fn(int x) { ALT("0x0f,0x18,0x08", "0x0f,0x0d,0x08"); ALT("0x0f,0x18,0x48,0x40", "0x0f,0x0d,0x48,0x40"); return x * 2; }
+int middle_fn(int x) { ALT("0x0f,0x18,0x08", "0x0f,0x0d,0x08"); return x + 1; }
+int last_fn(int x) { ALT("0x41,0x0f,0x18,0x0e", "0x41,0x0f,0x0d,0x0e"); return x - 3; }
+EOF_C
+sed -e 's/x \* 2;/x * 3;/' -e 's/x - 3;/x - 4;/' altpack/orig/alt.c >altpack/patched/alt.c
+build altpack
+differ altpack vmlinux
+run_verify altpack altpack.out.o
+expect_verified "packed alternative replacements, the next one not carried"
+mutant_finding altpack "a byte flipped inside a carried replacement" special \
+	'function first_fn \(\.altinstructions\+0xe\): entry mirrors no entry of the patched object' \
+	byte .altinstr_replacement 5
+
+# --- dev_warn_once()'s flags in the shared .data..read_mostly: the module
+# keeps a fresh copy of the section for them; code made to use that copy
+# of a real variable (tunable) instead is found
+printf '0x3\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+fixture_case once once-flags.c 's/x \* 3;/x * 4;/'
+run_verify once once.out.o
+expect_verified "call-site flags in a shared __read_mostly section, copied"
+mutant_finding once "the copied section's real variable used instead of the flag" soundness \
+	'function once_fn .*refers to tunable' retarget .text.once_fn 1 tunable
+
+# --- the end of a static table as a loop bound: the module's reference one
+# byte further is found
+printf '0x4\tmatch\tvmlinux\tEXPORT_SYMBOL\t\n' >>symvers
+fixture_case aend array-end.c 's/return 0;/return -1;/'
+run_verify aend aend.out.o
+expect_verified "a reference just past the end of a static table"
+mutant_finding aend "the table's end moved by a byte" soundness \
+	'function find_flags .*quirks \(sympos 0\)\+65 where the patched object refers to \.rodata\.quirks\+0x40' \
+	addend find_flags 3 1
+
+# --- BTF_ID() slots renumbered by the fix: the unchanged reader of one is
+# unchanged; a reader switched to another type's slot is a change the
+# module must replace
+shift_ids='s/11016165/11046165/; s/12016170/12046170/; s/x \* 3;/x * 4;/'
+fixture_case btfid btf-ids.c "$shift_ids"
+run_verify btfid btfid.out.o
+expect_verified "BTF_ID() slots renumbered, their reader unchanged"
+fixture_objects btfother btf-ids.c "$shift_ids; s/return ctx_convert_id\[0\]/return other_id[0]/"
+run_verify btfother btfid.out.o
+expect_finding "a reader switched to another BTF_ID() slot, not replaced" completeness \
+	'parse_ids changed \(relocation at \+0x[0-9a-f]+ refers to .* but the module does not replace it'
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
