@@ -581,6 +581,8 @@ static void reach_kernel_data_through_toc(struct cdo_ctx *ctx)
 	struct section *toc = NULL, *trs = NULL;
 	bool any = false;
 
+	if (!n)
+		return;
 	qsort(list, n, sizeof(*list), compare_toc_access);
 	for (size_t g = 0; g < n;) {
 		size_t end = g;

@@ -629,7 +629,8 @@ static void check_table_load(struct verify *v, enum cmp_mode mode, const struct 
  */
 static void check_table_keys(struct table_keys *k, struct cmp_result *res)
 {
-	qsort(k->loaded, k->nr_loaded, sizeof(*k->loaded), compare_keys);
+	if (k->nr_loaded)
+		qsort(k->loaded, k->nr_loaded, sizeof(*k->loaded), compare_keys);
 	for (size_t i = 0; i < k->nr_adds_nothing; i++)
 		if (!has_key(k->loaded, k->nr_loaded, &k->adds_nothing[i]))
 			differ_at(res, 0, "a reference to %s%+ld adds nothing to an address no instruction of the function loads from a table entry",
