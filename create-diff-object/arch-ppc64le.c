@@ -236,6 +236,9 @@ static void rebuild_toc(struct elf *elf, struct section *toc)
 
 #define PPC_OPCODE(insn)	((insn) >> 26)
 #define PPC_OP_B		18	/* b, bl, ba, bla */
+#define PPC_OP_ADDI		14	/* li rT,imm is addi rT,0,imm */
+#define PPC_RT(insn)		((insn) >> 21 & 31)
+#define PPC_RA(insn)		((insn) >> 16 & 31)
 #define PPC_LD_R2_24_R1		0xe8410018u	/* ld r2,24(r1): the restore itself */
 
 /*
@@ -338,6 +341,290 @@ static void name_nospec_fixups_for_loader(struct elf *elf)
 		elf_rename_section(elf, sec->rela, ".rela" NOSPEC_FIXUP_LOADER);
 }
 
+/* ---- TOC-relative access to data that stays in the kernel ---- */
+
+/*
+ * -mcmodel=medium reaches data the compiler knows to be near (statics,
+ * the object's own globals, string literals) TOC-relative:
+ *	addis rX,r2,sym@toc@ha		(R_PPC64_TOC16_HA)
+ *	addi  rY,rX,sym@toc@l		(R_PPC64_TOC16_LO), or a load/store
+ *	lwz   rY,sym@toc@l(rX)		with the low part as displacement
+ * The module's TOC cannot reach data that stays in vmlinux, so such an
+ * access goes through a .toc entry holding sym's address (ADDR64, a klp
+ * relocation later), each instruction in its own place:
+ *	ld    rX,entry@toc(r2)		(R_PPC64_TOC16_DS): rX = &sym
+ *	addi  rY,rX,0  /  lwz rY,0(rX)	(no relocation)
+ * Every high and low part of one sym + addend is rewritten, so any low
+ * part meets a register holding that address, whichever high part
+ * reached it: the compiler pairs them only by that same expression.
+ * Anything else is refused.
+ */
+#define PPC_OP_ADDIS		15
+#define PPC_OP_LD		58	/* DS-form: ld, ldu, lwa by the low two bits */
+#define PPC_OP_STD		62	/* DS-form: std, stdu */
+#define PPC_TOC_REG		2
+#define PPC_DS_XO(insn)		((insn) & 3)
+
+enum toc_part { TOC_HIGH, TOC_LOW };
+
+struct toc_access {
+	struct rela *rela;
+	enum toc_part part;
+};
+
+static bool is_toc_relative(unsigned int type)
+{
+	switch (type) {
+	case R_PPC64_TOC16: case R_PPC64_TOC16_LO: case R_PPC64_TOC16_HI:
+	case R_PPC64_TOC16_HA: case R_PPC64_TOC16_DS: case R_PPC64_TOC16_LO_DS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* D-form instructions whose 16-bit field is a plain displacement (or addi's immediate) */
+static bool is_d_form_access(unsigned int opcode)
+{
+	switch (opcode) {
+	case PPC_OP_ADDI:
+	case 32: case 34: case 36: case 38:	/* lwz lbz stw stb */
+	case 40: case 42: case 44:		/* lhz lha sth */
+	case 48: case 50: case 52: case 54:	/* lfs lfd stfs stfd */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ld, lwa, std: DS-form, no update */
+static bool is_ds_form_access(uint32_t insn)
+{
+	return (PPC_OPCODE(insn) == PPC_OP_LD && (PPC_DS_XO(insn) == 0 || PPC_DS_XO(insn) == 2)) ||
+	       (PPC_OPCODE(insn) == PPC_OP_STD && PPC_DS_XO(insn) == 0);
+}
+
+/* Why the instruction under r cannot be rewritten, or NULL. */
+static const char *toc_access_problem(const struct rela *r, uint32_t insn, enum toc_part *part)
+{
+	switch (r->type) {
+	case R_PPC64_TOC16_HA:
+		*part = TOC_HIGH;
+		if (PPC_OPCODE(insn) != PPC_OP_ADDIS || PPC_RA(insn) != PPC_TOC_REG)
+			return "its high part is not \"addis rX,r2,sym@toc@ha\"";
+		return NULL;
+	case R_PPC64_TOC16_LO:
+		*part = TOC_LOW;
+		if (!is_d_form_access(PPC_OPCODE(insn)))
+			return "its low part is on an instruction other than addi or a D-form load/store without update";
+		break;
+	case R_PPC64_TOC16_LO_DS:
+		*part = TOC_LOW;
+		if (!is_ds_form_access(insn))
+			return "its low part is on an instruction other than ld, lwa or std";
+		break;
+	default:
+		return "it is not a @toc@ha/@toc@l pair (-mcmodel=medium), the only form rewritten";
+	}
+	if (PPC_RA(insn) == PPC_TOC_REG || PPC_RA(insn) == 0)
+		return "its low part adds to r2 (or 0) directly, with no addis before it";
+	return NULL;
+}
+
+static int compare_toc_access(const void *a, const void *b)
+{
+	const struct toc_access *x = a, *y = b;
+
+	if (x->rela->sym->index != y->rela->sym->index)
+		return x->rela->sym->index < y->rela->sym->index ? -1 : 1;
+	if (x->rela->addend != y->rela->addend)
+		return x->rela->addend < y->rela->addend ? -1 : 1;
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	if (x->rela->sec != y->rela->sec)
+		return x->rela->sec->index < y->rela->sec->index ? -1 : 1;
+	return x->rela->offset < y->rela->offset ? -1 : x->rela->offset > y->rela->offset;
+}
+
+static bool same_toc_key(const struct toc_access *a, const struct toc_access *b)
+{
+	return a->rela->sym == b->rela->sym && a->rela->addend == b->rela->addend;
+}
+
+static void refuse_toc_access(struct cdo_ctx *ctx, const struct rela *r, const char *why)
+{
+	struct section *sec = r->sec->base;
+	struct symbol *func = elf_symbol_containing(sec, r->offset);
+
+	result_add_func_refusal(ctx, R_ARCH_UNSUPPORTED, func ? func->name : NULL,
+		"%s+0x%lx: reaches %s%+ld TOC-relative (relocation type %u), which stays in the kernel and which the module's TOC cannot reach, but %s: the differ does not rewrite it through a .toc entry",
+		func ? func->name : sec->name,
+		(unsigned long)(r->offset - (func ? func->sym.st_value : 0)),
+		r->sym->name, (long)r->addend, r->type, why);
+}
+
+/* TOC-relative references of the carried code to data it does not carry. */
+static size_t collect_toc_accesses(struct cdo_ctx *ctx, struct toc_access **out)
+{
+	struct elf *elf = ctx->patched;
+	struct toc_access *list = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || rs->deleted || !rs->base->include ||
+		    !is_text_section(rs->base) || !rs->base->data)
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			struct rela *r = &rs->relas[j], *entry;
+			uint64_t constant;
+			const char *why;
+			enum toc_part part;
+
+			if (!is_toc_relative(r->type) || !r->sym || !leaves_output(r) ||
+			    ppc64le_table_reference(r, &entry, &constant))
+				continue;
+			if (r->offset + PPC_INSN_LEN > rs->base->size) {
+				refuse_toc_access(ctx, r, "its field lies outside the section");
+				continue;
+			}
+			why = toc_access_problem(r, insn_at(rs->base, r->offset), &part);
+			if (why) {
+				refuse_toc_access(ctx, r, why);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				list = xrealloc(list, cap * sizeof(*list));
+			}
+			list[n++] = (struct toc_access){ r, part };
+		}
+	}
+	*out = list;
+	return n;
+}
+
+/* The .toc the entries go into, included, with its relocation section. */
+static struct section *output_toc(struct elf *elf)
+{
+	struct section *toc = elf_find_section(elf, ".toc");
+
+	if (!toc) {
+		toc = elf_add_section(elf, ".toc", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE,
+				      TOC_ENTRY_SIZE, 0, NULL, 0);
+		elf_add_symbol(elf, ".toc", STB_LOCAL, STT_SECTION, toc, 0, 0)->include = true;
+	} else if (!toc->include) {
+		/* only the entries added here are used: rebuild_toc drops the rest */
+		toc->status = STATUS_CHANGED;
+	}
+	toc->include = true;
+	if (toc->secsym)
+		toc->secsym->include = true;
+	elf_rela_section_for(elf, toc)->include = true;
+	return toc;
+}
+
+static void rewrite_high_part(struct rela *r, struct symbol *toc_sym, uint64_t entry)
+{
+	struct section *sec = r->sec->base;
+	uint32_t insn = insn_at(sec, r->offset);
+
+	/* addis rX,r2,sym@toc@ha -> ld rX,entry@toc(r2) */
+	elf_put_u32(sec->elf, sec->data + r->offset,
+		    (uint32_t)PPC_OP_LD << 26 | PPC_RT(insn) << 21 | PPC_TOC_REG << 16);
+	r->type = R_PPC64_TOC16_DS;
+	r->sym = toc_sym;
+	r->addend = (int64_t)entry;
+}
+
+/* The low part adds nothing to the address the register now holds. */
+static char rewritten_low_part;
+
+static void rewrite_low_part(struct rela *r)
+{
+	struct section *sec = r->sec->base;
+	uint32_t insn = insn_at(sec, r->offset);
+	uint32_t keep = r->type == R_PPC64_TOC16_LO_DS ? ~0xfffcu : ~0xffffu;
+
+	elf_put_u32(sec->elf, sec->data + r->offset, insn & keep);
+	r->priv = &rewritten_low_part;	/* dropped by drop_rewritten_relas */
+}
+
+static void drop_rewritten_relas(struct elf *elf)
+{
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+		size_t nr = 0;
+
+		if (!is_rela_section(rs) || rs->deleted || !rs->base->include ||
+		    !is_text_section(rs->base))
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++)
+			if (rs->relas[j].priv != &rewritten_low_part)
+				rs->relas[nr++] = rs->relas[j];
+		rs->nr_relas = nr;
+	}
+}
+
+/*
+ * Each sym + addend gets one .toc entry; all its high parts load the
+ * entry, all its low parts lose their relocation. A low part with no
+ * high part in the carried code is refused: the register it adds to
+ * comes from somewhere the differ does not see.
+ */
+static void reach_kernel_data_through_toc(struct cdo_ctx *ctx)
+{
+	struct elf *elf = ctx->patched;
+	struct toc_access *list;
+	size_t n = collect_toc_accesses(ctx, &list), refusals = ctx->result.nr_refusals;
+	struct section *toc = NULL, *trs = NULL;
+	bool any = false;
+
+	if (!n)
+		return;
+	qsort(list, n, sizeof(*list), compare_toc_access);
+	for (size_t g = 0; g < n;) {
+		size_t end = g;
+
+		while (end < n && same_toc_key(&list[g], &list[end]))
+			end++;
+		/* sorted: the high parts of a key come first */
+		if (list[g].part != TOC_HIGH)
+			refuse_toc_access(ctx, list[g].rela,
+					  "its low part has no high part (addis) in the carried code");
+		g = end;
+	}
+	if (ctx->result.nr_refusals > refusals) {
+		free(list);
+		return;
+	}
+	for (size_t g = 0; g < n;) {
+		size_t end = g;
+		uint64_t entry;
+		unsigned char zero[TOC_ENTRY_SIZE] = { 0 };
+
+		if (!toc) {
+			toc = output_toc(elf);
+			trs = toc->rela;
+		}
+		entry = elf_append_data(toc, zero, sizeof(zero), TOC_ENTRY_SIZE);
+		toc->sh.sh_size = toc->size;
+		elf_add_rela(trs, list[g].rela->sym, entry, list[g].rela->addend, R_PPC64_ADDR64);
+		for (; end < n && same_toc_key(&list[g], &list[end]); end++) {
+			if (list[end].part == TOC_HIGH)
+				rewrite_high_part(list[end].rela, toc->secsym, entry);
+			else
+				rewrite_low_part(list[end].rela);
+		}
+		g = end;
+		any = true;
+	}
+	if (any)
+		drop_rewritten_relas(elf);
+	free(list);
+}
+
 static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
@@ -345,6 +632,10 @@ static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 	size_t before = ctx->result.nr_refusals;
 
 	name_nospec_fixups_for_loader(elf);
+	reach_kernel_data_through_toc(ctx);
+	if (ctx->result.nr_refusals > before)
+		return -1;
+	toc = elf_find_section(elf, ".toc");
 
 	if (toc && toc->include) {
 		rebuild_toc(elf, toc);
@@ -367,11 +658,8 @@ static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 
 /* ---- the __LINE__ heuristic ---- */
 
-#define PPC_OP_ADDI		14	/* li rT,imm is addi rT,0,imm */
 #define PPC_OP_X		31
 #define PPC_XO_OR		444
-#define PPC_RT(insn)		((insn) >> 21 & 31)
-#define PPC_RA(insn)		((insn) >> 16 & 31)
 /* Arguments go in r3, r4, r5, ... */
 #define ARG_REG(arg)		((arg) + 2)
 

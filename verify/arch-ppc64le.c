@@ -277,6 +277,54 @@ static const char *ppc64le_klp_reloc_problem(const struct rela *r, const struct 
 	return NULL;
 }
 
+/*
+ * -mcmodel=medium data access, "addis rX,r2,sym@toc@ha" then an addi or
+ * D/DS-form load/store "sym@toc@l(rX)": for data that stays in vmlinux the
+ * module holds "ld rX,entry@toc(r2)" (TOC16_DS, the entry filled with
+ * sym's address) in place of the addis, and the low part's instruction
+ * with its displacement 0 and no relocation.
+ */
+#define OP_LD			58
+#define OP_STD			62
+#define TOC_REG			2
+#define D_FIELD			0xffffu
+#define DS_FIELD		0xfffcu
+
+static bool is_ds_form(uint32_t insn)
+{
+	return OPCODE(insn) == OP_LD || OPCODE(insn) == OP_STD;
+}
+
+static enum table_access ppc64le_through_table(const struct elf *elf, const unsigned char *p,
+					       const unsigned char *m, uint64_t rel,
+					       const struct rela *pr, const struct rela *mr,
+					       uint64_t *len)
+{
+	uint32_t pi = word(elf, p + rel), mi = word(elf, m + rel), field;
+
+	*len = INSN_LEN;
+	switch (pr->type) {
+	case R_PPC64_TOC16_HA:
+		/* addis rX,r2,0 -> ld rX,0(r2), the entry in the relocation */
+		if (!mr || mr->type != R_PPC64_TOC16_DS || mr->offset != pr->offset ||
+		    OPCODE(pi) != OP_ADDIS || INSN_RA(pi) != TOC_REG)
+			return TABLE_NOT;
+		return (mi & ~DS_FIELD) == ((uint32_t)OP_LD << 26 | INSN_RT(pi) << 21 | TOC_REG << 16) ?
+		       TABLE_LOAD : TABLE_NOT;
+	case R_PPC64_TOC16_LO:
+	case R_PPC64_TOC16_LO_DS:
+		if (mr || INSN_RA(pi) == TOC_REG || INSN_RA(pi) == 0)
+			return TABLE_NOT;
+		field = pr->type == R_PPC64_TOC16_LO_DS || is_ds_form(pi) ? DS_FIELD : D_FIELD;
+		if (pr->type == R_PPC64_TOC16_LO_DS && !is_ds_form(pi))
+			return TABLE_NOT;
+		return (mi & field) == 0 && (mi & ~field) == (pi & ~field) ?
+		       TABLE_ADDS_NOTHING : TABLE_NOT;
+	default:
+		return TABLE_NOT;
+	}
+}
+
 /* the .toc: code's TOC16 references name an entry, whose relocation is the address */
 static bool ppc64le_is_address_table(const struct section *sec)
 {
@@ -328,6 +376,7 @@ static const struct verify_arch ppc64le_verify = {
 	.is_direct_branch_to = ppc64le_is_direct_branch_to,
 	.same_bits_under = ppc64le_same_bits_under,
 	.klp_reloc_problem = ppc64le_klp_reloc_problem,
+	.through_table = ppc64le_through_table,
 	.is_address_table = ppc64le_is_address_table,
 	.module_special_name = ppc64le_module_special_name,
 	.loader_symbol = ".TOC.",

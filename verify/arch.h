@@ -40,6 +40,8 @@ struct line_site {
 	int32_t was, now;	/* the line in the reference and the other object */
 };
 
+enum table_access { TABLE_NOT, TABLE_LOAD, TABLE_ADDS_NOTHING };
+
 struct verify_arch {
 	unsigned int machine;		/* e_machine */
 	const char *name;
@@ -124,6 +126,22 @@ struct verify_arch {
 	bool (*runtime_load_of)(const struct verify *v, const struct section *psec, uint64_t pbase,
 				const unsigned char *mcode, uint64_t size, uint64_t rel,
 				const struct rela *mr, uint64_t *from, uint64_t *len);
+
+	/*
+	 * Optional: code reaching data relative to its own table base (the
+	 * ppc64 TOC) that the module reaches through a table entry instead,
+	 * because the data stays in another object. pr, at rel of the
+	 * patched code p, and the module's code m there, with its
+	 * relocation mr (NULL if none): TABLE_LOAD when m loads the address
+	 * from the entry mr names (in place of pr's high part), TABLE_ADDS_NOTHING
+	 * when m is pr's low-part instruction adding nothing to that address
+	 * (mr NULL), TABLE_NOT otherwise; *len: the instruction's bytes from
+	 * rel, which are then not compared.
+	 */
+	enum table_access (*through_table)(const struct elf *elf, const unsigned char *p,
+					   const unsigned char *m, uint64_t rel,
+					   const struct rela *pr, const struct rela *mr,
+					   uint64_t *len);
 
 	/* Optional: do the bits of a's and b's bytes under a relocation of
 	 * type that the relocation does not write agree (a branch's opcode

@@ -579,6 +579,91 @@ static void match_stubs(struct verify *v, const struct vobj *ob, const struct sy
 	free(mr);
 }
 
+/* ---- references rewritten through a table entry ---------------------- */
+
+struct table_key {
+	const struct symbol *sym;
+	int64_t addend;
+};
+
+struct table_keys {
+	struct table_key *loaded, *adds_nothing, *kept;
+	size_t nr_loaded, nr_adds_nothing, nr_kept;
+};
+
+static void add_key(struct table_key **list, size_t *n, const struct rela *r)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = (struct table_key){ r->sym, r->addend };
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+	const struct table_key *x = a, *y = b;
+
+	if (x->sym != y->sym)
+		return (uintptr_t)x->sym < (uintptr_t)y->sym ? -1 : 1;
+	return x->addend < y->addend ? -1 : x->addend > y->addend;
+}
+
+static bool has_key(const struct table_key *sorted, size_t n, const struct table_key *k)
+{
+	return n && bsearch(k, sorted, n, sizeof(*sorted), compare_keys);
+}
+
+/*
+ * The module's instruction at rel loads from a table entry what pr
+ * reaches: the entry's relocation must mean pr's target.
+ */
+static void check_table_load(struct verify *v, enum cmp_mode mode, const struct rela *pr,
+			     const struct rela *mr, uint64_t rel, struct cmp_result *res)
+{
+	struct target tp, tm, te;
+	struct rela *entry;
+	char why[600];
+
+	resolve_rela(pr, &tp);
+	resolve_rela(mr, &tm);
+	entry = is_table_entry(v, &tm) ? table_entry_rela(v, &tm) : NULL;
+	if (!entry) {
+		differ_at(res, rel, "the instruction at +0x%lx loads an address from %s, not from a filled table entry",
+			  (unsigned long)rel, mr->sym ? mr->sym->name : "nothing");
+	} else if (v->arch->rela_width(entry->type) != 8 || v->arch->is_pcrel(entry->type)) {
+		differ_at(res, rel, "the table entry the instruction at +0x%lx loads is filled by relocation type %u, not a whole address",
+			  (unsigned long)rel, entry->type);
+	} else {
+		resolve_rela(entry, &te);
+		v->relocs_checked++;
+		if (!same_target(v, mode, &tp, &te, 0, why, sizeof(why)))
+			differ_at(res, rel, "the table entry loaded at +0x%lx %s", (unsigned long)rel, why);
+		target_free(&te);
+	}
+	target_free(&tp);
+	target_free(&tm);
+}
+
+/*
+ * Every low part left adding nothing must meet a register a load from
+ * the table filled: the module rewrote each reference of that target,
+ * none kept relative to the table base.
+ */
+static void check_table_keys(struct table_keys *k, struct cmp_result *res)
+{
+	if (k->nr_loaded)
+		qsort(k->loaded, k->nr_loaded, sizeof(*k->loaded), compare_keys);
+	for (size_t i = 0; i < k->nr_adds_nothing; i++)
+		if (!has_key(k->loaded, k->nr_loaded, &k->adds_nothing[i]))
+			differ_at(res, 0, "a reference to %s%+ld adds nothing to an address no instruction of the function loads from a table entry",
+				  k->adds_nothing[i].sym->name, (long)k->adds_nothing[i].addend);
+	for (size_t i = 0; i < k->nr_kept; i++)
+		if (has_key(k->loaded, k->nr_loaded, &k->kept[i]))
+			differ_at(res, 0, "%s%+ld is reached both through a table entry and relative to the table base",
+				  k->kept[i].sym->name, (long)k->kept[i].addend);
+	free(k->loaded);
+	free(k->adds_nothing);
+	free(k->kept);
+}
+
 void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		   const struct vfunc *a, const struct vobj *ob, const struct vfunc *b,
 		   struct cmp_result *res)
@@ -593,6 +678,7 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 	int32_t line_delta = 0;
 	int fa, fb;
 	char why[600];
+	struct table_keys keys = { 0 };
 
 	memset(res, 0, sizeof(*res));
 	res->same = true;
@@ -639,6 +725,7 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 		struct rela *pr = ra[i], *mr;
 		uint64_t rel, mrel, from, len;
 		struct target tp, tm;
+		enum table_access access;
 
 		if (!pr)
 			continue;
@@ -653,6 +740,24 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 			continue;
 		}
 		mr = rela_at_offset(rb, nb, bbase + rel);
+		access = mode == CMP_MODULE && arch->through_table ?
+			 arch->through_table(oa->elf, ca, cb, rel, pr, mr, &len) : TABLE_NOT;
+		if (access != TABLE_NOT) {
+			if (access == TABLE_LOAD) {
+				check_table_load(v, mode, pr, mr, rel, res);
+				add_key(&keys.loaded, &keys.nr_loaded, pr);
+			} else {
+				add_key(&keys.adds_nothing, &keys.nr_adds_nothing, pr);
+			}
+			if (rel + len <= size)
+				memset(mask + rel, 1, len);
+			for (size_t k = 0; k < nb; k++)
+				if (mr && rb[k] == mr)
+					rb[k] = NULL;
+			continue;
+		}
+		if (arch->rela_width(pr->type) == 2)
+			add_key(&keys.kept, &keys.nr_kept, pr);
 		resolve_rela(pr, &tp);
 		if (!mr) {
 			describe_target(&tp, why, sizeof(why));
@@ -681,6 +786,7 @@ void compare_funcs(struct verify *v, enum cmp_mode mode, const struct vobj *oa,
 			if (rb[k] == mr)
 				rb[k] = NULL;
 	}
+	check_table_keys(&keys, res);
 	for (size_t k = 0; k < nb; k++) {
 		struct rela *mr = rb[k];
 		uint64_t rel, from, len;

@@ -370,5 +370,124 @@ run_case ppcstf 2 && expect_json '"code": "arch-unsupported"' &&
 	expect_json 'stf_one has an entry in __stf_entry_barrier_fixup, which the kernel applies to vmlinux only' &&
 	[[ ! -e ppcstf.out.o ]] && pass
 
+# 13. -mcmodel=medium reaches statics TOC-relative ("addis rX,r2,v@toc@ha"
+#     then "v@toc@l(rX)" on an addi, load or store); data that stays in
+#     vmlinux is out of the module TOC's reach, so each access goes through
+#     a .toc entry holding its address (a klp relocation): the addis becomes
+#     "ld rX,entry@toc(r2)", the low part's displacement 0. Every form
+#     rewritten, checked instruction by instruction; kpatch-verify accepts
+#     the output and rejects it broken.
+cat >ppctoc.orig.c <<'C'
+static int counter __attribute__((used));
+static long big __attribute__((used));
+static short half __attribute__((used));
+static unsigned char byte __attribute__((used));
+static double dbl __attribute__((used));
+static struct { int a; long b; } sv __attribute__((used));
+long forms(long x)
+{
+	long r, t;
+	double d;
+	asm volatile(
+		"addis 9,2,counter@toc@ha\n\tlwz %0,counter@toc@l(9)\n\t"
+		"addis 10,2,counter@toc@ha\n\tstw %2,counter@toc@l(10)\n\t"
+		"addis 9,2,big@toc@ha\n\tld %1,big@toc@l(9)\n\t"
+		"addis 9,2,big@toc@ha\n\tstd %2,big@toc@l(9)\n\t"
+		"addis 9,2,sv+4@toc@ha\n\tlwa %1,sv+4@toc@l(9)\n\t"
+		"addis 9,2,sv+8@toc@ha\n\tld %1,sv+8@toc@l(9)\n\t"
+		"addis 9,2,half@toc@ha\n\tlhz %1,half@toc@l(9)\n\t"
+		"addis 9,2,half@toc@ha\n\tlha %1,half@toc@l(9)\n\t"
+		"addis 9,2,half@toc@ha\n\tsth %2,half@toc@l(9)\n\t"
+		"addis 9,2,byte@toc@ha\n\tlbz %1,byte@toc@l(9)\n\t"
+		"addis 9,2,byte@toc@ha\n\tstb %2,byte@toc@l(9)\n\t"
+		"addis 9,2,dbl@toc@ha\n\tlfd %3,dbl@toc@l(9)\n\t"
+		"addis 9,2,dbl@toc@ha\n\tstfd %3,dbl@toc@l(9)\n\t"
+		"addis 9,2,dbl@toc@ha\n\tlfs %3,dbl@toc@l(9)\n\t"
+		"addis 9,2,dbl@toc@ha\n\tstfs %3,dbl@toc@l(9)\n\t"
+		"addis 9,2,sv@toc@ha\n\taddi %1,9,sv@toc@l\n\t"
+		: "=&r"(r), "=&r"(t), "+r"(x), "=&d"(d) : : "r9", "r10", "memory");
+	return r + t + 1;
+}
+static int hits;
+static struct { int a; long b; char name[8]; } state;
+long plain(int i)
+{
+	hits++;
+	state.b += i;
+	return (long)&state + state.name[3] + hits;
+}
+C
+sed -e 's/r + t + 1/r + t + 2/' -e 's/state.b += i/state.b += i + 1/' ppctoc.orig.c >ppctoc.patched.c
+
+# toc_relocs SECTION: its TOC16 relocations as "offset type symbol+addend"
+toc_relocs() {
+	relocs_of "$1" | awk '$2 ~ /TOC16/'
+}
+
+# insn_at FUNCTION OFFSET: the output's instruction there, as objdump shows it
+insn_at() {
+	objdump -d --section=".text.$1" "$case.out.o" 2>/dev/null |
+		awk -v o="$(printf '%x' "$2")" '$1 == o ":" { $1 = ""; for (i = 2; i <= 5; i++) $i = ""; print; exit }' |
+		xargs
+}
+
+if run_case ppctoc 0 && expect_funcs changed "forms plain"; then
+	entries=$(relocs_of .toc | awk '{ print $2, $3 }' | sort | uniq | tr '\n' ';')
+	want="R_PPC64_ADDR64 .klp.sym.vmlinux.big,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.byte,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.counter,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.dbl,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.half,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.hits,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.state,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.state,0+13;R_PPC64_ADDR64 .klp.sym.vmlinux.state,0+8;R_PPC64_ADDR64 .klp.sym.vmlinux.sv,0+0;R_PPC64_ADDR64 .klp.sym.vmlinux.sv,0+4;R_PPC64_ADDR64 .klp.sym.vmlinux.sv,0+8;"
+	forms_toc=$(toc_relocs .text.forms)
+	bad=$(toc_relocs .text.forms | awk '$2 != "R_PPC64_TOC16_DS" || $3 !~ /^\.toc/')
+	bad_insn=""
+	while read -r off _ _; do
+		got=$(insn_at forms "$((0x$off))")
+		[[ $got =~ ^ld\ r(9|10),0\(r2\)$ ]] || bad_insn+="+0x$off '$got' "
+	done <<<"$forms_toc"
+	# each low part: the instruction after its load, displacement 0
+	lows=$(objdump -d --section=.text.forms ppctoc.out.o | grep -cE '(lwz|stw|ld|std|lwa|lhz|lha|sth|lbz|stb|lfd|stfd|lfs|stfs) +[rf][0-9]+,0\(r(9|10)\)|addi +r[0-9]+,r9,0$')
+	plain_bad=$(toc_relocs .text.plain | awk '$3 !~ /^\.toc/ && $3 !~ /^\.rodata/')
+	if [[ $entries != "$want" ]]; then
+		fail ".toc entries are not the statics' addresses: {$entries}"
+	elif [[ $(wc -l <<<"$forms_toc") != 16 || -n $bad ]]; then
+		fail "forms' 16 addis are not TOC16_DS loads of .toc entries: {$forms_toc}"
+	elif [[ -n $bad_insn ]]; then
+		fail "forms' high parts are not 'ld rX,0(r2)': $bad_insn"
+	elif ((lows != 16)); then
+		fail "forms has $lows low parts with displacement 0, not 16: $(objdump -d --section=.text.forms ppctoc.out.o)"
+	elif [[ -n $plain_bad ]]; then
+		fail "plain still reaches kernel data TOC-relative: {$plain_bad}"
+	elif verified &&
+	     rejected 'the table entry loaded at \+0x[0-9a-f]+ refers to' retarget .toc 0 forms &&
+	     rejected 'no relocation at \+0x[0-9a-f]+, where the patched object has one to counter\+0' set forms "$(objdump -d --section=.text.forms ppctoc.out.o |
+		awk '/lwz +r[0-9]+,0\(r9\)/ { sub(":", "", $1); print strtonum("0x" $1); exit }')" 08 &&
+	     rejected 'no relocation at \+0x8, where the patched object has one to counter\+0' drop forms 1; then
+		pass
+	fi
+fi
+
+# 14. What the rewrite does not understand is refused, naming the function,
+#     and nothing is written: an update form (lwzu), a low part with no
+#     addis before it, and the small model's single TOC16_DS.
+toc_refusal() {
+	local name=$1 asm=$2 why=$3
+	cat >"$name.orig.c" <<C
+static int counter __attribute__((used));
+long $name(long x)
+{
+	long r, p = x;
+	asm volatile("$asm" : "=&r"(r), "+b"(p) : : "r9", "memory");
+	return r + 1;
+}
+C
+	sed 's/r + 1/r + 2/' "$name.orig.c" >"$name.patched.c"
+	run_case "$name" 2 && expect_json '"code": "arch-unsupported"' &&
+		expect_json "$name\\+0x[0-9a-f]*: reaches counter\\+0 TOC-relative .*$why" &&
+		[[ ! -e $name.out.o ]] && pass
+}
+toc_refusal ppctocupd 'addis 9,2,counter@toc@ha\n\tlwzu %0,counter@toc@l(9)' \
+	'its low part is on an instruction other than addi or a D-form load/store without update'
+toc_refusal ppctocnohigh 'lwz %0,counter@toc@l(%1)' \
+	'its low part has no high part .addis. in the carried code'
+toc_refusal ppctocsmall 'ld %0,counter@toc(2)' \
+	'it is not a @toc@ha/@toc@l pair'
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
