@@ -2,7 +2,8 @@
 # Which QEMU the integration suites boot (test/integration/lib/qemu.sh)
 # and the pinned QEMU build's guards (lib/qemu-build.sh), with stand-in
 # qemu binaries and a scratch cache: the s390x suite takes the built QEMU
-# when it is in the cache, KPATCH_TEST_QEMU overrides it, a QEMU older
+# when the cache has it with its firmware, a complete build is not
+# redone and an incomplete one is named, KPATCH_TEST_QEMU overrides it, a QEMU older
 # than the fix is announced with the cases it breaks and a fixed one is
 # not, the build names every missing package, and a download whose
 # checksum is not the pinned one stops the build and leaves no file.
@@ -30,6 +31,8 @@ in_suite() {
 }
 
 fake_qemu cache/qemu-10.0.13/bin/qemu-system-s390x 10.0.13
+mkdir -p cache/qemu-10.0.13/share/qemu
+touch cache/qemu-10.0.13/share/qemu/s390-ccw.img
 fake_qemu bin/qemu-old 7.2.22
 
 out=$(in_suite s390x 'echo "$QEMU"')
@@ -43,6 +46,18 @@ mv cache/qemu-10.0.13 cache/moved
 out=$(in_suite s390x 'echo "$QEMU"')
 check "without a build s390x boots qemu-system-s390x from PATH" test "$out" = qemu-system-s390x
 mv cache/moved cache/qemu-10.0.13
+rc=0
+out=$(in_suite s390x qemu_build) || rc=$?
+check "a complete build is not built again" test "$rc" = 0
+check "... and says so" grep -qF "QEMU 10.0.13 already built" <<<"$out"
+mv cache/qemu-10.0.13/share/qemu/s390-ccw.img firmware
+out=$(in_suite s390x 'echo "$QEMU"')
+check "a build without its firmware is not booted" test "$out" = qemu-system-s390x
+rc=0
+out=$(in_suite s390x qemu_build) || rc=$?
+check "... nor silently kept: the build stops" test "$rc" = 1
+check "... naming what is missing" grep -qF "qemu-10.0.13 is incomplete (no $PWD/cache/qemu-10.0.13/share/qemu/s390-ccw.img)" <<<"$out"
+mv firmware cache/qemu-10.0.13/share/qemu/s390-ccw.img
 
 check "7.2.22 is older than 8.1" in_suite s390x 'qemu_version_older 7.2.22 8.1'
 check "8.0.5 is older than 8.1" in_suite s390x 'qemu_version_older 8.0.5 8.1'
@@ -76,9 +91,9 @@ done
 rc=0
 out=$(PATH=$PWD/thinbin in_suite s390x qemu_build_check_deps) || rc=$?
 check "missing build tools stop the build" test "$rc" = 1
-check "... naming each missing tool" grep -qE 'needs: .*gcc.*ninja.*flex.*bison' <<<"$out"
+check "... naming each missing tool" grep -qE "needs: .*gcc.*s390x-linux-gnu-gcc.*ninja.*flex.*bison" <<<"$out"
 check "... and the packages to install" \
-	grep -qF "apt-get install gcc make ninja-build python3-venv pkgconf libglib2.0-dev" <<<"$out"
+	grep -qF "apt-get install gcc gcc-s390x-linux-gnu make ninja-build python3-venv pkgconf libglib2.0-dev" <<<"$out"
 
 mkdir -p sources dl
 printf 'not qemu\n' >sources/qemu_10.0.13+ds.orig.tar.xz

@@ -21,19 +21,22 @@ QEMU_PIN_FILES=(
 	"meson_1.7.0-1_all.deb e92d04e60e784336883d537755d09b7dcb856809fa318a0931df3898e84ded95 m/meson"
 )
 QEMU_PIN_POOL=${KPATCH_TEST_QEMU_POOL:-http://deb.debian.org/debian/pool/main}
-# The pool drops superseded versions; the snapshot archive keeps them.
-QEMU_PIN_POOL_FALLBACK=https://snapshot.debian.org/archive/debian/20260101T000000Z/pool/main
+# The pool drops superseded versions; the snapshot archive keeps them (a
+# date when the pool had both files; this fallback was not reachable from
+# the development machine, so it is untried).
+QEMU_PIN_POOL_FALLBACK=https://snapshot.debian.org/archive/debian/20261130T000000Z/pool/main
 QEMU_BUILD_DIR=$CACHE/qemu-$QEMU_PIN_VERSION
 QEMU_BUILT=$QEMU_BUILD_DIR/bin/qemu-system-s390x
+QEMU_FIRMWARE=$QEMU_BUILD_DIR/share/qemu/s390-ccw.img
 # Debian 12's python3 with its venv module runs QEMU's configure.
 QEMU_BUILD_PYTHON=/usr/bin/python3
-QEMU_BUILD_DEPS="gcc make ninja-build python3-venv pkgconf libglib2.0-dev flex bison curl xz-utils dpkg"
+QEMU_BUILD_DEPS="gcc gcc-s390x-linux-gnu make ninja-build python3-venv pkgconf libglib2.0-dev flex bison curl xz-utils dpkg"
 
 # qemu_build_check_deps: every tool and library the build needs, or one
 # error naming all the packages to install.
 qemu_build_check_deps() {
 	local missing=() cmd
-	for cmd in gcc make ninja pkg-config flex bison curl xz sha256sum dpkg-deb "$QEMU_BUILD_PYTHON"; do
+	for cmd in gcc s390x-linux-gnu-gcc make ninja pkg-config flex bison curl xz sha256sum dpkg-deb "$QEMU_BUILD_PYTHON"; do
 		command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 	done
 	"$QEMU_BUILD_PYTHON" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
@@ -62,12 +65,14 @@ qemu_fetch() {
 	mv -- "$out.part" "$out"
 }
 
-# qemu_build_emulator SRC TMP: make only the qemu-system-s390x binary in
-# SRC's build directory (make's default target also builds QEMU's unit
-# tests, nearly twice the work).  The binary needs nothing installed
-# beside it: the guest boots with -kernel and no firmware.
+# qemu_build_emulator SRC TMP: make only the qemu-system-s390x binary and
+# the s390-ccw firmware in SRC's build directory (make's default target
+# also builds QEMU's unit tests, nearly twice the work).  The s390x
+# machine loads the firmware even with -kernel, and the "+ds" tarball has
+# no prebuilt one: it is built from its source with the s390x cross
+# compiler.
 qemu_build_emulator() {
-	nice -n 10 make -C "$1" -j"$JOBS" qemu-system-s390x >>"$2/build.log" 2>&1 ||
+	nice -n 10 make -C "$1" -j"$JOBS" qemu-system-s390x pc-bios/s390-ccw/all >>"$2/build.log" 2>&1 ||
 		die "QEMU build failed; see $2/build.log"
 }
 
@@ -77,10 +82,12 @@ qemu_build_emulator() {
 # an interrupted build never looks finished.
 qemu_build() {
 	local tmp src start pin
-	if [[ -x $QEMU_BUILT ]]; then
+	if [[ -x $QEMU_BUILT && -f $QEMU_FIRMWARE ]]; then
 		log "QEMU $QEMU_PIN_VERSION already built: $QEMU_BUILT"
 		return 0
 	fi
+	[[ ! -e $QEMU_BUILD_DIR ]] ||
+		die "$QEMU_BUILD_DIR is incomplete (no $QEMU_FIRMWARE): remove it and build again"
 	qemu_build_check_deps
 	start=$(now_s)
 	mkdir -p "$CACHE"
@@ -101,9 +108,8 @@ qemu_build() {
 	sed -i '/^pycotap = /d' "$src/pythondeps.toml"
 	# Only the s390x system emulator, no optional features (display,
 	# network back ends, tools, docs) and no downloads: the guest needs
-	# TCG, the SCLP console and -kernel/-initrd.  No firmware blobs: the
-	# "+ds" tarball has none, and with -kernel the s390 IPL code starts
-	# the kernel without the s390-ccw firmware.
+	# TCG, the SCLP console and -kernel/-initrd.  No prebuilt firmware
+	# blobs: the "+ds" tarball has none.
 	if ! (cd "$src" && nice -n 10 ./configure --prefix="$QEMU_BUILD_DIR" \
 		--python="$QEMU_BUILD_PYTHON" --disable-download \
 		--target-list=s390x-softmmu --without-default-features \
@@ -112,8 +118,10 @@ qemu_build() {
 		die "QEMU configure failed; see $tmp/build.log"
 	fi
 	qemu_build_emulator "$src" "$tmp"
-	mkdir -p "$tmp/root/bin"
+	# QEMU looks for its firmware in PREFIX/share/qemu
+	mkdir -p "$tmp/root/bin" "$tmp/root/share/qemu"
 	cp -- "$src/build/qemu-system-s390x" "$tmp/root/bin/"
+	cp -- "$src/build/pc-bios/s390-ccw/s390-ccw.img" "$tmp/root/share/qemu/"
 	"$tmp/root/bin/qemu-system-s390x" --version >/dev/null ||
 		die "the built qemu-system-s390x does not run; see $tmp/build.log"
 	# the directory appears complete or not at all

@@ -7,7 +7,7 @@
 
 # The QEMU built by test/integration/build-qemu, when there, else the
 # system's; KPATCH_TEST_QEMU overrides both.
-if [[ $TEST_ARCH == s390x && -x $QEMU_BUILT ]]; then
+if [[ $TEST_ARCH == s390x && -x $QEMU_BUILT && -f $QEMU_FIRMWARE ]]; then
 	QEMU_DEFAULT=$QEMU_BUILT
 fi
 QEMU=${KPATCH_TEST_QEMU:-$QEMU_DEFAULT}
