@@ -10,6 +10,7 @@ TESTS += test/corpus/corpus-test.sh test/corpus/special-sizes.sh test/unit/cdo-e
 TESTS += test/unit/cdo-cases-aarch64.sh
 TESTS += test/unit/build-hygiene.sh
 TESTS += test/unit/kpatch-syscall-arches.sh
+TESTS += test/unit/integration-qemu.sh
 
 .PHONY: check check-asan bench
 check: all $(filter $(BUILD)/%,$(TESTS))

@@ -1,7 +1,15 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Boot the test kernel with an initramfs under qemu.  Sourced after
 # common.sh and initramfs.sh (the KVM probe builds an empty initramfs).
 
+# shellcheck source=qemu-build.sh
+. "$(dirname "${BASH_SOURCE[0]}")/qemu-build.sh"
+
+# The QEMU built by test/integration/build-qemu, when there, else the
+# system's; KPATCH_TEST_QEMU overrides both.
+if [[ $TEST_ARCH == s390x && -x $QEMU_BUILT && -f $QEMU_FIRMWARE ]]; then
+	QEMU_DEFAULT=$QEMU_BUILT
+fi
 QEMU=${KPATCH_TEST_QEMU:-$QEMU_DEFAULT}
 # auto: KVM when /dev/kvm is present and actually works, else TCG.
 QEMU_ACCEL=${KPATCH_TEST_ACCEL:-auto}
@@ -65,4 +73,30 @@ qemu_boot() {
 		-kernel "$kernel" -initrd "$initrd" -append "$QEMU_APPEND$extra" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	return "$rc"
+}
+
+# qemu_version_older A B: true when version A (major.minor...) is older
+# than B.
+qemu_version_older() {
+	[[ $1 != "$2" && $(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1) == "$1" ]]
+}
+
+# qemu_version: the version QEMU reports ("QEMU emulator version X ...").
+qemu_version() {
+	"$QEMU" --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p'
+}
+
+# qemu_announce: say which QEMU boots the guest and, for a version with
+# the architecture's known emulation bug, which cases it breaks.
+qemu_announce() {
+	local version
+	need_cmd "$QEMU"
+	version=$(qemu_version)
+	log "qemu: $(command -v "$QEMU") (version ${version:-unknown})"
+	if [[ -n $QEMU_FIXED_VERSION ]] && ((${#QEMU_BUG_CASES[@]})) &&
+		{ [[ -z $version ]] || qemu_version_older "$version" "$QEMU_FIXED_VERSION"; }; then
+		warn "QEMU ${version:-of unknown version} predates $QEMU_FIXED_VERSION: it mis-emulates relative-long instructions with large offsets, so these cases are known to fail in the guest: ${QEMU_BUG_CASES[*]}; test/integration/build-qemu (or run --build-qemu) builds QEMU $QEMU_PIN_VERSION into the cache, and the suite then uses it"
+		return 1
+	fi
+	return 0
 }
