@@ -54,14 +54,17 @@ PY
 
 # interrupt_batch OBJECT ARGS...: a batch in the background with a slow
 # compile (FAKE_SLOW, for sources with SLOW_MARKER), SIGINT once OBJECT is
-# being compiled; output in $WORK/out, status in $STATUS.
+# being compiled (and the command INTERRUPT_ALSO succeeds); output in
+# $WORK/out, status in $STATUS.
+INTERRUPT_ALSO=(true)
 interrupt_batch() {
 	local object=$1 bg i
 	shift
 	FAKE_SLOW=47 "$KPATCH_BATCH" "$@" >"$WORK/bg.out" 2>&1 &
 	bg=$!
 	for ((i = 0; i < 600; i++)); do
-		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null && break
+		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null &&
+			"${INTERRUPT_ALSO[@]}" && break
 		sleep 0.1
 	done
 	sleep 0.5
@@ -106,6 +109,8 @@ check "module: modules/FIX.ko of the reported size, only for the built fix" sh -
 	"[ \"\$(cd '$R/modules' && echo *)\" = 0001-a-core.ko ] && [ \$(stat -c %s '$R/modules/0001-a-core.ko') = \$(jq .fixes[0].module.size '$R/report.json') ]"
 check "results: one file per fix, no temporaries left" sh -c \
 	"[ \$(ls '$R/results' | wc -l) = 6 ] && [ -z \"\$(find '$R' -name '*.tmp*')\" ] && [ ! -e '$R/.run' ]"
+check "full build: each run keeps the tree until it ends (no overlap)" sh -c \
+	"grep -q 'tree kept until the run ends' '$R/logs/0001-a-core.log' && ! grep -q 'tree released' '$R'/logs/*.log"
 check "logs: console output and kpatch-build's build log" sh -c \
 	"grep -q 'undeclared_thing' '$R/logs/0006-f-broken.log' && grep -q -- '---- kpatch-build log' '$R/logs/0001-a-core.log'"
 check "progress: one line per fix with verdicts so far and an estimate" sh -c \
@@ -330,22 +335,15 @@ make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PB/1-core.patch"
 make_patch "$TREE" fs/file.c 's|x + FS_ONLY;|x - FS_ONLY; /* SLOW_MARKER */|' "$PB/2-slow.patch"
 make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PB/3-demo.patch"
 : >"$FAKE_CDO_LOG"
-FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$WORK/never KPATCH_BUILD_REPLAY=0 FAKE_SLOW=47 \
-	"$KPATCH_BATCH" "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB" >"$WORK/out" 2>&1 &
-bg=$!
-for ((i = 0; i < 600; i++)); do
-	grep -q -x 'wait: started' "$FAKE_CDO_LOG" && grep -q 'CC *fs/file.o' "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null && break
-	sleep 0.1
-done
-sleep 0.5
-kill -INT "$bg"
-STATUS=0
-wait "$bg" || STATUS=$?
+INTERRUPT_ALSO=(grep -q -x 'wait: started' "$FAKE_CDO_LOG")
+FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$WORK/never KPATCH_BUILD_REPLAY=0 \
+	interrupt_batch fs/file.o "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
+INTERRUPT_ALSO=(true)
 check "SIGINT during an overlap: exit 130" test "$STATUS" = 130
 check "SIGINT during an overlap: both running fixes interrupted, the third pending" sh -c \
 	"jq -e '[.fixes[] | \"\\(.name)=\\(.verdict)\"] == [\"0001-1-core=interrupted\", \"0002-2-slow=interrupted\"] and .totals.pending == 1' '$RB/report.json' >/dev/null"
 check "SIGINT during an overlap: no build or differ left running" sh -c \
-	"! pgrep -f -x 'sleep 47' >/dev/null && ! pgrep -f 'fake-create-diff-object' >/dev/null"
+	"! pgrep -f -x 'sleep 47' >/dev/null && ! pgrep -f 'fake-create-diff-object .*$WORK/' >/dev/null"
 check "SIGINT during an overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
 expect_batch 0 "resumed after an interrupted overlap" "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
 check "resume after an overlap: every fix built" verdicts_are "$RB" "0001-1-core=built 0002-2-slow=built 0003-3-demo=built"
