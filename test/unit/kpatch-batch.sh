@@ -342,8 +342,19 @@ INTERRUPT_ALSO=(true)
 check "SIGINT during an overlap: exit 130" test "$STATUS" = 130
 check "SIGINT during an overlap: both running fixes interrupted, the third pending" sh -c \
 	"jq -e '[.fixes[] | \"\\(.name)=\\(.verdict)\"] == [\"0001-1-core=interrupted\", \"0002-2-slow=interrupted\"] and .totals.pending == 1' '$RB/report.json' >/dev/null"
-check "SIGINT during an overlap: no build or differ left running" sh -c \
-	"! pgrep -f -x 'sleep 47' >/dev/null && ! pgrep -f 'fake-create-diff-object .*$WORK/' >/dev/null"
+# none_left_of_this_test: no slow compile (run in this test's tree) and no
+# differ of this test's runs still there; names what is left
+none_left_of_this_test() {
+	local pid left=()
+	for pid in $(pgrep -f -x 'sleep 47'); do
+		[[ $(readlink "/proc/$pid/cwd" 2>/dev/null) != "$WORK"* ]] || left+=("$pid")
+	done
+	mapfile -t -O "${#left[@]}" left < <(pgrep -f "fake-create-diff-object .*$WORK/")
+	((${#left[@]} == 0)) && return 0
+	ps -o pid,ppid,pgid,args -p "$(IFS=,; echo "${left[*]}")" | sed 's/^/    left: /'
+	return 1
+}
+check "SIGINT during an overlap: no build or differ left running" none_left_of_this_test
 check "SIGINT during an overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
 expect_batch 0 "resumed after an interrupted overlap" "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
 check "resume after an overlap: every fix built" verdicts_are "$RB" "0001-1-core=built 0002-2-slow=built 0003-3-demo=built"
