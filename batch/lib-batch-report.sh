@@ -32,12 +32,12 @@ write_atomically() {
 	batch_die "could not write $file"
 }
 
-# record_result FIX STATUS MICROSECONDS: results/FIX.json from the run's
+# record_result FIX STATUS MICROSECONDS RUN_DIR: results/FIX.json from the run's
 # kpatch-build --result file (or, if it wrote none, from its exit status);
 # the module goes to modules/FIX.ko (with --deb its package to
 # modules/FIX.deb), kpatch-build's own build log is appended to logs/FIX.log.
 record_result() {
-	local fix=$1 status=$2 micros=$3 run=$REPORT_DIR/.run
+	local fix=$1 status=$2 micros=$3 run=${4:-$REPORT_DIR/.run}
 	local log=$REPORT_DIR/logs/$fix.log module_file=$REPORT_DIR/modules/$fix.ko
 	local kpb=null fallback=error module=null package=null tail build_log built_ko
 	if [[ -f $run/result.json ]]; then
@@ -58,7 +58,7 @@ record_result() {
 	else
 		rm -f -- "$module_file"
 	fi
-	package=$(move_built_package "$fix" "$([[ $module == null ]] || echo built)")
+	package=$(move_built_package "$fix" "$([[ $module == null ]] || echo built)" "$run")
 	write_atomically "$REPORT_DIR/results/$fix.json" jq -n \
 		--argjson kpb "$kpb" --arg name "$fix" --arg patch "$REPORT_DIR/fixes/$fix.patch" \
 		--arg fallback "$fallback" --argjson status "$status" --argjson mod "$module" \
@@ -76,14 +76,14 @@ record_result() {
 		}'
 }
 
-# move_built_package FIX BUILT: with --deb, the run's package (kpatch-build
+# move_built_package FIX BUILT RUN_DIR: with --deb, the run's package (kpatch-build
 # writes it next to the module) becomes modules/FIX.deb; prints its JSON
 # {path, file_name, size}, or null when the fix built none.
 move_built_package() {
-	local fix=$1 built=$2 debs=()
+	local fix=$1 built=$2 run=$3 debs=()
 	local package_file=$REPORT_DIR/modules/$fix.deb
 	shopt -s nullglob
-	debs=("$REPORT_DIR/.run/"*.deb)
+	debs=("$run/"*.deb)
 	shopt -u nullglob
 	if [[ $built != built || ${#debs[@]} -ne 1 ]]; then
 		rm -f -- "$package_file" "${debs[@]}"
@@ -153,14 +153,14 @@ write_reports() {
 	write_atomically "$REPORT_DIR/junit.xml" junit_xml
 }
 
-# progress_line K N FIX: "[k/n] FIX: verdict (12.3s) | built 5 refused 1 | ~4m left",
+# progress_line K N FIX [SECONDS_PER_FIX]: "[k/n] FIX: verdict (12.3s) | built 5 refused 1 | ~4m left",
 # the estimate being the mean time of the finished fixes times those left.
 progress_line() {
-	local k=$1 n=$2 fix=$3 line
+	local k=$1 n=$2 fix=$3 pace=${4:-} line
 	# only a message: a jq stopped by a Ctrl-C does not stop the batch
-	line=$(jq -r --arg fix "$fix" --argjson verdicts "$(json_array "${VERDICT_LIST[@]}")" '
+	line=$(jq -r --arg fix "$fix" --arg pace "$pace" --argjson verdicts "$(json_array "${VERDICT_LIST[@]}")" '
 		(.fixes | map(select(.name == $fix))[0]) as $f
-		| ([.fixes[].seconds] | add / length) as $mean
+		| (if $pace != "" then ($pace | tonumber) else ([.fixes[].seconds] | add / length) end) as $mean
 		| (.totals.pending + .totals.interrupted) as $left
 		| "\($f.verdict) (\($f.seconds * 10 | round / 10)s) | "
 		  + ([$verdicts[] as $v | select(.totals[$v] > 0) | "\($v) \(.totals[$v])"] | join(" "))

@@ -177,12 +177,13 @@ savedcmd_of() {
 
 # modlink_record: after a successful make, keep its commands for the key
 # (unless they are already kept, or anything about them is unclear).
+# Scratch names carry the pid: kpatch-batch may run two modules at once.
 modlink_record() {
 	local step kind template target file cmd trailer rec n=0
 	[[ -n $MODLINK_CACHE ]] && modlink_rules_known || return 0
 	rec=$MODLINK_CACHE/$(modlink_key)
 	[[ ! -f $rec/steps ]] || return 0
-	mkdir -p "$MODLINK_CACHE" && rm -rf "$rec.tmp" && mkdir "$rec.tmp" || return 0
+	mkdir -p "$MODLINK_CACHE" && rm -rf "$rec.tmp.$$" && mkdir "$rec.tmp.$$" || return 0
 	for file in "$TMP"/.*.cmd; do
 		[[ $file == "$TMP/.output.o.cmd" ]] || n=$((n + 1))
 	done
@@ -212,9 +213,9 @@ modlink_record() {
 			modlink_not_recorded "$rec" "the .cmd file of $target names '$NAME' outside the module's own paths"
 			return 0
 		fi
-		printf '%s %s\n' "$kind" "$template" >>"$rec.tmp/steps"
-		printf '%s\n' "$cmd" >"$rec.tmp/$template.savedcmd"
-		printf '%s\n' "$trailer" >"$rec.tmp/$template.trailer"
+		printf '%s %s\n' "$kind" "$template" >>"$rec.tmp.$$/steps"
+		printf '%s\n' "$cmd" >"$rec.tmp.$$/$template.savedcmd"
+		printf '%s\n' "$trailer" >"$rec.tmp.$$/$template.trailer"
 	done
 	if ((n != 0)); then
 		modlink_not_recorded "$rec" "kbuild wrote .cmd files the recorder does not know"
@@ -222,18 +223,18 @@ modlink_record() {
 	fi
 	# .module-common.o is linked into the .ko exactly when kbuild built it
 	local links=0 builds=0
-	grep -q -F '@D@/.module-common.o' "$rec.tmp/@N@.ko.savedcmd" && links=1
-	grep -q '^dep \.module-common\.o$' "$rec.tmp/steps" && builds=1
+	grep -q -F '@D@/.module-common.o' "$rec.tmp.$$/@N@.ko.savedcmd" && links=1
+	grep -q '^dep \.module-common\.o$' "$rec.tmp.$$/steps" && builds=1
 	if ((links != builds)); then
 		modlink_not_recorded "$rec" "the .ko link and the .cmd files disagree about .module-common.o"
 		return 0
 	fi
-	mv -T "$rec.tmp" "$rec" 2>/dev/null || rm -rf "$rec.tmp"
+	mv -T "$rec.tmp.$$" "$rec" 2>/dev/null || rm -rf "$rec.tmp.$$"
 	modlink_log "recorded kbuild's commands for the next builds in $rec"
 }
 
 modlink_not_recorded() {
-	rm -rf "$1.tmp"
+	rm -rf "$1.tmp.$$"
 	modlink_log "not recorded: $2"
 }
 
@@ -320,11 +321,11 @@ modlink_common_keep() {
 	# (x: the command substitution would drop the final newlines)
 	cmd=$(modlink_escape "$text" && printf x) || return 0
 	cmd=${cmd%x}
-	rm -rf "$common.tmp"
-	if ! mkdir -p "$common.tmp" || ! cp -p "$path" "$common.tmp/$MODLINK_COMMON" ||
-		! printf '%s' "$cmd" >"$common.tmp/cmd" || ! printf '%s' "$TMP" >"$common.tmp/dir" ||
-		! rm -rf "$common" || ! mv -T "$common.tmp" "$common" 2>/dev/null; then
-		rm -rf "$common.tmp"
+	rm -rf "$common.tmp.$$"
+	if ! mkdir -p "$common.tmp.$$" || ! cp -p "$path" "$common.tmp.$$/$MODLINK_COMMON" ||
+		! printf '%s' "$cmd" >"$common.tmp.$$/cmd" || ! printf '%s' "$TMP" >"$common.tmp.$$/dir" ||
+		! rm -rf "$common" || ! mv -T "$common.tmp.$$" "$common" 2>/dev/null; then
+		rm -rf "$common.tmp.$$"
 	fi
 }
 

@@ -52,6 +52,31 @@ acquire_tree_lock() {
 Two runs on one tree would overwrite each other's objects. $hint"
 	fi
 	printf '%s %s\n' "$$" "$(date '+%F %T')" >"$STATE_DIR/owner"
+	wait_for_tree_readers
+}
+
+# A kpatch-batch fix that handed the tree on (--batch-release-tree) still
+# compiles its module against the tree's headers, holding a shared lock on
+# "readers" until it ends. kpatch-batch only overlaps fixes that leave the
+# headers alone (--batch-checked); any other run waits for those readers
+# before its patch can change a header under them.
+wait_for_tree_readers() {
+	local fd
+	((BATCH_CHECKED == 0)) || return 0
+	exec {fd}>>"$STATE_DIR/readers"
+	if ! flock -n -x "$fd"; then
+		info "waiting for a kpatch-batch fix that still builds its module against $TREE ..."
+		flock -w "${KPATCH_READERS_WAIT:-900}" -x "$fd" ||
+			die "a kpatch-batch fix has been building its module against $TREE for too long (lock $STATE_DIR/readers, see 'fuser -v $STATE_DIR/readers'); run again when it is done"
+	fi
+	exec {fd}>&-
+}
+
+# hold_tree_for_reading: before the tree's lock is handed on, take a shared
+# lock on "readers" for the rest of the run (children inherit it).
+hold_tree_for_reading() {
+	exec {READERS_FD}>>"$STATE_DIR/readers"
+	flock -s "$READERS_FD"
 }
 
 journal_add() {

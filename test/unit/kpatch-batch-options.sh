@@ -112,13 +112,13 @@ run_fake_batch() {
 expect_status_of run_fake_batch 0 "running-kernel mode: -r, --from-debs (relative), --install-deps, --deb" \
 	-r "$REL" --from-debs debs --install-deps --deb --report-dir "$WORK/report-running" --patches patches
 check "each kpatch-build run gets the options, --from-debs absolute, and no -s" sh -c \
-	"[ \$(grep -c -x -- '-r $REL --from-debs $WORK/debs --install-deps --deb -n livepatch-000[123]-[a-z-]* -o $WORK/report-running/.run --result $WORK/report-running/.run/result.json $WORK/report-running/fixes/000[123]-[a-z-]*.patch' '$FAKE_KPB_LOG') = 3 ]"
+	"[ \$(grep -c -x -- '-r $REL --from-debs $WORK/debs --install-deps --deb --batch-release-tree $WORK/report-running/.run/000[123]-[a-z-]*/tree-released -n livepatch-000[123]-[a-z-]* -o $WORK/report-running/.run/000[123]-[a-z-]* --result $WORK/report-running/.run/000[123]-[a-z-]*/result.json $WORK/report-running/fixes/000[123]-[a-z-]*.patch' '$FAKE_KPB_LOG') = 3 ]"
 : >"$FAKE_KPB_LOG"
 expect_status_of run_fake_batch 0 "--release=REL --arch --deb-version forms" \
 	--release="$REL" --arch x86_64 --deb --deb-version 1.2 --sign-key pkcs11:token=t --sign-cert cert.pem \
 	--report-dir "$WORK/report-running2" --patches patches
 check "long forms passed on; a pkcs11: key URI kept as it is" sh -c \
-	"grep -q -- '^--release $REL --arch x86_64 --deb --deb-version 1.2 --sign-key pkcs11:token=t --sign-cert $WORK/cert.pem -n ' '$FAKE_KPB_LOG'"
+	"grep -q -- '^--release $REL --arch x86_64 --deb --deb-version 1.2 --sign-key pkcs11:token=t --sign-cert $WORK/cert.pem --batch-release-tree ' '$FAKE_KPB_LOG'"
 
 # --- refused
 expect_batch 4 "--print-inputs is refused" --print-inputs --report-dir "$WORK/rb" --patches "$WORK/patches"

@@ -54,14 +54,17 @@ PY
 
 # interrupt_batch OBJECT ARGS...: a batch in the background with a slow
 # compile (FAKE_SLOW, for sources with SLOW_MARKER), SIGINT once OBJECT is
-# being compiled; output in $WORK/out, status in $STATUS.
+# being compiled (and the command INTERRUPT_ALSO succeeds); output in
+# $WORK/out, status in $STATUS.
+INTERRUPT_ALSO=(true)
 interrupt_batch() {
 	local object=$1 bg i
 	shift
 	FAKE_SLOW=47 "$KPATCH_BATCH" "$@" >"$WORK/bg.out" 2>&1 &
 	bg=$!
 	for ((i = 0; i < 600; i++)); do
-		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null && break
+		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null &&
+			"${INTERRUPT_ALSO[@]}" && break
 		sleep 0.1
 	done
 	sleep 0.5
@@ -106,6 +109,8 @@ check "module: modules/FIX.ko of the reported size, only for the built fix" sh -
 	"[ \"\$(cd '$R/modules' && echo *)\" = 0001-a-core.ko ] && [ \$(stat -c %s '$R/modules/0001-a-core.ko') = \$(jq .fixes[0].module.size '$R/report.json') ]"
 check "results: one file per fix, no temporaries left" sh -c \
 	"[ \$(ls '$R/results' | wc -l) = 6 ] && [ -z \"\$(find '$R' -name '*.tmp*')\" ] && [ ! -e '$R/.run' ]"
+check "full build: each run keeps the tree until it ends (no overlap)" sh -c \
+	"grep -q 'tree kept until the run ends' '$R/logs/0001-a-core.log' && ! grep -q 'tree released' '$R'/logs/*.log"
 check "logs: console output and kpatch-build's build log" sh -c \
 	"grep -q 'undeclared_thing' '$R/logs/0006-f-broken.log' && grep -q -- '---- kpatch-build log' '$R/logs/0001-a-core.log'"
 check "progress: one line per fix with verdicts so far and an estimate" sh -c \
@@ -282,6 +287,78 @@ snapshot "$TREE" >"$WORK/snap-partial"
 PATH=$WORK/make-wrapper:$PATH expect_batch 0 "partial: resumed with every fix done" \
 	"${PARTIAL_ARGS[@]}" --report-dir "$RP" --patches "$PP"
 check "resume: no originals run, no make" sh -c "! grep -q 'original objects' '$WORK/out' && [ ! -s '$MAKE_LOG' ]"
+
+# --- overlap: a fix's run hands the tree on after its patched build, and
+# the next fix compiles while it diffs, links and verifies. Fix 1's differ
+# waits until fix 2's whole run has ended (its result file), then refuses:
+# only an overlap lets it see that file; the report stays in fix order.
+PO=$WORK/patches-overlap
+RO=$WORK/report-overlap
+mkdir -p "$PO"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PO/1-core.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PO/2-demo.patch"
+: >"$FAKE_CDO_LOG"
+FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$RO/.run/0002-2-demo/result.json FAKE_CDO_REFUSE=kernel/core.o \
+	expect_batch 0 "overlap: fix 2 runs while fix 1 diffs" "${PARTIAL_ARGS[@]}" --report-dir "$RO" --patches "$PO"
+check "overlap: fix 2 ended while fix 1's differ ran" sh -c \
+	"grep -q -x 'wait: appeared' '$FAKE_CDO_LOG' && grep -q 'tree released to kpatch-batch' '$RO/logs/0001-1-core.log'"
+check "overlap: a failure in the background half is its own fix's verdict only" verdicts_are "$RO" \
+	"0001-1-core=refused 0002-2-demo=built"
+check "overlap: exit statuses and module of the built fix only" sh -c \
+	"jq -e '[.fixes[].exit_status] == [2, 0]' '$RO/report.json' >/dev/null &&
+	 [ \"\$(cd '$RO/modules' && echo *)\" = 0002-2-demo.ko ] && [ ! -e '$RO/.run' ]"
+check "overlap: progress lines in fix order" sh -c \
+	"grep -o '^\\[[0-9]/2\\] [^:]*' '$WORK/out' | tr '\\n' ' ' | grep -q -x '\\[1/2\\] 0001-1-core \\[2/2\\] 0002-2-demo '"
+check "overlap: junit in fix order" sh -c \
+	"[ \"\$(grep -o ' name=\"000[0-9][^\"]*\"' '$RO/junit.xml' | tr -d '\\n')\" = ' name=\"0001-1-core\" name=\"0002-2-demo\"' ]"
+check "overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
+
+# a next fix that changes a header is not overlapped (the module's own
+# compiles read headers): fix 1's differ waits 3 s for fix 2's log in vain
+PH=$WORK/patches-overlap-header
+RH=$WORK/report-overlap-header
+mkdir -p "$PH"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PH/1-core.patch"
+make_patch "$TREE" include/linux/shared.h 's/FACTOR 3/FACTOR 4/' "$PH/2-header.patch"
+: >"$FAKE_CDO_LOG"
+FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$RH/logs/0002-2-header.log FAKE_CDO_WAIT_TENTHS=30 \
+	expect_batch 0 "overlap: a header fix waits" "${PARTIAL_ARGS[@]}" --report-dir "$RH" --patches "$PH"
+check "overlap: the header fix started after fix 1 ended" sh -c "grep -q -x 'wait: timed out' '$FAKE_CDO_LOG'"
+check "overlap: the header batch's verdicts" verdicts_are "$RH" "0001-1-core=built 0002-2-header=built"
+
+# interrupted while both halves run: fix 1 in its differ (waiting for a
+# file that never comes), fix 2 compiling slowly (by make: replay off)
+PB=$WORK/patches-overlap-int
+RB=$WORK/report-overlap-int
+mkdir -p "$PB"
+make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PB/1-core.patch"
+make_patch "$TREE" fs/file.c 's|x + FS_ONLY;|x - FS_ONLY; /* SLOW_MARKER */|' "$PB/2-slow.patch"
+make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PB/3-demo.patch"
+: >"$FAKE_CDO_LOG"
+INTERRUPT_ALSO=(grep -q -x 'wait: started' "$FAKE_CDO_LOG")
+FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$WORK/never KPATCH_BUILD_REPLAY=0 \
+	interrupt_batch fs/file.o "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
+INTERRUPT_ALSO=(true)
+check "SIGINT during an overlap: exit 130" test "$STATUS" = 130
+check "SIGINT during an overlap: both running fixes interrupted, the third pending" sh -c \
+	"jq -e '[.fixes[] | \"\\(.name)=\\(.verdict)\"] == [\"0001-1-core=interrupted\", \"0002-2-slow=interrupted\"] and .totals.pending == 1' '$RB/report.json' >/dev/null"
+# none_left_of_this_test: no slow compile (run in this test's tree) and no
+# differ of this test's runs still there; names what is left
+none_left_of_this_test() {
+	local pid left=()
+	for pid in $(pgrep -f -x 'sleep 47'); do
+		[[ $(readlink "/proc/$pid/cwd" 2>/dev/null) != "$WORK"* ]] || left+=("$pid")
+	done
+	mapfile -t -O "${#left[@]}" left < <(pgrep -f "fake-create-diff-object .*$WORK/")
+	((${#left[@]} == 0)) && return 0
+	ps -o pid,ppid,pgid,args -p "$(IFS=,; echo "${left[*]}")" | sed 's/^/    left: /'
+	return 1
+}
+check "SIGINT during an overlap: no build or differ left running" none_left_of_this_test
+check "SIGINT during an overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
+expect_batch 0 "resumed after an interrupted overlap" "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
+check "resume after an overlap: every fix built" verdicts_are "$RB" "0001-1-core=built 0002-2-slow=built 0003-3-demo=built"
+check "resume after an overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
 
 # interrupted while the originals compile: nothing finished, the tree as
 # it was, and the next run builds everything

@@ -112,6 +112,22 @@ check "concurrent run: clear message" output_has "another kpatch-build is workin
 stop_run INT 130 "first run stopped after the refusal"
 check "concurrent run: tree identical" same_tree "$TREE" "$WORK/snap"
 
+# A kpatch-batch fix that handed the tree on still builds its module
+# against the tree's headers (a shared lock on "readers"): another run
+# waits for it instead of patching a header under it.
+readers="$KPATCH_BUILD_CACHE/trees/$(basename "$TREE")-$(printf '%s' "$TREE" | sha256sum | cut -c1-12)/readers"
+mkdir -p "$(dirname "$readers")"
+flock -s "$readers" sleep 30 &
+reader=$!
+sleep 0.3
+KPATCH_READERS_WAIT=1 expect_status 1 "a run while a batch fix still reads the tree gives up after the wait" \
+	-s "$TREE" -o "$OUT" "$WORK/fix.patch"
+check "readers: it said what it waited for" output_has "waiting for a kpatch-batch fix that still builds its module against $TREE"
+check "readers: tree identical" same_tree "$TREE" "$WORK/snap"
+kill "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null || true
+expect_status 0 "once the batch fix is done, the run goes ahead" -s "$TREE" -o "$OUT" "$WORK/fix.patch"
+
 # A run killed with SIGKILL (or a machine crash) mid-build: its make is
 # killed too, the tree stays patched, and the next run repairs it.
 start_run FAKE_SLOW_AFTER=42
