@@ -7,6 +7,7 @@
 # Layout ($STATE_DIR = $CACHE_DIR/trees/<name>-<hash of the tree path>):
 #   lock      flock(1) target, held for the whole run
 #   owner     pid and start time of the run holding the lock
+#   readers   flock(1) target: shared by batch fixes that handed the tree on
 #   journal   present while the tree differs from its original state
 #   run/      scratch directory of the current (or last kept) run
 #

@@ -55,7 +55,7 @@ check "template compiled ahead in the module's build directory, with the recorde
 check "tree's Module.symvers not passed again as extra symbols" sh -c "! grep -q -- --symvers '$FAKE_BM_LOG'"
 check "replace is the default" sh -c "! grep -q -- --no-replace '$FAKE_BM_LOG'"
 check "log kept as last-build.log" test -s "$KPATCH_BUILD_CACHE/last-build.log"
-check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth 1 ! -name lock ! -name owner ! -name original-build.stamp ! -path '*/module-build*')"
+check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth 1 ! -name lock ! -name readers ! -name owner ! -name original-build.stamp ! -path '*/module-build*')"
 expect_status 0 "second run on the same tree" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
 check "second run reuses the original build" output_has 'up to date since the last run'
 check "tree identical after the second run" same_tree "$TREE" "$WORK/snap"
