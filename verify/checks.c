@@ -740,15 +740,16 @@ static void check_static_call_keys(struct verify *v)
 		return;
 	for (size_t k = 0; k < rs->nr_relas; k++) {
 		struct rela *r = &rs->relas[k];
-		const char *name = r->sym ? r->sym->name : "", *t, *exporter;
+		const char *name = r->sym ? r->sym->name : "", *exporter, *dot;
 		char *key;
 
 		if (r->offset % 8 != 4)
 			continue;	/* the site field */
-		if (!strncmp(name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX)))
-			name = strchr(name + strlen(KLP_SYM_PREFIX), '.') ?
-			       strchr(name + strlen(KLP_SYM_PREFIX), '.') + 1 : name;
-		if (!(t = strstr(name, tramp)) || t != name)
+		/* .klp.sym.OBJ.NAME,POS: the name after the object's */
+		if (!strncmp(name, KLP_SYM_PREFIX, strlen(KLP_SYM_PREFIX)) &&
+		    (dot = strchr(name + strlen(KLP_SYM_PREFIX), '.')))
+			name = dot + 1;
+		if (strncmp(name, tramp, strlen(tramp)))
 			continue;
 		key = xasprintf("__SCK__%.*s", (int)strcspn(name + strlen(tramp), ","),
 				name + strlen(tramp));
