@@ -23,7 +23,7 @@ TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 TESTS += test/unit/kpatch-build-sign.sh test/unit/kpatch-build-deb.sh \
 	 test/unit/kpatch-build-running.sh test/unit/kpatch-build-oot.sh
 TESTS += test/unit/kpatch-build-replay.sh test/unit/build-module-modlink.sh \
-	 test/unit/kpatch-build-descent.sh
+	 test/unit/kpatch-build-descent.sh test/unit/lib-path.sh test/unit/lib-memo.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build
 # for programs and helpers, ../share/kpatch-build for the module template

@@ -107,6 +107,31 @@ format_duration() {
 	fi
 }
 
+# dirname_to VAR PATH and basename_to VAR PATH [SUFFIX]: what dirname(1)
+# and basename(1) print, stored in VAR without a process. A run resolves
+# hundreds of paths, and on a virtual machine a process costs milliseconds.
+# (Their locals have names no caller's VAR has: printf -v sees the innermost.)
+dirname_to() {
+	local _dn_path=$2
+	while [[ $_dn_path == ?*/ ]]; do _dn_path=${_dn_path%/}; done
+	if [[ $_dn_path != */* ]]; then
+		_dn_path=.
+	else
+		_dn_path=${_dn_path%/*}
+		while [[ $_dn_path == ?*/ ]]; do _dn_path=${_dn_path%/}; done
+		[[ -n $_dn_path ]] || _dn_path=/
+	fi
+	printf -v "$1" '%s' "$_dn_path"
+}
+
+basename_to() {
+	local _bn_path=$2
+	while [[ $_bn_path == ?*/ ]]; do _bn_path=${_bn_path%/}; done
+	[[ $_bn_path == / ]] || _bn_path=${_bn_path##*/}
+	[[ -z ${3:-} || $_bn_path == "$3" ]] || _bn_path=${_bn_path%"$3"}
+	printf -v "$1" '%s' "$_bn_path"
+}
+
 # microseconds_since START: START is an $EPOCHREALTIME value.
 microseconds_since() {
 	local now=${EPOCHREALTIME/./} then=${1/./}
@@ -121,14 +146,19 @@ stage_begin() {
 	STAGE_OPEN=1
 	printf '%s ...' "$STAGE_TEXT"
 	STAGE_LINE_OPEN=1
-	log "=== $STAGE_TEXT ($(date '+%F %T'))"
+	local now
+	printf -v now '%(%F %T)T' -1
+	log "=== $STAGE_TEXT ($now)"
 }
 
 # stage_end [DETAIL]: " done (1m02s)" or " done (1m02s, DETAIL)".
 stage_end() {
-	local result
-	result="done ($(format_duration $((SECONDS - STAGE_START)))${1:+, $1})"
-	STAGE_TIMES+=("$STAGE_TEXT"$'\t'"$(microseconds_since "$STAGE_START_REAL")")
+	local result duration now=${EPOCHREALTIME/./} then=${STAGE_START_REAL/./}
+	# no $(...): each costs a fork, and a run has dozens of stages
+	printf -v duration '%ds' $((SECONDS - STAGE_START))
+	((SECONDS - STAGE_START < 60)) || duration=$(format_duration $((SECONDS - STAGE_START)))
+	result="done ($duration${1:+, $1})"
+	STAGE_TIMES+=("$STAGE_TEXT"$'\t'"$((10#$now - 10#$then))")
 	STAGE_OPEN=0
 	if ((STAGE_LINE_OPEN)); then
 		printf ' %s\n' "$result"

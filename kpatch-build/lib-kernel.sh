@@ -4,12 +4,37 @@
 
 REAL_CC=""	# the gcc kbuild would run without our shim
 
+# The configuration file is read once into CONFIG_VALUES (a run asks
+# dozens of questions; a sed per question costs a process each). A
+# subshell such as $(config_value ...) sees what its parent loaded.
+declare -A CONFIG_VALUES=()
+CONFIG_VALUES_FILE=""
+
+config_load() {
+	local line
+	[[ $CONFIG_VALUES_FILE != "$1" ]] || return 0
+	CONFIG_VALUES=()
+	while IFS= read -r line || [[ -n $line ]]; do
+		[[ $line == CONFIG_*=* ]] || continue
+		line=${line#CONFIG_}
+		CONFIG_VALUES[${line%%=*}]=${line#*=}
+	done <"$1"
+	CONFIG_VALUES_FILE=$1
+}
+
+# config_forget: a configuration file was rewritten; read it again.
+config_forget() {
+	CONFIG_VALUES_FILE=""
+}
+
 config_value() {
-	sed -n "s/^CONFIG_$2=//p" "$1" | tail -n 1
+	config_load "$1"
+	printf '%s\n' "${CONFIG_VALUES[$2]-}"
 }
 
 config_enabled() {
-	[[ $(config_value "$1" "$2") == y ]]
+	config_load "$1"
+	[[ ${CONFIG_VALUES[$2]-} == y ]]
 }
 
 # check_kernel_config FILE: report every problem at once, then fail.
@@ -63,6 +88,7 @@ sure both generate identical code."
 # Before any build: kbuild records the compiler it was configured with.
 check_compiler_against_config() {
 	local config=$1 configured ours
+	config_load "$config"
 	configured=$(config_value "$config" CC_VERSION_TEXT)
 	configured=${configured#\"}
 	configured=${configured%\"}
@@ -82,7 +108,7 @@ check_compiler_against_vmlinux() {
 		"$REAL_CC" -x c -c -o "$probe" - 2>>"$LOG_FILE" ||
 		die "$REAL_CC cannot compile a one-line C file; see $LOG_FILE"
 	ours=$(gcc_comment_of "$probe")
-	kernel_ids=$(gcc_comment_of "$vmlinux")
+	kernel_ids=$(vmlinux_memo "$vmlinux" gcc-comment gcc_comment_of "$vmlinux")
 	if [[ -z $kernel_ids ]]; then
 		warn "$vmlinux has no 'GCC:' string in its .comment section; cannot check the compiler"
 		return 0

@@ -40,14 +40,15 @@ line_route_result_ok() {
 # prepare_line_route: set APPLY_PATCHES to the line-fixed diff. Anything
 # unexpected falls back to the user's patches with the binary heuristic.
 prepare_line_route() {
-	local dir=$RUN_DIR/lines file patch output
+	local dir=$RUN_DIR/lines file patch output file_dir
 	rm -rf "$dir"
 	mkdir -p "$dir/a" "$dir/b"
 	LINE_SKIPS=$dir/skips
 	: >"$LINE_SKIPS"
 	for file in "${PATCHED_FILES[@]}"; do
 		[[ -e $TREE/$file ]] || continue
-		mkdir -p "$dir/a/$(dirname "$file")" "$dir/b/$(dirname "$file")"
+		dirname_to file_dir "$file"
+		mkdir -p "$dir/a/$file_dir" "$dir/b/$file_dir"
 		cp -p -- "$TREE/$file" "$dir/a/$file"
 		cp -p -- "$TREE/$file" "$dir/b/$file"
 	done

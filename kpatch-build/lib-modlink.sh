@@ -47,8 +47,59 @@ modlink_log() {
 }
 
 # modlink_key: everything outside the build directory, name and replace
-# mode that shapes the commands of the module's build.
+# mode that shapes the commands of the module's build. Hashing the files
+# takes dozens of processes, and every module build asks twice (the
+# template compiled ahead, then the link); the key is kept per signature of
+# the files' identities (device, inode, size, modification time) and of
+# everything else it hashes, so a changed file gives a new signature.
 modlink_key() {
+	local signature memo key
+	signature=$(modlink_key_inputs stat | sha256sum | cut -c1-32)
+	memo=$MODLINK_CACHE/keys/$signature
+	if [[ -n $MODLINK_CACHE && -f $memo ]] && read -r key <"$memo" && [[ $key =~ ^[0-9a-f]{32}$ ]]; then
+		printf '%s\n' "$key"
+		return 0
+	fi
+	key=$(modlink_key_inputs content | sha256sum | cut -c1-32)
+	if [[ -n $MODLINK_CACHE ]] && mkdir -p "$MODLINK_CACHE/keys" 2>/dev/null; then
+		if ! { printf '%s\n' "$key" >"$memo.tmp.$$" && mv -f "$memo.tmp.$$" "$memo"; }; then
+			rm -f "$memo.tmp.$$"
+		fi
+	fi
+	printf '%s\n' "$key"
+}
+
+# modlink_key_inputs stat|content: what the key hashes, with the files
+# given by identity (stat) or by content.
+modlink_key_inputs() {
+	local f files=()
+	for f in Makefile include/config/auto.conf include/config/kernel.release \
+		scripts/Kbuild.include scripts/Makefile.build scripts/Makefile.lib \
+		scripts/Makefile.modpost scripts/Makefile.modfinal scripts/module.lds \
+		"arch/$(tree_srcarch)/Makefile"; do
+		files+=("$SRC/$f")
+	done
+	files+=("$TEMPLATE/livepatch-main.c" "$TEMPLATE/livepatch.lds" "$TEMPLATE/Kbuild" "$INCLUDE/kpatch-format.h")
+	if [[ $1 == stat ]]; then
+		echo "modlink signature 1 $SRC"
+		printf 'symvers %s\n' "${SYMVERS_ABS[@]}"
+		files+=("${SYMVERS_ABS[@]}")
+		for f in make gcc ld objcopy "${CROSS_COMPILE:-}gcc" "${CROSS_COMPILE:-}ld"; do
+			f=$(type -P "$f") && files+=("$f")
+		done
+		# a missing file is part of the signature too (stat's message)
+		stat -L -c '%n %d %i %s %.9Y' -- "${files[@]}" 2>&1 || true
+		modlink_key_env
+		return 0
+	fi
+	modlink_key_content
+}
+
+modlink_key_env() {
+	env | LC_ALL=C grep -E '^(ARCH|SRCARCH|CROSS_COMPILE|CC|LD|LLVM|KCFLAGS|KCPPFLAGS|KAFLAGS|[AC]FLAGS_MODULE|LDFLAGS_MODULE|KBUILD_[A-Z_]*|OBJTOOL_ARGS|SOURCE_DATE_EPOCH|LOCALVERSION|KERNELRELEASE|INSTALL_MOD_[A-Z_]*|V)=' | LC_ALL=C sort || true
+}
+
+modlink_key_content() {
 	local f
 	{
 		echo "modlink 1 $SRC"
@@ -66,8 +117,8 @@ modlink_key() {
 		for f in make gcc ld objcopy "${CROSS_COMPILE:-}gcc" "${CROSS_COMPILE:-}ld"; do
 			f=$(command -v "$f") && stat -L -c '%n %s %Y' "$f"
 		done
-		env | LC_ALL=C grep -E '^(ARCH|SRCARCH|CROSS_COMPILE|CC|LD|LLVM|KCFLAGS|KCPPFLAGS|KAFLAGS|[AC]FLAGS_MODULE|LDFLAGS_MODULE|KBUILD_[A-Z_]*|OBJTOOL_ARGS|SOURCE_DATE_EPOCH|LOCALVERSION|KERNELRELEASE|INSTALL_MOD_[A-Z_]*|V)=' | LC_ALL=C sort || true
-	} | sha256sum | cut -c1-32
+		modlink_key_env
+	}
 }
 
 tree_srcarch() {
@@ -152,11 +203,20 @@ modlink_escape() {
 
 # modlink_instantiate TEXT: the placeholders filled in for this build.
 modlink_instantiate() {
-	local text=$1
-	text=${text//@D@/$TMP}
-	text=${text//@N@/$NAME}
-	text=${text//@M@/${NAME//-/_}}
-	printf '%s' "${text//@R@/$REPLACE}"
+	local instantiated
+	modlink_instantiate_to instantiated "$1"
+	printf '%s' "$instantiated"
+}
+
+# modlink_instantiate_to VAR TEXT: the same into VAR, without the fork of
+# a command substitution (a module's build instantiates dozens of texts).
+modlink_instantiate_to() {
+	# (a name no caller's variable has: printf -v sees the innermost one)
+	local _mi_text=$2
+	_mi_text=${_mi_text//@D@/$TMP}
+	_mi_text=${_mi_text//@N@/$NAME}
+	_mi_text=${_mi_text//@M@/${NAME//-/_}}
+	printf -v "$1" '%s' "${_mi_text//@R@/$REPLACE}"
 }
 
 # modlink_shell_command SAVEDCMD: the shell command kbuild ran; the .cmd
@@ -242,7 +302,8 @@ modlink_not_recorded() {
 # its .cmd file has this command, and no dependency is newer.
 modlink_up_to_date() {
 	local target=$1 cmdfile
-	cmdfile=$(dirname "$target")/.$(basename "$target").cmd
+	# targets are paths in $TMP: a directory part is always there
+	cmdfile=${target%/*}/.${target##*/}.cmd
 	[[ -f $target && -f $cmdfile ]] || return 1
 	[[ $(savedcmd_of "$cmdfile" "$target" 2>/dev/null) == "$2" ]] || return 1
 	printf 'include %s\n%s: $(source_%s) $(deps_%s)\n\t@:\n' "$cmdfile" "$target" "$target" "$target" |
@@ -254,8 +315,8 @@ modlink_up_to_date() {
 modlink_run_step() {
 	local kind=$1 target=$2 saved=$3 trailer=$4 command cmdfile depfile
 	command=$(modlink_shell_command "$saved") || return 1
-	cmdfile=$(dirname "$target")/.$(basename "$target").cmd
-	depfile=$(dirname "$target")/.$(basename "$target").d
+	cmdfile=${target%/*}/.${target##*/}.cmd
+	depfile=${target%/*}/.${target##*/}.d
 	rm -f "$cmdfile"
 	printf '+ %s\n' "$command" >>"$LOG"
 	env -C "$SRC" -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
@@ -336,10 +397,11 @@ modlink_replay() {
 	local kind target saved trailer ran=0 skipped=0 reused=0 only=" $* "
 	while read -r kind target; do
 		(($# == 0)) || [[ $only == *" $target "* ]] || continue
-		saved=$(modlink_instantiate "$(<"$MODLINK_RECORD/$target.savedcmd")")
-		trailer=$(modlink_instantiate "$(<"$MODLINK_RECORD/$target.trailer")")
+		modlink_instantiate_to saved "$(<"$MODLINK_RECORD/$target.savedcmd")"
+		modlink_instantiate_to trailer "$(<"$MODLINK_RECORD/$target.trailer")"
 		local path
-		path=$TMP/$(modlink_instantiate "$target")
+		modlink_instantiate_to path "$target"
+		path=$TMP/$path
 		if [[ $kind == dep ]] && modlink_up_to_date "$path" "$saved"; then
 			((++skipped))
 			continue
@@ -349,7 +411,7 @@ modlink_replay() {
 			continue
 		fi
 		if ! modlink_run_step "$kind" "$path" "$saved" "$trailer"; then
-			MODLINK_WHY_NOT="the recorded command for $(basename "$path") failed"
+			MODLINK_WHY_NOT="the recorded command for ${path##*/} failed"
 			rm -f "$TMP/$NAME.ko"
 			return 1
 		fi

@@ -9,8 +9,8 @@ CHANGED_OBJECTS=()	# objects the patched build actually recompiled
 # kbuild names an object's command file dir/.name.o.cmd.
 cmd_file_to_object() {
 	local cmd=$1 dir base
-	dir=$(dirname "$cmd")
-	base=$(basename "$cmd" .cmd)
+	dirname_to dir "$cmd"
+	basename_to base "$cmd" .cmd
 	base=${base#.}
 	if [[ $dir == . ]]; then
 		printf '%s\n' "$base"
@@ -62,7 +62,9 @@ select_objects() {
 			else
 				warn "$file: $object does not exist in the tree, so this configuration does not build it; its changes are skipped"
 			fi
-			deps+=("$file") ;;	# also #included by other .c files
+			# also #included by other .c files (the scan of every
+			# .cmd file is skipped when no #include names it)
+			! c_file_may_be_included "$file" || deps+=("$file") ;;
 		*.h)
 			deps+=("$file") ;;
 		*)
@@ -204,7 +206,10 @@ diff_object() {
 		((++DIFF_REFUSED))
 		return ;;
 	esac
-	mkdir -p "$(dirname "$output")" "$(dirname "$report")"
+	local output_dir report_dir
+	dirname_to output_dir "$output"
+	dirname_to report_dir "$report"
+	mkdir -p "$output_dir" "$report_dir"
 	out=$RUN_DIR/reports/$object.out
 	err=$RUN_DIR/reports/$object.err
 	: >"$out"

@@ -41,6 +41,10 @@ decide_partial() {
 
 # release_of_vmlinux FILE: the release in its "Linux version ..." banner.
 release_of_vmlinux() {
+	vmlinux_memo "$1" release release_of_vmlinux_read "$1"
+}
+
+release_of_vmlinux_read() {
 	LC_ALL=C grep -a -z -o -m 1 -E '^Linux version [^ ]+ \(' -- "$1" | tr '\0' '\n' |
 		sed -n 's/^Linux version \([^ ]*\) (.*/\1/p' | head -n 1 || true
 }
@@ -48,7 +52,43 @@ release_of_vmlinux() {
 # vermagic_of_vmlinux FILE RELEASE: the VERMAGIC_STRING compiled into it.
 # NUL-separated records: the string is a whole C string in .rodata.
 vermagic_of_vmlinux() {
+	vmlinux_memo "$1" "vermagic-$2" vermagic_of_vmlinux_read "$1" "$2"
+}
+
+vermagic_of_vmlinux_read() {
 	LC_ALL=C grep -a -z -x -m 1 -E "$(ere_escape "$2") (SMP|preempt|mod_unload)[ -~]*" -- "$1" | tr -d '\0' || true
+}
+
+# vmlinux_cache_dir FILE: the cache directory of this file's identity
+# (created), for what is read from it once.
+vmlinux_cache_dir() {
+	local id
+	id=$(stat -L -c '%d-%i-%s-%.9Y' -- "$1" 2>/dev/null) || return 1
+	mkdir -p -- "$CACHE_DIR/vmlinux/$id" 2>/dev/null || return 1
+	printf '%s\n' "$CACHE_DIR/vmlinux/$id"
+}
+
+# vmlinux_memo FILE FACT COMMAND...: COMMAND's output (its lines), kept per
+# vmlinux file identity (device, inode, size, modification time) under the
+# cache: each fix of a batch would otherwise read the same hundreds of MB
+# again. A replaced file has another identity, so a kept fact always
+# describes the file it was read from.
+vmlinux_memo() {
+	local file=$1 fact=$2 dir value lines=()
+	shift 2
+	dir=$(vmlinux_cache_dir "$file") || dir=""
+	if [[ -n $dir && -f $dir/$fact ]]; then
+		mapfile -t lines <"$dir/$fact"
+		printf '%s\n' "${lines[@]}"
+		return 0
+	fi
+	value=$("$@")
+	if [[ -n $dir && -n $value ]]; then
+		if ! { printf '%s\n' "$value" >"$dir/$fact.tmp.$$" && mv -f -- "$dir/$fact.tmp.$$" "$dir/$fact"; }; then
+			rm -f -- "$dir/$fact.tmp.$$"
+		fi
+	fi
+	printf '%s\n' "$value"
 }
 
 resolve_partial_inputs() {
@@ -148,6 +188,7 @@ stage_prepare_tree() {
 		show_log_excerpt "$LOG_FILE"
 		die "make olddefconfig failed in $TREE; see the log"
 	fi
+	config_forget
 	check_config_kept "${CONFIG_FILE:-$TREE/.config}"
 	if ! run_make -- modules_prepare; then
 		show_log_excerpt "$LOG_FILE"
@@ -371,7 +412,10 @@ stage_build_batch_originals() {
 # own command line for it (-DMODULE, -DKBUILD_MODNAME).
 modname_of_object() {
 	local cmd name
-	cmd=$TREE/$(dirname "$1")/.$(basename "$1").cmd
+	local dir base
+	dirname_to dir "$1"
+	basename_to base "$1"
+	cmd=$TREE/$dir/.$base.cmd
 	[[ -f $cmd ]] || return 1
 	# kbuild writes -DKBUILD_MODNAME='"name"'; accept it unquoted too.
 	name=$(sed -n "s/.*-DKBUILD_MODNAME=['\"]*\([A-Za-z0-9_]*\).*/\1/p" "$cmd" | head -n 1)
@@ -457,14 +501,23 @@ VMLINUX_SYMBOLS=""	# "name" lines of vmlinux's FILE and function symbols
 # A compiled but unconfigured unit looks built-in on its command line, so
 # look for its source file name or one of its global functions.
 in_vmlinux() {
-	local object=$1 sym
+	local object=$1 sym base dir
 	if [[ -z $VMLINUX_SYMBOLS ]]; then
-		VMLINUX_SYMBOLS=$RUN_DIR/vmlinux-symbols
-		LC_ALL=C readelf -sW "$VMLINUX" 2>/dev/null |
-			awk '$4 == "FILE" || ($4 == "FUNC" && $5 == "GLOBAL") { print $8 }' |
-			LC_ALL=C sort -u >"$VMLINUX_SYMBOLS"
+		# kept per vmlinux file identity, as vmlinux_memo's facts are
+		if dir=$(vmlinux_cache_dir "$VMLINUX"); then
+			VMLINUX_SYMBOLS=$dir/symbols
+		else
+			VMLINUX_SYMBOLS=$RUN_DIR/vmlinux-symbols
+		fi
+		if [[ ! -f $VMLINUX_SYMBOLS ]]; then
+			LC_ALL=C readelf -sW "$VMLINUX" 2>/dev/null |
+				awk '$4 == "FILE" || ($4 == "FUNC" && $5 == "GLOBAL") { print $8 }' |
+				LC_ALL=C sort -u >"$VMLINUX_SYMBOLS.tmp.$$" &&
+				mv -f -- "$VMLINUX_SYMBOLS.tmp.$$" "$VMLINUX_SYMBOLS"
+		fi
 	fi
-	grep -qxF -- "$(basename "${object%.o}").c" "$VMLINUX_SYMBOLS" && return 0
+	basename_to base "${object%.o}"
+	grep -qxF -- "$base.c" "$VMLINUX_SYMBOLS" && return 0
 	while read -r sym; do
 		grep -qxF -- "$sym" "$VMLINUX_SYMBOLS" && return 0
 	done < <(LC_ALL=C nm --defined-only "$TREE/$object" 2>/dev/null | awk '$2 == "T" { print $3 }')

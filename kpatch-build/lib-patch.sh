@@ -112,12 +112,13 @@ patch_cmd() {
 # test_apply_patches: apply all patches in order to a throwaway copy of the
 # files they touch, so the tree is not touched before the original build.
 test_apply_patches() {
-	local copy=$RUN_DIR/dryrun file patch output
+	local copy=$RUN_DIR/dryrun file patch output dir
 	rm -rf "$copy"
 	mkdir -p "$copy"
 	for file in "${PATCHED_FILES[@]}"; do
 		if [[ -e $TREE/$file ]]; then
-			mkdir -p "$copy/$(dirname "$file")"
+			dirname_to dir "$file"
+			mkdir -p "$copy/$dir"
 			cp -p -- "$TREE/$file" "$copy/$file"
 		fi
 	done

@@ -36,6 +36,12 @@ setup_state_dir() {
 	JOURNAL=$STATE_DIR/journal
 	mkdir -p "$STATE_DIR" ||
 		die "cannot create the cache directory $STATE_DIR; set KPATCH_BUILD_CACHE to a writable directory"
+	# The differ and the verifier each read struct sizes from vmlinux's
+	# DWARF; kept per vmlinux file there (lookup/structsize.c). Set empty
+	# to turn off.
+	export KPATCH_STRUCT_SIZES_CACHE=${KPATCH_STRUCT_SIZES_CACHE-$CACHE_DIR/struct-sizes}
+	[[ -z $KPATCH_STRUCT_SIZES_CACHE ]] || mkdir -p -- "$KPATCH_STRUCT_SIZES_CACHE" 2>/dev/null ||
+		KPATCH_STRUCT_SIZES_CACHE=""
 }
 
 # The lock lives in the cache, never in the tree. Children inherit the
@@ -120,15 +126,16 @@ new_run_dir() {
 backup_source() {
 	local rel=$1 dir missing=()
 	if [[ -e $TREE/$rel || -L $TREE/$rel ]]; then
-		mkdir -p "$RUN_DIR/backup/$(dirname "$rel")"
+		dirname_to dir "$rel"
+		mkdir -p "$RUN_DIR/backup/$dir"
 		cp -p -- "$TREE/$rel" "$RUN_DIR/backup/$rel"
 		journal_add source "$rel"
 		return
 	fi
-	dir=$(dirname "$rel")
+	dirname_to dir "$rel"
 	while [[ $dir != . && ! -e $TREE/$dir ]]; do
 		missing+=("$dir")
-		dir=$(dirname "$dir")
+		dirname_to dir "$dir"
 	done
 	# Outermost first, so a restore (which walks backwards) empties
 	# the deepest directory first.
@@ -174,8 +181,8 @@ restore_file() {
 # restore_one_output REL: the file and its kbuild .cmd file as they were.
 restore_one_output() {
 	local rel=$1 dir base status=0
-	dir=$(dirname "$rel")
-	base=$(basename "$rel")
+	dirname_to dir "$rel"
+	basename_to base "$rel"
 	if [[ -e $RUN_DIR/orig/$rel ]]; then
 		restore_file "$RUN_DIR/orig/$rel" "$TREE/$rel" || status=1
 	elif [[ -e $RUN_DIR/orig/$rel.absent ]]; then

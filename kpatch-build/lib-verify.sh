@@ -12,7 +12,9 @@ verify_object() {
 	[[ -f $SYMVERS ]] && args+=(--symvers "$SYMVERS")
 	[[ -f $VMLINUX ]] && args+=(--struct-sizes-from "$VMLINUX")
 	args+=("$orig" "$patched" "$module" "$symtab")
-	mkdir -p "$(dirname "$out")"
+	local out_dir
+	dirname_to out_dir "$out"
+	mkdir -p "$out_dir"
 	: >"$out"
 	log "$ $VERIFY ${args[*]}"
 	run_child "$out" "$out" "$VERIFY" "${args[@]}" || rc=$?

@@ -4,9 +4,12 @@
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "structsize.h"
@@ -125,8 +128,131 @@ Dwarf *dwarf_open_relocated(const char *elf_path, Dwfl **dwflp, char *err, size_
 	return dwarf;
 }
 
+/*
+ * A vmlinux has hundreds of MB of DWARF, and a struct a kernel does not
+ * define (another arch's entry type) costs a walk of every unit: about
+ * 0.6 s, paid by each differ and verifier run of a fix. With
+ * KPATCH_STRUCT_SIZES_CACHE=DIR, the sizes found for a file are kept in
+ * DIR, one small text file per file identity (device, inode, size,
+ * modification time), "NAME SIZE" per line, 0 for a struct the file does
+ * not define. A replaced or rewritten file has a new identity, so a kept
+ * answer is never used for other contents. The cache only saves time:
+ * any problem with it means the DWARF is read.
+ */
+#define SIZE_CACHE_MAX 64
+#define SIZE_CACHE_NAME 128
+
+struct size_cache {
+	char path[4096];
+	size_t count;
+	char names[SIZE_CACHE_MAX][SIZE_CACHE_NAME];
+	unsigned long sizes[SIZE_CACHE_MAX];
+};
+
+static bool size_cache_open(struct size_cache *cache, const char *elf_path)
+{
+	const char *dir = getenv("KPATCH_STRUCT_SIZES_CACHE");
+	char name[SIZE_CACHE_NAME], line[256];
+	unsigned long size;
+	struct stat st;
+	int len;
+	FILE *f;
+
+	cache->count = 0;
+	if (!dir || !*dir || stat(elf_path, &st))
+		return false;
+	len = snprintf(cache->path, sizeof(cache->path),
+		       "%s/%" PRIx64 "-%" PRIx64 "-%" PRIx64 "-%" PRIx64 ".%09ld.sizes", dir,
+		       (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
+		       (uint64_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	if (len < 0 || (size_t)len >= sizeof(cache->path))
+		return false;
+	f = fopen(cache->path, "r");
+	if (!f)
+		return true;
+	while (cache->count < SIZE_CACHE_MAX && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lu", name, &size) != 2)
+			continue;
+		strcpy(cache->names[cache->count], name);
+		cache->sizes[cache->count++] = size;
+	}
+	fclose(f);
+	return true;
+}
+
+static int size_cache_find(const struct size_cache *cache, const char *name)
+{
+	for (size_t i = 0; i < cache->count; i++)
+		if (!strcmp(cache->names[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* All of names[] known: sizes[] filled from the cache. */
+static bool size_cache_lookup(const struct size_cache *cache, const char *const *names,
+			      size_t n, unsigned long *sizes)
+{
+	for (size_t i = 0; i < n; i++) {
+		int at = size_cache_find(cache, names[i]);
+
+		if (at < 0)
+			return false;
+		sizes[i] = cache->sizes[at];
+	}
+	return true;
+}
+
+/* Keep what was read, with what the cache had; written whole, then renamed. */
+static void size_cache_store(struct size_cache *cache, const char *const *names,
+			     size_t n, const unsigned long *sizes)
+{
+	char tmp[sizeof(cache->path) + 32];
+	FILE *f;
+
+	for (size_t i = 0; i < n; i++) {
+		int at = size_cache_find(cache, names[i]);
+
+		if (at >= 0) {
+			cache->sizes[at] = sizes[i];
+		} else if (strlen(names[i]) < SIZE_CACHE_NAME && cache->count < SIZE_CACHE_MAX) {
+			strcpy(cache->names[cache->count], names[i]);
+			cache->sizes[cache->count++] = sizes[i];
+		}
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", cache->path, (long)getpid()) >= (int)sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	for (size_t i = 0; i < cache->count; i++)
+		fprintf(f, "%s %lu\n", cache->names[i], cache->sizes[i]);
+	if (fclose(f) || rename(tmp, cache->path))
+		unlink(tmp);
+}
+
+static int dwarf_struct_sizes_read(const char *elf_path, const char *const *names,
+				   size_t n, unsigned long *sizes, char *err, size_t errlen);
+
 int dwarf_struct_sizes(const char *elf_path, const char *const *names,
 		       size_t n, unsigned long *sizes, char *err, size_t errlen)
+{
+	struct size_cache *cache = malloc(sizeof(*cache));
+	bool cached = cache && size_cache_open(cache, elf_path);
+	int rc;
+
+	if (cached && size_cache_lookup(cache, names, n, sizes)) {
+		free(cache);
+		return 0;
+	}
+	rc = dwarf_struct_sizes_read(elf_path, names, n, sizes, err, errlen);
+	if (rc == 0 && cached)
+		size_cache_store(cache, names, n, sizes);
+	free(cache);
+	return rc;
+}
+
+static int dwarf_struct_sizes_read(const char *elf_path, const char *const *names,
+				   size_t n, unsigned long *sizes, char *err, size_t errlen)
 {
 	bool found[n ? n : 1];
 	struct size_search search = { names, sizes, found, n, n };

@@ -180,6 +180,14 @@ check "a namespaced export not imported: names it" grep -q -x '  ns_helper (name
 # --- doubts go to make
 check "a name that occurs in the commands (new cache): succeeds" build_new_cache Iinclude core
 check "a name that occurs in the commands: not recorded, says why" log_has Iinclude "^modlink: not recorded: the command for livepatch-main.o .*'Iinclude' occurs in it"
+# the key is kept per signature of the files' identities: a planted key
+# is used (so make), and without the kept keys the real one is found again
+check "the key is kept per signature" sh -c "ls '$CACHE/keys' | grep -q -E '^[0-9a-f]{32}\$'"
+cp -a "$CACHE/keys" "$CACHE/keys.real"
+for memo in "$CACHE"/keys/*; do echo 0123456789abcdef0123456789abcdef >"$memo"; done
+check "a planted kept key: succeeds" build lp-planted other
+check "a planted kept key is used (no recording for it: make)" log_has lp-planted '^modlink: make builds the module \(no recorded commands'
+rm -rf "$CACHE/keys" "$CACHE/0123456789abcdef0123456789abcdef" && mv "$CACHE/keys.real" "$CACHE/keys"
 rm -rf "$CACHE.keep" && cp -a "$CACHE" "$CACHE.keep"
 echo '# changed' >>"$TREE/scripts/Makefile.modfinal"
 check "changed build rules: succeeds" build lp-rules other

@@ -969,6 +969,66 @@ static void test_structsize(void)
 	}
 }
 
+/*
+ * KPATCH_STRUCT_SIZES_CACHE: a second query of the same file is answered
+ * from the cache (a planted value shows it), a query with a name the cache
+ * lacks reads the DWARF again, and a rewritten file is read anew.
+ */
+static void test_structsize_cache(void)
+{
+	static const char *const names[] = { "bug_entry", "no_such_struct" };
+	static const char *const more[] = { "bug_entry", "list_head" };
+	unsigned long sizes[N(names)];
+	char err[512], cache_dir[600], listing[4096];
+	const char *object;
+	FILE *p;
+	size_t len;
+	int rc;
+
+	snprintf(cache_dir, sizeof(cache_dir), "%s/sizes-cache", tmpdir);
+	if (run("mkdir -p %s && cd %s && cp ss.o ss-cached.o", cache_dir, tmpdir)) {
+		CHECK(false, "preparing the cache test failed");
+		return;
+	}
+	object = path_of("ss-cached.o");
+	setenv("KPATCH_STRUCT_SIZES_CACHE", cache_dir, 1);
+
+	rc = dwarf_struct_sizes(object, names, N(names), sizes, err, sizeof(err));
+	CHECK(rc == 0 && sizes[0] == 12 && sizes[1] == 0, "first query: rc %d %lu %lu",
+	      rc, sizes[0], sizes[1]);
+	p = popen("cat \"$KPATCH_STRUCT_SIZES_CACHE\"/*.sizes", "r");
+	len = p ? fread(listing, 1, sizeof(listing) - 1, p) : 0;
+	listing[len] = '\0';
+	if (p)
+		pclose(p);
+	CHECK(contains(listing, "bug_entry 12\n") && contains(listing, "no_such_struct 0\n"),
+	      "the cache file keeps both answers: '%s'", listing);
+
+	/* planted: only the cache can give 99 */
+	run("cd %s && sed -i 's/^bug_entry 12$/bug_entry 99/' *.sizes", cache_dir);
+	rc = dwarf_struct_sizes(object, names, N(names), sizes, err, sizeof(err));
+	CHECK(rc == 0 && sizes[0] == 99, "second query from the cache: %lu", sizes[0]);
+
+	/* a name the cache lacks: the DWARF is read for the whole query */
+	rc = dwarf_struct_sizes(object, more, N(more), sizes, err, sizeof(err));
+	CHECK(rc == 0 && sizes[0] == 12 && sizes[1] == 0, "new name read from DWARF: %lu %lu",
+	      sizes[0], sizes[1]);
+	rc = dwarf_struct_sizes(object, names, N(names), sizes, err, sizeof(err));
+	CHECK(rc == 0 && sizes[0] == 12, "the DWARF's answer replaced the kept one: %lu", sizes[0]);
+
+	/* a rewritten file (new modification time) is not the cached one */
+	run("cd %s && sed -i 's/^bug_entry 12$/bug_entry 99/' *.sizes", cache_dir);
+	run("cd %s && touch -d '2001-01-01' ss-cached.o", tmpdir);
+	rc = dwarf_struct_sizes(object, names, N(names), sizes, err, sizeof(err));
+	CHECK(rc == 0 && sizes[0] == 12, "rewritten file read anew: %lu", sizes[0]);
+
+	/* an unusable cache directory only costs the DWARF read */
+	setenv("KPATCH_STRUCT_SIZES_CACHE", "/nonexistent/cache", 1);
+	rc = dwarf_struct_sizes(object, names, N(names), sizes, err, sizeof(err));
+	CHECK(rc == 0 && sizes[0] == 12, "unusable cache: rc %d %lu", rc, sizes[0]);
+	unsetenv("KPATCH_STRUCT_SIZES_CACHE");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -983,6 +1043,7 @@ int main(void)
 	test_extended_section_indexes();
 	test_corpus();
 	test_structsize();
+	test_structsize_cache();
 	if (!failed)
 		run("rm -rf '%s'", tmpdir);
 	else
