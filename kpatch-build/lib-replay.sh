@@ -364,24 +364,27 @@ run_genksyms() {
 
 # genksyms_ready OBJECT: the original OBJECT exports; kbuild's step after
 # its compile can be replayed (proving it on this object if nothing has
-# been proven for this fingerprint yet).
+# been proven for this fingerprint yet). If not, the log says why.
 genksyms_ready() {
-	local object=$1 proof=$REPLAY_DIR/genksyms-proof
+	local object=$1 proof=$REPLAY_DIR/genksyms-proof why=""
 	case $GENKSYMS_RULE in
 	none) return 0 ;;
-	modversions) ;;
-	*) return 1 ;;
+	modversions)
+		if [[ -f $proof && $(<"$proof") != ok ]]; then
+			why="genksyms replay $(<"$proof")"
+		elif ! genksyms_command "$object"; then
+			why="genksyms cannot be replayed: $GENKSYMS_CMD_WHY_NOT"
+		fi ;;
+	*) why=$GENKSYMS_WHY_NOT ;;
 	esac
-	if [[ -f $proof && $(<"$proof") != ok ]]; then
-		log "replay: $object: exports symbols; made, as genksyms replay $(<"$proof")"
-		return 1
+	if [[ -z $why ]]; then
+		[[ -f $proof ]] || genksyms_prove "$object"
+		# (a failed proof is logged as such)
+		[[ -f $proof && $(<"$proof") == ok ]]
+		return
 	fi
-	if ! genksyms_command "$object"; then
-		log "replay: $object: exports symbols and genksyms cannot be replayed: $GENKSYMS_CMD_WHY_NOT"
-		return 1
-	fi
-	[[ -f $proof ]] || genksyms_prove "$object"
-	[[ -f $proof && $(<"$proof") == ok ]]
+	log "replay: $object: exports symbols; its patched build is made ($why)"
+	return 1
 }
 
 # genksyms_prove OBJECT: OBJECT and its .cmd file are as kbuild left them
@@ -504,13 +507,13 @@ replay_compile() {
 	fi
 	# kbuild's fixdep would turn gcc's dependency file into the .cmd file
 	rm -f -- "$TREE/$dir/.$base.d" "$RUN_DIR/replay/$object.symver"
-	if exports_for_kbuild "$TREE/$object"; then
+	if [[ $GENKSYMS_RULE != none ]] && exports_for_kbuild "$TREE/$object"; then
 		if ! replay_genksyms "$object"; then
 			rm -f -- "$TREE/$object"
 			return 1
 		fi
 	elif grep -q '^#SYMVER ' "$TREE/$dir/.$base.cmd"; then
-		# no longer exports: kbuild's new .cmd file would have no #SYMVER line
+		# kbuild's new .cmd file would have no #SYMVER line
 		: >"$RUN_DIR/replay/$object.symver"
 	fi
 	log "replay: $object: compiled by its recorded command"
@@ -522,7 +525,6 @@ replay_compile() {
 replay_genksyms() {
 	local object=$1 proof=$REPLAY_DIR/genksyms-proof why=""
 	case $GENKSYMS_RULE in
-	none) return 0 ;;
 	modversions)
 		if [[ ! -f $proof ]]; then
 			why="genksyms replay is not proven on this tree yet"
