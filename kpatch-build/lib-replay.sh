@@ -27,13 +27,19 @@
 # stamp (a changed Makefile can change a command line without touching
 # any object's dependencies).
 #
-# Not replayed: the patched build of objects that export symbols (kbuild
-# then runs genksyms after the compile, and older kernels relink the
-# object; their originals are still skipped when up to date), sources other
-# than .c, patches that touch anything but .c/.h files or touch scripts/
-# or tools/ (host programs kbuild would rebuild first), and trees whose
-# rule for C objects has a step that can change the object outside the
-# recorded command. KPATCH_BUILD_REPLAY=0 turns it off.
+# Objects that export symbols: with CONFIG_MODVERSIONS kbuild runs
+# genksyms after the compile and appends its "#SYMVER" lines to the .cmd
+# file. That step is replayed too, when the tree defines it exactly as
+# kbuild 6.1 or 6.12 does and a run on an unpatched object has proven that
+# the command derived from the recorded compile prints what kbuild wrote
+# (see "Objects that export symbols" below); otherwise make builds them.
+#
+# Not replayed: sources other than .c, patches that touch anything but
+# .c/.h files or touch scripts/ or tools/ (host programs kbuild would
+# rebuild first), objects that export symbols in trees whose genksyms step
+# is not known or not proven (older kernels also relinked the object), and
+# trees whose rule for C objects has a step that can change the object
+# outside the recorded command. KPATCH_BUILD_REPLAY=0 turns it off.
 
 REPLAY_ENABLED=0
 REPLAY_WHY_NOT=""	# why replay is off, for the log
@@ -53,7 +59,8 @@ GENKSYMS_CMD_WHY_NOT=""
 
 # Steps of kbuild's rule_cc_o_c that write nothing but the .cmd file, or
 # only check (gen_symversions_c only runs for objects that export, which
-# are never replayed; record_mcount is checked separately).
+# are replayed only with that step replayed too, see genksyms_rule_known;
+# record_mcount is checked separately).
 readonly REPLAY_HARMLESS_STEPS=" gen_ksymdeps check_local_export checksrc checkdoc gen_objtooldep gen_symversions_c warn_shared_object "
 
 # kbuild_cmd_file OBJECT: the tree-relative path of its .cmd file.
@@ -205,7 +212,7 @@ object_exports() {
 }
 
 # --- Objects that export symbols (CONFIG_MODVERSIONS) ---
-# After compiling an object, kbuild's gen_symversions (5.19+) checks with
+# After compiling an object, kbuild's gen_symversions (6.1, 6.12) checks with
 # nm whether it exports symbols and, if so, appends the output of
 #	$(CPP) -D__GENKSYMS__ $(c_flags) SRC | scripts/genksyms/genksyms -r ...
 # ("#SYMVER <symbol> <crc>" lines) to the object's .cmd file; the object
@@ -223,16 +230,16 @@ object_exports() {
 # The derived command writes its dependency file under $RUN_DIR, not in
 # the tree: that changes nothing genksyms sees, and the proof shows it.
 
-# The definitions kbuild 6.12 (and 6.5+) and 6.1 (5.19-6.4) use,
-# whitespace-normalized (make_definition).
+# The definitions of kbuild 6.12 and 6.1 (read from those trees; the
+# test for exports changed in 6.5), whitespace-normalized (make_definition).
 # shellcheck disable=SC2016 # make syntax, not shell
 readonly GENKSYMS_KNOWN_DEFS='genksyms = scripts/genksyms/genksyms $(if $(1), -T $(2)) $(if $(KBUILD_PRESERVE), -p) -r $(or $(wildcard $(2:.symtypes=.symref)), /dev/null)
 cmd_gensymtypes_c = $(CPP) -D__GENKSYMS__ $(c_flags) $< | $(genksyms)
 cmd_gen_symversions_c = $(call gen_symversions,c)'
 # shellcheck disable=SC2016
-readonly GENKSYMS_FORM_6_5="gen_symversions = if \$(NM) \$@ 2>/dev/null | grep -q ' __export_symbol_'; then \$(call cmd_gensymtypes_\$(1),\$(KBUILD_SYMTYPES),\$(@:.o=.symtypes)) >> \$(dot-target).cmd; fi"
+readonly GENKSYMS_FORM_6_12="gen_symversions = if \$(NM) \$@ 2>/dev/null | grep -q ' __export_symbol_'; then \$(call cmd_gensymtypes_\$(1),\$(KBUILD_SYMTYPES),\$(@:.o=.symtypes)) >> \$(dot-target).cmd; fi"
 # shellcheck disable=SC2016
-readonly GENKSYMS_FORM_5_19='gen_symversions = if $(NM) $@ 2>/dev/null | grep -q __ksymtab; then $(call cmd_gensymtypes_$(1),$(KBUILD_SYMTYPES),$(@:.o=.symtypes)) >> $(dot-target).cmd; fi'
+readonly GENKSYMS_FORM_6_1='gen_symversions = if $(NM) $@ 2>/dev/null | grep -q __ksymtab; then $(call cmd_gensymtypes_$(1),$(KBUILD_SYMTYPES),$(@:.o=.symtypes)) >> $(dot-target).cmd; fi'
 
 # make_definition NAME FILE: the one definition of make variable NAME in
 # FILE (continuation lines joined, blanks squeezed); fails unless there is
@@ -260,8 +267,8 @@ genksyms_rule_known() {
 	GENKSYMS_RULE="" GENKSYMS_EXPORT_PATTERN=""
 	definition=$(make_definition gen_symversions "$build") || definition="(none, or more than one)"
 	case $definition in
-	"$GENKSYMS_FORM_6_5") GENKSYMS_EXPORT_PATTERN=' __export_symbol_' ;;
-	"$GENKSYMS_FORM_5_19") GENKSYMS_EXPORT_PATTERN='__ksymtab' ;;
+	"$GENKSYMS_FORM_6_12") GENKSYMS_EXPORT_PATTERN=' __export_symbol_' ;;
+	"$GENKSYMS_FORM_6_1") GENKSYMS_EXPORT_PATTERN='__ksymtab' ;;
 	*)
 		GENKSYMS_WHY_NOT="unknown gen_symversions in scripts/Makefile.build: $definition"
 		return 1 ;;

@@ -185,4 +185,20 @@ check "unknown gen_symversions: the patched object is made, and the log says why
 	log_has '^replay: kernel/core\.o: exports symbols; its patched build is made \(unknown gen_symversions .*\)$'
 check "unknown gen_symversions: make compiled it" log_has '^DEBUG: run: .*KPATCH_CC_MODE=record.* make -C .* kernel/core\.o$'
 check "unknown gen_symversions: the CRCs still checked" log_has "^export CRCs: every export of the rebuilt objects keeps the kernel's CRC$"
+cp "$FIXTURES/genksyms/Makefile.build" "$TREE/scripts/Makefile.build"
+
+# --- without CONFIG_MODVERSIONS kbuild runs nothing after the compile: the
+# object is replayed alone, and its .cmd file has no #SYMVER line, as make's
+sed -i '/^CONFIG_MODVERSIONS=y$/d' "$WORK/kernel.config"
+expect_status 0 "no CONFIG_MODVERSIONS" "${ARGS[@]}" --skip-cleanup "$WORK/body.patch"
+check "no CONFIG_MODVERSIONS: the log says so" log_has '^replay: objects that export symbols: no CONFIG_MODVERSIONS'
+check "no CONFIG_MODVERSIONS: replayed" output_has "recompiled \(1 by kbuild's recorded command\)"
+check "no CONFIG_MODVERSIONS: no genksyms" log_lacks "genksyms step replayed"
+check "no CONFIG_MODVERSIONS: no make with the patches applied" no_patched_make
+keep replay-nomodversions
+KPATCH_BUILD_REPLAY=0 expect_status 0 "no CONFIG_MODVERSIONS, by make" "${ARGS[@]}" --skip-cleanup "$WORK/body.patch"
+keep make-nomodversions
+check "no CONFIG_MODVERSIONS: make's .cmd file has no #SYMVER line (test sanity)" sh -c "! grep -q '^#SYMVER' '$WORK/make-nomodversions.cmd'"
+check "no CONFIG_MODVERSIONS: replay's .cmd file is make's" cmp "$WORK/replay-nomodversions.cmd" "$WORK/make-nomodversions.cmd"
+check "no CONFIG_MODVERSIONS: the same object" cmp "$WORK/replay-nomodversions.o" "$WORK/make-nomodversions.o"
 finish
