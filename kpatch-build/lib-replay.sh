@@ -355,7 +355,7 @@ genksyms_command() {
 run_genksyms() {
 	local object=$1 out=$2 rc=0
 	shift 2
-	rm -f -- "$out"
+	rm -f -- "$out" "$out.tmp"
 	log "replay: $object: \$ $GENKSYMS_CMD"
 	run_child "$out.tmp" "$LOG_FILE" env -C "$TREE" \
 		-u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
