@@ -22,7 +22,8 @@ TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-signals-stress.sh test/unit/kpatch-build-restore.sh
 TESTS += test/unit/kpatch-build-sign.sh test/unit/kpatch-build-deb.sh \
 	 test/unit/kpatch-build-running.sh test/unit/kpatch-build-oot.sh
-TESTS += test/unit/kpatch-build-replay.sh test/unit/build-module-modlink.sh \
+TESTS += test/unit/kpatch-build-replay.sh test/unit/kpatch-build-replay-genksyms.sh \
+	 test/unit/build-module-modlink.sh \
 	 test/unit/kpatch-build-descent.sh test/unit/lib-path.sh test/unit/lib-memo.sh
 
 # The driver finds everything relative to itself: ../libexec/kpatch-build

@@ -31,7 +31,9 @@ save_patched_kbuild_cmds() {
 		base=$(basename -- "$rel")
 		[[ -f $TREE/$dir/.$base.cmd ]] || continue
 		mkdir -p -- "$RUN_DIR/patched-cmd/$dir"
-		cp -p -- "$TREE/$dir/.$base.cmd" "$RUN_DIR/patched-cmd/$dir/.$base.cmd"
+		# a replayed build left the tree's .cmd file as it was
+		replay_patched_cmd_file "$rel" >"$RUN_DIR/patched-cmd/$dir/.$base.cmd" ||
+			cp -p -- "$TREE/$dir/.$base.cmd" "$RUN_DIR/patched-cmd/$dir/.$base.cmd"
 		printf '%s\n' "$rel" >>"$RUN_DIR/patched-cmd.list"
 	done < <(LC_ALL=C sort -u -- "$RUN_DIR/changed_outputs")
 }

@@ -5,7 +5,8 @@
 # module (KPATCH_BUILD_REPLAY=0 KPATCH_BUILD_MODLINK=0), on a real prepared
 # tree, and the proof that both give the same results: the original and
 # the patched object and the module of a replay run and of a make run are
-# compared byte for byte.
+# compared byte for byte, and so are the #SYMVER lines (the export CRCs)
+# of the patched object's .cmd file as the export CRC check read them.
 #
 #   replay-bench.sh [-n RUNS] [--new-names] -- KPATCH-BUILD-OPTIONS... PATCH
 #
@@ -41,7 +42,8 @@ trap 'rm -rf "$work"' EXIT
 export KPATCH_BUILD_CACHE=${KPATCH_BUILD_CACHE:-$work/cache}
 
 # run MODE N: one timed kpatch-build; its report in $work/MODE-N.json, its
-# objects in $work/MODE-N.{orig,patched}.o, its module in $work/MODE-N.ko
+# objects in $work/MODE-N.{orig,patched}.o, its module in $work/MODE-N.ko,
+# the patched object's #SYMVER lines in $work/MODE-N.symver
 run() {
 	local mode=$1 n=$2 replay=1 t0 rundir name=replaybench
 	shift 2
@@ -59,6 +61,7 @@ run() {
 	cp "$rundir/orig/$object" "$work/$mode-$n.orig.o"
 	cp "$rundir/patched/$object" "$work/$mode-$n.patched.o"
 	cp "$work/$name.ko" "$work/$mode-$n.ko"
+	grep -s '^#SYMVER ' "$rundir/patched-cmd/$(dirname "$object")/.$(basename "$object").cmd" >"$work/$mode-$n.symver" || true
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
@@ -72,9 +75,9 @@ done
 
 status=0
 for ((i = 1; i <= runs; i++)); do
-	for kind in orig.o patched.o ko; do
+	for kind in orig.o patched.o ko symver; do
 		if ! cmp -s "$work/replay-$i.$kind" "$work/make-$i.$kind"; then
-			echo "DIFFERENT: the $kind file ($object or the module) of replay run $i and make run $i" >&2
+			echo "DIFFERENT: the $kind file ($object, its #SYMVER lines or the module) of replay run $i and make run $i" >&2
 			status=1
 		fi
 	done
@@ -100,6 +103,6 @@ done
 printf '  %-26s %9.2fs %9.2fs\n' "total (wall clock)" \
 	"$(cat "$work"/replay-*.total | median)" "$(cat "$work"/make-*.total | median)"
 if ((status == 0)); then
-	echo "objects: the original and patched $object and the module of every replay run are byte-identical to make's"
+	echo "objects: the original and patched $object, its #SYMVER lines ($(wc -l <"$work/make-1.symver") export(s)) and the module of every replay run are byte-identical to make's"
 fi
 exit "$status"
