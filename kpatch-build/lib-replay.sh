@@ -65,9 +65,13 @@ readonly REPLAY_HARMLESS_STEPS=" gen_ksymdeps check_local_export checksrc checkd
 
 # kbuild_cmd_file OBJECT: the tree-relative path of its .cmd file.
 kbuild_cmd_file() {
-	local dir
-	dir=$(dirname -- "$1")
-	printf '%s/.%s.cmd\n' "$dir" "$(basename -- "$1")"
+	# (no dirname/basename processes: called for every object, often)
+	local dir=. base=$1
+	if [[ $1 == */* ]]; then
+		dir=${1%/*}
+		base=${1##*/}
+	fi
+	printf '%s/.%s.cmd\n' "$dir" "$base"
 }
 
 # replay_fingerprint: everything outside the tree that shapes a command
@@ -500,8 +504,8 @@ replay_patched() {
 replay_compile() {
 	local object=$1 command dir base
 	command=$(<"$RUN_DIR/replay/$object.sh")
-	dir=$(dirname -- "$object")
-	base=$(basename -- "$object")
+	dirname_to dir "$object"
+	basename_to base "$object"
 	log "replay: $object: \$ $command"
 	if ! run_child "$LOG_FILE" "$LOG_FILE" env -C "$TREE" \
 		-u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
@@ -579,7 +583,9 @@ c_file_may_be_included() {
 		included_c_files >"$list.tmp"
 		mv -f -- "$list.tmp" "$list"
 	fi
-	grep -qxF -e "$1" -e "<>$(basename -- "$1")" -- "$list"
+	local base
+	basename_to base "$1"
+	grep -qxF -e "$1" -e "<>$base" -- "$list"
 }
 
 included_c_files() {

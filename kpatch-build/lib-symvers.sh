@@ -27,8 +27,8 @@ save_patched_kbuild_cmds() {
 	: >"$RUN_DIR/patched-cmd.list"
 	while IFS= read -r rel; do
 		[[ $rel == *.o ]] || continue
-		dir=$(dirname -- "$rel")
-		base=$(basename -- "$rel")
+		dirname_to dir "$rel"
+		basename_to base "$rel"
 		[[ -f $TREE/$dir/.$base.cmd ]] || continue
 		mkdir -p -- "$RUN_DIR/patched-cmd/$dir"
 		# a replayed build left the tree's .cmd file as it was
@@ -52,8 +52,8 @@ symver_records() {
 export_crc_changes() {
 	local rel dir base
 	while IFS= read -r rel; do
-		dir=$(dirname -- "$rel")
-		base=$(basename -- "$rel")
+		dirname_to dir "$rel"
+		basename_to base "$rel"
 		symver_records new "$rel" "$RUN_DIR/patched-cmd/$dir/.$base.cmd"
 		symver_records orig "$rel" "$RUN_DIR/orig/$dir/.$base.cmd"
 	done <"$RUN_DIR/patched-cmd.list" |
