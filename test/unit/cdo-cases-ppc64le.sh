@@ -489,5 +489,59 @@ toc_refusal ppctocnohigh 'lwz %0,counter@toc@l(%1)' \
 toc_refusal ppctocsmall 'ld %0,counter@toc(2)' \
 	'it is not a @toc@ha/@toc@l pair'
 
+# 15. kallsyms counts the code of an overridden weak function, which keeps
+#     no symbol, into the function linked before it; the kernel's
+#     ftrace_location() searches that whole extent for the function's site
+#     and may take the dead copy's, so the livepatch core attaches nowhere
+#     that runs (6.12 ppc64le: loadavg_proc_show, then meminfo.c's weak
+#     arch_report_meminfo). The parent is linked here the way vmlinux is,
+#     with its __mcount_loc: refused; linked without the weak copy: built.
+le64() {	# le64 HEX: 8 bytes, little-endian
+	local hex i
+	hex=$(printf '%016x' "0x$1")
+	for ((i = 14; i >= 0; i -= 2)); do
+		printf '%b' "\\x${hex:i:2}"
+	done
+}
+# link_parent OUT OBJECT...: an executable with __mcount_loc listing every
+# bl _mcount in it (what recordmcount or objtool --mcount gives vmlinux)
+link_parent() {
+	local out=$1 addr
+	shift
+	"${cc%gcc}ld" -e 0 -o "$out.exe" "$@"
+	"${cc%gcc}objdump" -d "$out.exe" | awk '/\tbl +[0-9a-f]+ <_mcount>$/ { sub(":", "", $1); print $1 }' |
+		while read -r addr; do le64 "$addr"; done >"$out.sites"
+	"${cc%gcc}objcopy" --add-section __mcount_loc="$out.sites" "$out.exe" "$out"
+}
+# ext_case NAME EXPECTED-EXIT PARENT-OBJECTS...
+ext_case() {
+	local name=$1 want=$2 status=0
+	shift 2
+	case=$name
+	link_parent "$name.parent" "$@"
+	"$cdo" --report "$name.json" ppcext.orig.o ppcext.patched.o vmlinux "$name.parent" \
+		ppcext.symvers test "$name.out.o" >"$name.stdout" 2>"$name.stderr" || status=$?
+	((status == want)) || { fail "exit status $status, expected $want: $(cat "$name.stderr")"; return 1; }
+}
+cat >ppcext.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+int show_avg(int x) { return printk("avg %d\n", x); }
+C
+sed 's/avg %d/AVG %d/' ppcext.orig.c >ppcext.patched.c
+case=ppcext
+compile_pair "$cc" "${cflags[@]}"
+printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >ppcext.symvers
+printf 'void __attribute__((weak)) arch_hook(int *p) { }\n' >ppcweak.c
+printf 'void arch_hook(int *p) { *p = 1; }\n' >ppcstrong.c
+printf 'void _mcount(void) { }\nint printk(const char *f, ...) { return 0; }\n' >ppcstubs.c
+"$cc" "${cflags[@]}" -o ppcweak.o ppcweak.c
+"$cc" "${cflags[@]}" -o ppcstrong.o ppcstrong.c
+"$cc" -O2 -c -mabi=elfv2 -o ppcstubs.o ppcstubs.c
+ext_case ppcextweak 2 ppcext.orig.o ppcweak.o ppcstrong.o ppcstubs.o &&
+	expect_json '"code": "ftrace-site-shared"' &&
+	expect_json 'show_avg: in vmlinux it is 0x40 bytes at 0x[0-9a-f]+, but code without a symbol of its own follows it' &&
+	[[ ! -e ppcextweak.out.o ]] && pass
+ext_case ppcextplain 0 ppcext.orig.o ppcstrong.o ppcstubs.o && expect_funcs changed "show_avg" && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
