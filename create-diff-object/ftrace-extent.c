@@ -17,8 +17,9 @@
  * arch_report_meminfo, which powerpc overrides. The differ refuses such a
  * function rather than build a patch that loads and does nothing.
  *
- * Read from the parent ELF (vmlinux): its symbol addresses and its
- * __mcount_loc, the list of sites ftrace starts from. A parent given as
+ * Read from the parent ELF (vmlinux): its symbol addresses and the
+ * __mcount_loc table (__start_mcount_loc to __stop_mcount_loc), the list of
+ * sites ftrace starts from. A parent given as
  * readelf text, or a relocatable one (a module, whose __mcount_loc is
  * relocations), is not checked.
  */
@@ -60,34 +61,67 @@ static size_t sort_unique(uint64_t *v, size_t n)
 	return out;
 }
 
-static void read_starts(struct ftrace_extent *ext, Elf_Scn *scn, const GElf_Shdr *sh)
+/*
+ * Symbol addresses into ext->starts; the bounds of the __mcount_loc table,
+ * which the kernel's linker script puts inside .init.data between
+ * __start_mcount_loc and __stop_mcount_loc, into *table (section index,
+ * start, stop). False without a table.
+ */
+struct mcount_table {
+	size_t shndx;
+	uint64_t start, stop;
+};
+
+static bool read_symbols(struct ftrace_extent *ext, Elf *elf, Elf_Scn *scn,
+			 const GElf_Shdr *sh, struct mcount_table *table)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	size_t start_shndx = 0, stop_shndx = 0;
 
 	ext->starts = xcalloc(n ? n : 1, sizeof(*ext->starts));
 	for (size_t i = 0; data && i < n; i++) {
 		GElf_Sym sym;
+		const char *name;
 
 		if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name ||
 		    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
 		    GELF_ST_TYPE(sym.st_info) == STT_SECTION ||
 		    GELF_ST_TYPE(sym.st_info) == STT_FILE)
 			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (name && !strcmp(name, "__start_mcount_loc")) {
+			table->start = sym.st_value;
+			start_shndx = sym.st_shndx;
+		} else if (name && !strcmp(name, "__stop_mcount_loc")) {
+			table->stop = sym.st_value;
+			stop_shndx = sym.st_shndx;
+		}
 		ext->starts[ext->nr_starts++] = sym.st_value;
 	}
 	ext->nr_starts = sort_unique(ext->starts, ext->nr_starts);
+	table->shndx = start_shndx;
+	return start_shndx && start_shndx == stop_shndx && table->start <= table->stop;
 }
 
-/* __mcount_loc: 64-bit addresses in the parent's byte order. */
-static void read_sites(struct ftrace_extent *ext, Elf_Scn *scn, bool big_endian)
+/* The table's 64-bit addresses, in the parent's byte order. */
+static void read_sites(struct ftrace_extent *ext, Elf *elf, const struct mcount_table *table,
+		       bool big_endian)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t n = data && data->d_buf ? data->d_size / 8 : 0;
-	const unsigned char *p = data ? data->d_buf : NULL;
+	Elf_Scn *scn = elf_getscn(elf, table->shndx);
+	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+	GElf_Shdr sh;
+	const unsigned char *p;
+	uint64_t from, n = 0;
 
+	if (data && data->d_buf && gelf_getshdr(scn, &sh) && table->start >= sh.sh_addr) {
+		from = table->start - sh.sh_addr;
+		if (from <= data->d_size && table->stop - table->start <= data->d_size - from)
+			n = (table->stop - table->start) / 8;
+	}
 	ext->sites = xcalloc(n ? n : 1, sizeof(*ext->sites));
-	for (size_t i = 0; i < n; i++, p += 8) {
+	p = n ? (const unsigned char *)data->d_buf + from : NULL;
+	for (uint64_t i = 0; i < n; i++, p += 8) {
 		uint64_t v = 0;
 
 		for (int b = 0; b < 8; b++)
@@ -101,10 +135,9 @@ static void read_sites(struct ftrace_extent *ext, Elf_Scn *scn, bool big_endian)
 struct ftrace_extent *ftrace_extent_open(const char *path)
 {
 	struct ftrace_extent *ext = NULL;
-	Elf_Scn *scn = NULL, *symtab = NULL, *mcount = NULL;
-	GElf_Shdr symtab_sh = { 0 };
+	struct mcount_table table = { 0 };
+	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
-	size_t shstrndx;
 	Elf *elf;
 	int fd;
 
@@ -114,28 +147,22 @@ struct ftrace_extent *ftrace_extent_open(const char *path)
 		return NULL;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type == ET_REL ||
-	    elf_getshdrstrndx(elf, &shstrndx))
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type == ET_REL)
 		goto out;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		const char *name;
 
-		if (!gelf_getshdr(scn, &sh))
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
 			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (sh.sh_type == SHT_SYMTAB) {
-			symtab = scn;
-			symtab_sh = sh;
-		} else if (name && !strcmp(name, "__mcount_loc") && sh.sh_type == SHT_PROGBITS) {
-			mcount = scn;
+		ext = xcalloc(1, sizeof(*ext));
+		if (read_symbols(ext, elf, scn, &sh, &table)) {
+			read_sites(ext, elf, &table, eh.e_ident[EI_DATA] == ELFDATA2MSB);
+		} else {
+			ftrace_extent_close(ext);
+			ext = NULL;
 		}
+		break;
 	}
-	if (!symtab || !mcount)
-		goto out;
-	ext = xcalloc(1, sizeof(*ext));
-	read_starts(ext, symtab, &symtab_sh);
-	read_sites(ext, mcount, eh.e_ident[EI_DATA] == ELFDATA2MSB);
 out:
 	if (elf)
 		elf_end(elf);

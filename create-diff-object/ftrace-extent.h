@@ -10,7 +10,10 @@
 
 struct ftrace_extent;
 
-/* NULL when PATH is not a linked 64-bit ELF with a symbol table and __mcount_loc. */
+/*
+ * NULL when PATH is not a linked 64-bit ELF with a symbol table that has
+ * __start_mcount_loc and __stop_mcount_loc.
+ */
 struct ftrace_extent *ftrace_extent_open(const char *path);
 void ftrace_extent_close(struct ftrace_extent *ext);
 

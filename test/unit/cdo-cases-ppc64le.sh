@@ -503,15 +503,19 @@ le64() {	# le64 HEX: 8 bytes, little-endian
 		printf '%b' "\\x${hex:i:2}"
 	done
 }
-# link_parent OUT OBJECT...: an executable with __mcount_loc listing every
-# bl _mcount in it (what recordmcount or objtool --mcount gives vmlinux)
+# link_parent OUT OBJECT...: an executable with a table of every bl _mcount
+# in it from __start_mcount_loc to __stop_mcount_loc, as vmlinux has (there
+# inside .init.data; recordmcount or objtool --mcount makes the entries)
 link_parent() {
 	local out=$1 addr
 	shift
 	"${cc%gcc}ld" -e 0 -o "$out.exe" "$@"
 	"${cc%gcc}objdump" -d "$out.exe" | awk '/\tbl +[0-9a-f]+ <_mcount>$/ { sub(":", "", $1); print $1 }' |
 		while read -r addr; do le64 "$addr"; done >"$out.sites"
-	"${cc%gcc}objcopy" --add-section __mcount_loc="$out.sites" "$out.exe" "$out"
+	"${cc%gcc}objcopy" --add-section .init.data="$out.sites" \
+		--add-symbol __start_mcount_loc=.init.data:0,global \
+		--add-symbol __stop_mcount_loc=.init.data:"$(stat -c %s "$out.sites")",global \
+		"$out.exe" "$out"
 }
 # ext_case NAME EXPECTED-EXIT PARENT-OBJECTS...
 ext_case() {
