@@ -547,5 +547,27 @@ ext_case ppcextweak 2 ppcext.orig.o ppcweak.o ppcstrong.o ppcstubs.o &&
 	[[ ! -e ppcextweak.out.o ]] && pass
 ext_case ppcextplain 0 ppcext.orig.o ppcstrong.o ppcstubs.o && expect_funcs changed "show_avg" && pass
 
+# 16. The alternatives of feature fixups share one __ftr_alt_<n> section per
+#     object: the output keeps only the kept entries' pieces, moved
+#     together, the entries pointed at the new places (ftr_two's sync;
+#     isync at 0, not ftr_one's isync before it); kpatch-verify compares
+#     an alternative by its length and bytes, and rejects one shortened or
+#     altered.
+cp ppcftr.orig.c ppcftr2.orig.c
+sed 's/p + 2/p + 4/' ppcftr.orig.c >ppcftr2.patched.c
+if run_case ppcftr2 0 && expect_funcs changed "ftr_two" && expect_size __ftr_alt_97 8 &&
+   expect_relocs __ftr_fixup "10 R_PPC64_REL64 ftr_two+18
+18 R_PPC64_REL64 .text.ftr_two+28
+20 R_PPC64_REL64 __ftr_alt_97+20
+28 R_PPC64_REL64 __ftr_alt_97+30"; then
+	alt=$(od -An -tx4 -j "$((0x$(section_offset ppcftr2.out.o __ftr_alt_97)))" -N8 ppcftr2.out.o | xargs)
+	if [[ $alt != "7c0004ac 4c00012c" ]]; then
+		fail "__ftr_alt_97 is {$alt}, not ftr_two's sync; isync"
+	elif verified && rejected '__ftr_fixup\+0x0\): entry' sec-addend __ftr_fixup 3 -4 &&
+	     rejected '__ftr_fixup\+0x0\): entry' byte __ftr_alt_97 4; then
+		pass
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
