@@ -687,8 +687,9 @@ static struct rela *alt_field_pair(struct section *rs, size_t j, const struct se
 
 /*
  * The pieces of alt the kept entries use, sorted and merged; false when
- * something else points into alt, or a reference is not an entry's pair of
- * alternative offsets, or a symbol is defined in it: then it stays whole.
+ * something else points into alt (alt itself included), or a reference is
+ * not an entry's pair of alternative offsets, or a symbol is defined in it:
+ * then it stays whole.
  */
 static bool find_alt_pieces(struct elf *elf, struct section *alt, struct alt_piece **out,
 			    size_t *nr_out)
@@ -698,6 +699,10 @@ static bool find_alt_pieces(struct elf *elf, struct section *alt, struct alt_pie
 
 	for (size_t i = 0; i < alt->nr_syms; i++)
 		if (alt->syms[i]->type != STT_SECTION)
+			return false;
+	/* a reference of alt to itself would not follow the move */
+	for (size_t j = 0; alt->rela && j < alt->rela->nr_relas; j++)
+		if (alt->rela->relas[j].sym && alt->rela->relas[j].sym->sec == alt)
 			return false;
 	for (size_t i = 1; i < elf->nr_sections; i++) {
 		struct section *rs = elf->sections[i];
