@@ -231,6 +231,9 @@ static bool refuse_foreign_ftrace_site(struct output *o, const struct func_resul
 	struct cdo_ctx *ctx = o->ctx;
 	uint64_t site;
 
+	/* patchable-entry sites sit before a function, in the one before's extent */
+	if (ctx->arch->ftrace_sites_pfe)
+		return false;
 	if (!o->ftrace_extent_read) {
 		o->ftrace_extent = ftrace_extent_open(ctx->parent_path);
 		o->ftrace_extent_read = true;
