@@ -625,6 +625,187 @@ static void reach_kernel_data_through_toc(struct cdo_ctx *ctx)
 	free(list);
 }
 
+/* ---- __ftr_alt_*: only the alternatives of the kept feature fixups ---- */
+
+/*
+ * struct fixup_entry (arch/powerpc/include/asm/feature-fixups.h): mask,
+ * value, then four offsets from the entry itself: the code's start and end,
+ * and its alternative's start and end in a __ftr_alt_<n> section. The
+ * special-section table keeps the changed functions' entries; their
+ * alternatives come out of the shared __ftr_alt_<n> sections here.
+ */
+#define FIXUP_ALT_START	32
+#define FIXUP_ALT_END	40
+
+static bool is_feature_fixup(const struct section *sec)
+{
+	return !strcmp(sec->name, "__ftr_fixup") || !strcmp(sec->name, "__mmu_ftr_fixup") ||
+	       !strcmp(sec->name, "__fw_ftr_fixup");
+}
+
+/* One alternative, [start, end) of its __ftr_alt_ section, and where it goes. */
+struct alt_piece {
+	uint64_t start, end, new_start;
+};
+
+static int cmp_piece(const void *a, const void *b)
+{
+	const struct alt_piece *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The piece of the sorted, merged pieces[0..n) that holds off (or ends at it). */
+static const struct alt_piece *piece_at(const struct alt_piece *pieces, size_t n, uint64_t off)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* the last piece starting at or before off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pieces[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && off <= pieces[lo - 1].end ? &pieces[lo - 1] : NULL;
+}
+
+/* A start and end field pair of one entry, pointing into alt; else NULL. */
+static struct rela *alt_field_pair(struct section *rs, size_t j, const struct section *alt)
+{
+	struct rela *r = &rs->relas[j], *next = j + 1 < rs->nr_relas ? &rs->relas[j + 1] : NULL;
+
+	if (!next || r->type != R_PPC64_REL64 || next->type != R_PPC64_REL64 ||
+	    r->sym->type != STT_SECTION || next->sym != r->sym || next->offset != r->offset + 8 ||
+	    r->addend < FIXUP_ALT_START || next->addend < FIXUP_ALT_END ||
+	    (uint64_t)(r->addend - FIXUP_ALT_START) > (uint64_t)(next->addend - FIXUP_ALT_END) ||
+	    (uint64_t)(next->addend - FIXUP_ALT_END) > alt->size)
+		return NULL;
+	return next;
+}
+
+/*
+ * The pieces of alt the kept entries use, sorted and merged; false when
+ * something else points into alt (alt itself included), or a reference is
+ * not an entry's pair of alternative offsets, or a symbol is defined in it:
+ * then it stays whole.
+ */
+static bool find_alt_pieces(struct elf *elf, struct section *alt, struct alt_piece **out,
+			    size_t *nr_out)
+{
+	struct alt_piece *pieces = NULL;
+	size_t n = 0, merged = 0;
+
+	for (size_t i = 0; i < alt->nr_syms; i++)
+		if (alt->syms[i]->type != STT_SECTION)
+			return false;
+	/* a reference of alt to itself would not follow the move */
+	for (size_t j = 0; alt->rela && j < alt->rela->nr_relas; j++)
+		if (alt->rela->relas[j].sym && alt->rela->relas[j].sym->sec == alt)
+			return false;
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || rs->deleted || !rs->base->include || rs->base == alt)
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			struct rela *r = &rs->relas[j], *end;
+
+			if (!r->sym || r->sym->sec != alt)
+				continue;
+			if (!is_feature_fixup(rs->base) || !(end = alt_field_pair(rs, j, alt))) {
+				free(pieces);
+				return false;
+			}
+			pieces = xrealloc(pieces, (n + 1) * sizeof(*pieces));
+			pieces[n].start = (uint64_t)(r->addend - FIXUP_ALT_START);
+			pieces[n++].end = (uint64_t)(end->addend - FIXUP_ALT_END);
+			j++;
+		}
+	}
+	if (n)
+		qsort(pieces, n, sizeof(*pieces), cmp_piece);
+	for (size_t i = 0; i < n; i++) {
+		if (merged && pieces[i].start <= pieces[merged - 1].end) {
+			if (pieces[i].end > pieces[merged - 1].end)
+				pieces[merged - 1].end = pieces[i].end;
+			continue;
+		}
+		pieces[merged++] = pieces[i];
+	}
+	*out = pieces;
+	*nr_out = merged;
+	return true;
+}
+
+/* Keep of alt only the pieces, moved together (each stays 4-byte aligned). */
+static void trim_alt_section(struct elf *elf, struct section *alt)
+{
+	struct alt_piece *pieces;
+	unsigned char *data;
+	uint64_t out = 0;
+	size_t n, kept = 0;
+
+	if (!alt->data || !find_alt_pieces(elf, alt, &pieces, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		pieces[i].new_start = out;
+		out += (pieces[i].end - pieces[i].start + 3) & ~(uint64_t)3;
+	}
+	if (out >= alt->size) {
+		free(pieces);
+		return;
+	}
+	data = xcalloc(1, out ? out : 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(data + pieces[i].new_start, alt->data + pieces[i].start,
+		       pieces[i].end - pieces[i].start);
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *rs = elf->sections[i];
+
+		if (!is_rela_section(rs) || rs->deleted || !rs->base->include || rs->base == alt)
+			continue;
+		for (size_t j = 0; j < rs->nr_relas; j++) {
+			struct rela *r = &rs->relas[j];
+			const struct alt_piece *p;
+
+			if (!r->sym || r->sym->sec != alt)
+				continue;
+			p = piece_at(pieces, n, (uint64_t)(r->addend - FIXUP_ALT_START));
+			r->addend = (int64_t)(p->new_start + (uint64_t)r->addend - p->start);
+			r[1].addend = (int64_t)(p->new_start + (uint64_t)r[1].addend - p->start);
+			j++;
+		}
+	}
+	if (alt->rela) {
+		for (size_t j = 0; j < alt->rela->nr_relas; j++) {
+			struct rela r = alt->rela->relas[j];
+			const struct alt_piece *p = piece_at(pieces, n, r.offset);
+
+			if (!p || r.offset >= p->end)
+				continue;	/* the code of a dropped alternative */
+			r.offset = r.offset - p->start + p->new_start;
+			alt->rela->relas[kept++] = r;
+		}
+		alt->rela->nr_relas = kept;
+	}
+	free(alt->data);
+	alt->data = data;
+	alt->size = alt->sh.sh_size = out;
+	free(pieces);
+}
+
+static void trim_feature_alternatives(struct elf *elf)
+{
+	for (size_t i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		if (sec->include && !sec->deleted && !strncmp(sec->name, "__ftr_alt_", 10))
+			trim_alt_section(elf, sec);
+	}
+}
+
 static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 {
 	struct elf *elf = ctx->patched;
@@ -632,6 +813,7 @@ static int ppc64le_finish_inclusion(struct cdo_ctx *ctx)
 	size_t before = ctx->result.nr_refusals;
 
 	name_nospec_fixups_for_loader(elf);
+	trim_feature_alternatives(elf);
 	reach_kernel_data_through_toc(ctx);
 	if (ctx->result.nr_refusals > before)
 		return -1;

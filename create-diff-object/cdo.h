@@ -206,6 +206,7 @@ enum refusal_code {
 	R_EXPORT_ADDED,
 	R_EXPORT_REMOVED,
 	R_EXPORT_CHANGED,
+	R_FTRACE_SITE_SHARED,	/* the kernel may attach to another function's site */
 	R_COUNT
 };
 extern const char *const refusal_code_name[R_COUNT];
@@ -311,6 +312,7 @@ struct cdo_ctx {
 	struct elf *orig, *patched, *out;
 	const struct cdo_arch *arch;
 	struct lookup_table *lookup;
+	const char *parent_path;	/* the parent's symbol table: ELF or readelf text */
 	struct symbol *orig_first_file;	/* the original's first STT_FILE, once found */
 	bool orig_first_file_known;
 	unsigned long struct_size[SZ_COUNT];

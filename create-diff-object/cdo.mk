@@ -18,6 +18,7 @@ CDO_OBJS := $(BUILD)/create-diff-object/create-diff-object.o \
 	$(BUILD)/create-diff-object/special.o \
 	$(BUILD)/create-diff-object/klp.o \
 	$(BUILD)/create-diff-object/output.o \
+	$(BUILD)/create-diff-object/ftrace-extent.o \
 	$(BUILD)/create-diff-object/report.o \
 	$(BUILD)/create-diff-object/declline.o \
 	$(BUILD)/create-diff-object/linemacro.o \

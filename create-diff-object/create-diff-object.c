@@ -283,6 +283,7 @@ static int run(struct cdo_ctx *ctx, const struct options *opt)
 	}
 	if (check_headers(ctx) || load_struct_sizes(ctx, opt))
 		return EXIT_ERROR;
+	ctx->parent_path = opt->symtab;
 	ctx->lookup = lookup_open(opt->symtab, opt->parent, opt->symvers, err, sizeof(err));
 	if (!ctx->lookup) {
 		cdo_error(ctx, "%s", err);

@@ -5,11 +5,13 @@
  * .kpatch.strings, callback object names), fresh ftrace call-site records
  * and the carried-over namespace imports.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cdo.h"
+#include "ftrace-extent.h"
 #include "kpatch-format.h"
 #include "util.h"
 
@@ -21,6 +23,8 @@ struct output {
 	struct section *strings;
 	uint64_t objname_off;		/* where ctx->objname is in .kpatch.strings */
 	bool have_objname;
+	struct ftrace_extent *ftrace_extent;	/* the parent's, read at the first record */
+	bool ftrace_extent_read;
 };
 
 static bool dropped_section(const struct cdo_ctx *ctx, const struct section *sec)
@@ -217,6 +221,32 @@ static struct symbol *section_symbol(struct output *o, struct section *sec)
 	return sec->secsym;
 }
 
+/*
+ * The kernel's livepatch core could attach to an ftrace site that is not
+ * this function's (ftrace-extent.c): refuse it. True when refused.
+ */
+static bool refuse_foreign_ftrace_site(struct output *o, const struct func_result *f,
+				       const struct lookup_result *res)
+{
+	struct cdo_ctx *ctx = o->ctx;
+	uint64_t site;
+
+	/* patchable-entry sites sit before a function, in the one before's extent */
+	if (ctx->arch->ftrace_sites_pfe)
+		return false;
+	if (!o->ftrace_extent_read) {
+		o->ftrace_extent = ftrace_extent_open(ctx->parent_path);
+		o->ftrace_extent_read = true;
+	}
+	site = ftrace_extent_foreign_site(o->ftrace_extent, res->addr, res->size);
+	if (!site)
+		return false;
+	result_add_func_refusal(ctx, R_FTRACE_SITE_SHARED, f->name,
+				"cannot replace changed function %s: in %s it is 0x%lx bytes at 0x%lx, but code without a symbol of its own follows it (an overridden weak function, usually), so kallsyms counts that code into %s, ftrace call site 0x%" PRIx64 " included; the livepatch core looks the function's site up across that whole extent and may attach to the dead code's site, and the patch would then load without taking effect; patch the callers of %s to call a renamed copy instead",
+				f->name, ctx->objname, res->size, res->addr, f->name, site, f->name);
+	return true;
+}
+
 static int add_func_records(struct output *o)
 {
 	struct cdo_ctx *ctx = o->ctx;
@@ -253,6 +283,8 @@ static int add_func_records(struct output *o)
 				  ctx->childobj, f->name, ctx->objname);
 			return -1;
 		}
+		if (refuse_foreign_ftrace_site(o, f, &res))
+			continue;
 		f->objname = xstrdup(ctx->objname);
 		f->sympos = res.sympos;
 		if (!funcs) {
@@ -413,5 +445,6 @@ out:
 	elf_free(o.out);
 	free(o.secmap);
 	free(o.symmap);
+	ftrace_extent_close(o.ftrace_extent);
 	return ret;
 }

@@ -38,6 +38,7 @@ const char *const refusal_code_name[R_COUNT] = {
 	[R_EXPORT_ADDED] = "export-added",
 	[R_EXPORT_REMOVED] = "export-removed",
 	[R_EXPORT_CHANGED] = "export-changed",
+	[R_FTRACE_SITE_SHARED] = "ftrace-site-shared",
 };
 
 static char *vformat(const char *fmt, va_list ap)

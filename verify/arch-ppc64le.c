@@ -359,6 +359,13 @@ static const struct special ppc64le_specials[] = {
 
 static const char *const ppc64le_code_only[] = { NULL };
 
+/* A fixup_entry's last two fields: its alternative's start and end. */
+static bool ppc64le_block_pair_special(const char *name)
+{
+	return !strcmp(name, "__ftr_fixup") || !strcmp(name, "__mmu_ftr_fixup") ||
+	       !strcmp(name, "__fw_ftr_fixup");
+}
+
 static const struct verify_arch ppc64le_verify = {
 	.machine = EM_PPC64,
 	.name = "ppc64le",
@@ -379,6 +386,7 @@ static const struct verify_arch ppc64le_verify = {
 	.through_table = ppc64le_through_table,
 	.is_address_table = ppc64le_is_address_table,
 	.module_special_name = ppc64le_module_special_name,
+	.block_pair_special = ppc64le_block_pair_special,
 	.loader_symbol = ".TOC.",
 	.specials = ppc64le_specials,
 	.code_only_sections = ppc64le_code_only,

@@ -72,6 +72,11 @@ struct verify_arch {
 	/* where that length byte is in an entry of entry_size bytes, when the
 	 * layout differs between kernel versions (overrides block_len_at) */
 	uint64_t (*block_len_offset)(uint64_t entry_size);
+	/* a special section whose entries point at anonymous blocks with a
+	 * pair of relocations, the block's start and its end (ppc64le feature
+	 * fixups: an alternative in __ftr_alt_<n>); the differ may move the
+	 * block, so it is compared by length and content. Optional. */
+	bool (*block_pair_special)(const char *name);
 
 	/* byte i of a (reference) and b differs inside a __LINE__ immediate
 	 * passed to a call (relas: b's, at base) */

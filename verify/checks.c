@@ -1002,6 +1002,35 @@ static uint64_t entry_size(struct verify *v, const struct special *sp, struct se
 	return size;
 }
 
+/*
+ * pr[0..1] and mr[0..1]: an entry's pair of offsets (from the entry at
+ * poff, moff) to the start and the end of an anonymous block, *tp and *tm
+ * the first ones' targets. True when both entries point at such a block
+ * and the two blocks have the same length and bytes, wherever they are.
+ */
+static bool anon_block_pair(struct rela **pr, uint64_t poff, struct rela **mr, uint64_t moff,
+			    const struct target *tp, const struct target *tm)
+{
+	struct target pe, me, pb = *tp, mb = *tm;
+	int64_t plen, mlen;
+	bool same;
+
+	if (tp->kind != T_ANON || tm->kind != T_ANON || pr[1]->offset != mr[1]->offset - moff + poff)
+		return false;
+	resolve_rela(pr[1], &pe);
+	resolve_rela(mr[1], &me);
+	same = pe.kind == T_ANON && me.kind == T_ANON && pe.sec == tp->sec && me.sec == tm->sec;
+	/* each offset counts from the entry, not from its own field */
+	pb.off -= (int64_t)(pr[0]->offset - poff);
+	mb.off -= (int64_t)(mr[0]->offset - moff);
+	plen = pe.off - (int64_t)(pr[1]->offset - poff) - pb.off;
+	mlen = me.off - (int64_t)(mr[1]->offset - moff) - mb.off;
+	same = same && plen >= 0 && plen == mlen && same_anon_block(&pb, &mb, plen);
+	target_free(&pe);
+	target_free(&me);
+	return same;
+}
+
 static bool same_entry(struct verify *v, const struct special *sp, struct section *ps,
 		       uint64_t poff, struct section *ms, uint64_t moff, uint64_t size, char *why,
 		       size_t whylen)
@@ -1027,6 +1056,18 @@ static bool same_entry(struct verify *v, const struct special *sp, struct sectio
 		}
 		resolve_rela(pr[i], &tp);
 		resolve_rela(mr[i], &tm);
+		if (v->arch->block_pair_special && v->arch->block_pair_special(sp->name) &&
+		    i + 1 < np && anon_block_pair(pr + i, poff, mr + i, moff, &tp, &tm)) {
+			/* the start and end of one block, both checked */
+			for (int k = 0; k < 2; k++)
+				if (pr[i + k]->offset - poff + v->arch->rela_width(pr[i + k]->type) <= size)
+					memset(mask + pr[i + k]->offset - poff, 1,
+					       v->arch->rela_width(pr[i + k]->type));
+			target_free(&tp);
+			target_free(&tm);
+			i++;
+			continue;
+		}
 		if (tp.kind == T_ANON && tm.kind == T_ANON && v->arch->sized_block_special &&
 		    !strcmp(sp->name, v->arch->sized_block_special) && len_at < size && ps->data) {
 			/* an alternative's replacement, as long as the entry says */

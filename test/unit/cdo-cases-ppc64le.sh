@@ -489,5 +489,85 @@ toc_refusal ppctocnohigh 'lwz %0,counter@toc@l(%1)' \
 toc_refusal ppctocsmall 'ld %0,counter@toc(2)' \
 	'it is not a @toc@ha/@toc@l pair'
 
+# 15. kallsyms counts the code of an overridden weak function, which keeps
+#     no symbol, into the function linked before it; the kernel's
+#     ftrace_location() searches that whole extent for the function's site
+#     and may take the dead copy's, so the livepatch core attaches nowhere
+#     that runs (6.12 ppc64le: loadavg_proc_show, then meminfo.c's weak
+#     arch_report_meminfo). The parent is linked here the way vmlinux is,
+#     with its __mcount_loc: refused; linked without the weak copy: built.
+le64() {	# le64 HEX: 8 bytes, little-endian
+	local hex i
+	hex=$(printf '%016x' "0x$1")
+	for ((i = 14; i >= 0; i -= 2)); do
+		printf '%b' "\\x${hex:i:2}"
+	done
+}
+# link_parent OUT OBJECT...: an executable with a table of every bl _mcount
+# in it from __start_mcount_loc to __stop_mcount_loc, as vmlinux has (there
+# inside .init.data; recordmcount or objtool --mcount makes the entries)
+link_parent() {
+	local out=$1 addr
+	shift
+	"${cc%gcc}ld" -e 0 -o "$out.exe" "$@"
+	"${cc%gcc}objdump" -d "$out.exe" | awk '/\tbl +[0-9a-f]+ <_mcount>$/ { sub(":", "", $1); print $1 }' |
+		while read -r addr; do le64 "$addr"; done >"$out.sites"
+	"${cc%gcc}objcopy" --add-section .init.data="$out.sites" \
+		--add-symbol __start_mcount_loc=.init.data:0,global \
+		--add-symbol __stop_mcount_loc=.init.data:"$(stat -c %s "$out.sites")",global \
+		"$out.exe" "$out"
+}
+# ext_case NAME EXPECTED-EXIT PARENT-OBJECTS...
+ext_case() {
+	local name=$1 want=$2 status=0
+	shift 2
+	case=$name
+	link_parent "$name.parent" "$@"
+	"$cdo" --report "$name.json" ppcext.orig.o ppcext.patched.o vmlinux "$name.parent" \
+		ppcext.symvers test "$name.out.o" >"$name.stdout" 2>"$name.stderr" || status=$?
+	((status == want)) || { fail "exit status $status, expected $want: $(cat "$name.stderr")"; return 1; }
+}
+cat >ppcext.orig.c <<'C'
+extern int printk(const char *fmt, ...);
+int show_avg(int x) { return printk("avg %d\n", x); }
+C
+sed 's/avg %d/AVG %d/' ppcext.orig.c >ppcext.patched.c
+case=ppcext
+compile_pair "$cc" "${cflags[@]}"
+printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >ppcext.symvers
+printf 'void __attribute__((weak)) arch_hook(int *p) { }\n' >ppcweak.c
+printf 'void arch_hook(int *p) { *p = 1; }\n' >ppcstrong.c
+printf 'void _mcount(void) { }\nint printk(const char *f, ...) { return 0; }\n' >ppcstubs.c
+"$cc" "${cflags[@]}" -o ppcweak.o ppcweak.c
+"$cc" "${cflags[@]}" -o ppcstrong.o ppcstrong.c
+"$cc" -O2 -c -mabi=elfv2 -o ppcstubs.o ppcstubs.c
+ext_case ppcextweak 2 ppcext.orig.o ppcweak.o ppcstrong.o ppcstubs.o &&
+	expect_json '"code": "ftrace-site-shared"' &&
+	expect_json 'show_avg: in vmlinux it is 0x40 bytes at 0x[0-9a-f]+, but code without a symbol of its own follows it' &&
+	[[ ! -e ppcextweak.out.o ]] && pass
+ext_case ppcextplain 0 ppcext.orig.o ppcstrong.o ppcstubs.o && expect_funcs changed "show_avg" && pass
+
+# 16. The alternatives of feature fixups share one __ftr_alt_<n> section per
+#     object: the output keeps only the kept entries' pieces, moved
+#     together, the entries pointed at the new places (ftr_two's sync;
+#     isync at 0, not ftr_one's isync before it); kpatch-verify compares
+#     an alternative by its length and bytes, and rejects one shortened or
+#     altered.
+cp ppcftr.orig.c ppcftr2.orig.c
+sed 's/p + 2/p + 4/' ppcftr.orig.c >ppcftr2.patched.c
+if run_case ppcftr2 0 && expect_funcs changed "ftr_two" && expect_size __ftr_alt_97 8 &&
+   expect_relocs __ftr_fixup "10 R_PPC64_REL64 ftr_two+18
+18 R_PPC64_REL64 .text.ftr_two+28
+20 R_PPC64_REL64 __ftr_alt_97+20
+28 R_PPC64_REL64 __ftr_alt_97+30"; then
+	alt=$(od -An -tx4 -j "$((0x$(section_offset ppcftr2.out.o __ftr_alt_97)))" -N8 ppcftr2.out.o | xargs)
+	if [[ $alt != "7c0004ac 4c00012c" ]]; then
+		fail "__ftr_alt_97 is {$alt}, not ftr_two's sync; isync"
+	elif verified && rejected '__ftr_fixup\+0x0\): entry' sec-addend __ftr_fixup 3 -4 &&
+	     rejected '__ftr_fixup\+0x0\): entry' byte __ftr_alt_97 4; then
+		pass
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

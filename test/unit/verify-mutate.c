@@ -9,6 +9,7 @@
  *   drop SYMBOL N              remove the Nth relocation inside SYMBOL
  *   retarget SECTION N SYMBOL  point the Nth relocation of SECTION at SYMBOL
  *                              (an undefined global if the object lacks it)
+ *   sec-addend SECTION N DELTA add DELTA to the Nth relocation of SECTION
  *   sympos N POS               set the sympos of the Nth klp_func record
  *   dup-record N               append a copy of the Nth klp_func record
  *   drop-record N              remove the Nth klp_func record
@@ -234,6 +235,14 @@ int main(int argc, char **argv)
 
 		r = nth_rela(elf, s->sec, s->sym.st_value, s->sym.st_value + s->sym.st_size,
 			     strtoul(argv[5], NULL, 0), &holder);
+		r->addend += strtol(argv[6], NULL, 0);
+	} else if (!strcmp(op, "sec-addend") && argc == 7) {
+		/* a relocation of a section without a sized symbol (a table) */
+		struct section *sec = elf_find_section(elf, argv[4]);
+
+		if (!sec)
+			die("no section", argv[4]);
+		r = nth_rela(elf, sec, 0, sec->size, strtoul(argv[5], NULL, 0), &holder);
 		r->addend += strtol(argv[6], NULL, 0);
 	} else if (!strcmp(op, "drop") && argc == 6) {
 		struct symbol *s = find_defined(elf, argv[4]);
