@@ -19,31 +19,7 @@ LOG=$KPATCH_BUILD_CACHE/last-build.log
 # genksyms after each compile that exports, as kbuild 6.12 does.
 add_exports() {
 	local dir=$1
-	cat >"$dir/include/linux/ops.h" <<'H'
-#ifndef OPS_H
-#define OPS_H
-#define EXPORT_SYMBOL(sym) static const char __export_symbol_##sym[] __attribute__((used)) = #sym
-struct core_ops {
-	int scale;
-};
-#endif
-H
-	cat >>"$dir/kernel/core.c" <<'C'
-
-#include <linux/ops.h>
-
-int core_ops_scale(const struct core_ops *ops, int x)
-{
-	return ops->scale * x;
-}
-EXPORT_SYMBOL(core_ops_scale);
-
-int core_plain(int x)
-{
-	return x + 2;
-}
-EXPORT_SYMBOL(core_plain);
-C
+	add_core_exports "$dir" "static const char __export_symbol_##sym[] __attribute__((used)) = #sym"
 	cp "$FIXTURES/genksyms/Makefile.build" "$dir/scripts/Makefile.build"
 	mkdir -p "$dir/scripts/genksyms"
 	cp "$FIXTURES/genksyms/genksyms" "$dir/scripts/genksyms/genksyms"

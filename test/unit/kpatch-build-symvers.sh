@@ -15,31 +15,7 @@ source "$(dirname "$0")/kpatch-build-fixtures/common.sh"
 # add_modversions DIR: the exports and the genksyms stand-in.
 add_modversions() {
 	local dir=$1
-	cat >"$dir/include/linux/ops.h" <<'H'
-#ifndef OPS_H
-#define OPS_H
-#define EXPORT_SYMBOL(sym) extern typeof(sym) sym
-struct core_ops {
-	int scale;
-};
-#endif
-H
-	cat >>"$dir/kernel/core.c" <<'C'
-
-#include <linux/ops.h>
-
-int core_ops_scale(const struct core_ops *ops, int x)
-{
-	return ops->scale * x;
-}
-EXPORT_SYMBOL(core_ops_scale);
-
-int core_plain(int x)
-{
-	return x + 2;
-}
-EXPORT_SYMBOL(core_plain);
-C
+	add_core_exports "$dir" "extern typeof(sym) sym"
 	cat >"$dir/scripts/genksyms.sh" <<'SH'
 # genksyms.sh SRC: "#SYMVER <symbol> 0x<crc>" for each EXPORT_SYMBOL in SRC.
 # core_plain's CRC is fixed (its prototype uses no structure).

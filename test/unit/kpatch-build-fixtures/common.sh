@@ -179,6 +179,39 @@ restart_with_sigint() {
 	KPATCH_TEST_SIGINT_RESET=1 exec perl -e '$SIG{$_} = "DEFAULT" for qw(INT TERM HUP); exec @ARGV or die "exec: $!\n"' -- bash "$@"
 }
 
+# add_core_exports DIR EXPORT-DEFINITION: kernel/core.c exports
+# core_ops_scale (its prototype uses struct core_ops, include/linux/ops.h)
+# and core_plain, with EXPORT_SYMBOL defined as given (the tests of
+# modversions and of the replayed genksyms step define it differently).
+add_core_exports() {
+	local dir=$1
+	cat >"$dir/include/linux/ops.h" <<H
+#ifndef OPS_H
+#define OPS_H
+#define EXPORT_SYMBOL(sym) $2
+struct core_ops {
+	int scale;
+};
+#endif
+H
+	cat >>"$dir/kernel/core.c" <<'C'
+
+#include <linux/ops.h>
+
+int core_ops_scale(const struct core_ops *ops, int x)
+{
+	return ops->scale * x;
+}
+EXPORT_SYMBOL(core_ops_scale);
+
+int core_plain(int x)
+{
+	return x + 2;
+}
+EXPORT_SYMBOL(core_plain);
+C
+}
+
 finish() {
 	echo "$PASSED passed, $FAILED failed"
 	((FAILED == 0))
