@@ -72,11 +72,9 @@ modlink_key() {
 # modlink_key_inputs stat|content: what the key hashes, with the files
 # given by identity (stat) or by content.
 modlink_key_inputs() {
-	local f files=()
-	for f in Makefile include/config/auto.conf include/config/kernel.release \
-		scripts/Kbuild.include scripts/Makefile.build scripts/Makefile.lib \
-		scripts/Makefile.modpost scripts/Makefile.modfinal scripts/module.lds \
-		"arch/$(tree_srcarch)/Makefile"; do
+	local f files=() tree_files
+	modlink_tree_files tree_files
+	for f in "${tree_files[@]}"; do
 		files+=("$SRC/$f")
 	done
 	files+=("$TEMPLATE/livepatch-main.c" "$TEMPLATE/livepatch.lds" "$TEMPLATE/Kbuild" "$INCLUDE/kpatch-format.h")
@@ -99,14 +97,21 @@ modlink_key_env() {
 	env | LC_ALL=C grep -E '^(ARCH|SRCARCH|CROSS_COMPILE|CC|LD|LLVM|KCFLAGS|KCPPFLAGS|KAFLAGS|[AC]FLAGS_MODULE|LDFLAGS_MODULE|KBUILD_[A-Z_]*|OBJTOOL_ARGS|SOURCE_DATE_EPOCH|LOCALVERSION|KERNELRELEASE|INSTALL_MOD_[A-Z_]*|V)=' | LC_ALL=C sort || true
 }
 
+# modlink_tree_files VAR: the tree's files that shape the module's build.
+modlink_tree_files() {
+	local -n _mtf_files=$1
+	_mtf_files=(Makefile include/config/auto.conf include/config/kernel.release
+		scripts/Kbuild.include scripts/Makefile.build scripts/Makefile.lib
+		scripts/Makefile.modpost scripts/Makefile.modfinal scripts/module.lds
+		"arch/$(tree_srcarch)/Makefile")
+}
+
 modlink_key_content() {
-	local f
+	local f tree_files
+	modlink_tree_files tree_files
 	{
 		echo "modlink 1 $SRC"
-		for f in Makefile include/config/auto.conf include/config/kernel.release \
-			scripts/Kbuild.include scripts/Makefile.build scripts/Makefile.lib \
-			scripts/Makefile.modpost scripts/Makefile.modfinal scripts/module.lds \
-			"arch/$(tree_srcarch)/Makefile"; do
+		for f in "${tree_files[@]}"; do
 			printf '%s ' "$f"
 			sha256sum 2>/dev/null <"$SRC/$f" || echo absent
 		done
