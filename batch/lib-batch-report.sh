@@ -5,6 +5,10 @@
 # junit.xml), plus the progress line. All JSON and XML escaping is jq's.
 # Every file is written beside its place and renamed into it.
 
+# Each fix's verdict so far (results/FIX.json), and its seconds (in
+# microseconds) when this run built it.
+declare -A FIX_VERDICT=() FIX_SECONDS=()
+
 # json_array STRING...: a JSON array of the strings. Each is passed as a
 # named argument, never as a command-line word jq could take for an option.
 json_array() {
@@ -39,78 +43,95 @@ write_atomically() {
 record_result() {
 	local fix=$1 status=$2 micros=$3 run=${4:-$REPORT_DIR/.run}
 	local log=$REPORT_DIR/logs/$fix.log module_file=$REPORT_DIR/modules/$fix.ko
-	local kpb=null fallback=error module=null package=null tail build_log built_ko
+	local kpb="" verdict="" build_log="" built_ko="" fallback=error tail
+	local module_path="" size=null package=null
+	# One jq reads the run's result, one line each: the result compacted,
+	# its verdict, build log and built module. Not JSON: nothing (null).
 	if [[ -f $run/result.json ]]; then
-		kpb=$(jq -c . "$run/result.json" 2>/dev/null) || kpb=null
+		{ IFS= read -r kpb && IFS= read -r verdict && IFS= read -r build_log && IFS= read -r built_ko; } < <(
+			jq -r -c '., (.verdict // ""), (.log // ""), (if .verdict == "built" then .module.path // "" else "" end)' \
+				"$run/result.json" 2>/dev/null) || true
 	fi
+	[[ -n $kpb ]] || { kpb=null verdict="" build_log="" built_ko=""; }
 	[[ -z $STOP_SIGNAL ]] || fallback=interrupted
 	tail=$(tail -n 40 -- "$log")
-	build_log=$(jq -r '.log // empty' <<<"$kpb")
 	if [[ -n $build_log && -f $build_log ]]; then
 		printf '\n---- kpatch-build log (%s)\n' "$build_log" >>"$log"
 		cat -- "$build_log" >>"$log"
 	fi
-	built_ko=$(jq -r 'select(.verdict == "built") | .module.path // empty' <<<"$kpb")
 	if [[ -n $built_ko && -f $built_ko ]]; then
 		mv -f -- "$built_ko" "$module_file"
-		module=$(jq -n -c --arg path "$module_file" --argjson size "$(stat -c %s -- "$module_file")" \
-			'{path: $path, size: $size}')
+		module_path=$module_file
+		size=$(stat -c %s -- "$module_file")
 	else
 		rm -f -- "$module_file"
 	fi
-	package=$(move_built_package "$fix" "$([[ $module == null ]] || echo built)" "$run")
+	move_built_package package "$fix" "$module_path" "$run"
 	write_atomically "$REPORT_DIR/results/$fix.json" jq -n \
 		--argjson kpb "$kpb" --arg name "$fix" --arg patch "$REPORT_DIR/fixes/$fix.patch" \
-		--arg fallback "$fallback" --argjson status "$status" --argjson mod "$module" \
+		--arg fallback "$fallback" --argjson status "$status" \
+		--arg module_path "$module_path" --argjson size "$size" \
 		--argjson package "$package" --argjson micros "$micros" --arg log "$log" --arg tail "$tail" '{
 			name: $name, patch: $patch,
 			verdict: ($kpb.verdict // $fallback), exit_status: $status,
 			refusals: ($kpb.refusals // []),
 			changed_functions: ($kpb.changed_functions // []),
 			new_functions: ($kpb.new_functions // []),
-			"module": $mod,
+			"module": (if $module_path == "" then null else {path: $module_path, size: $size} end),
 			package: $package,
 			stage_times: ($kpb.stage_times // {}),
 			seconds: ($micros / 1000000),
 			log: $log, log_tail: $tail
 		}'
+	FIX_VERDICT[$fix]=${verdict:-$fallback}
+	FIX_SECONDS[$fix]=$micros
 }
 
-# move_built_package FIX BUILT RUN_DIR: with --deb, the run's package (kpatch-build
-# writes it next to the module) becomes modules/FIX.deb; prints its JSON
-# {path, file_name, size}, or null when the fix built none.
+# move_built_package VAR FIX MODULE RUN_DIR: with --deb, the run's package
+# (kpatch-build writes it next to the module) becomes modules/FIX.deb; VAR
+# gets its JSON {path, file_name, size}, or null when the fix built none
+# (MODULE empty).
+# shellcheck disable=SC2034 # move_built_package_json: a nameref to the caller's variable
 move_built_package() {
-	local fix=$1 built=$2 run=$3 debs=()
+	local -n move_built_package_json=$1
+	local fix=$2 module=$3 run=$4 debs=()
 	local package_file=$REPORT_DIR/modules/$fix.deb
+	move_built_package_json=null
 	shopt -s nullglob
 	debs=("$run/"*.deb)
 	shopt -u nullglob
-	if [[ $built != built || ${#debs[@]} -ne 1 ]]; then
+	if [[ -z $module || ${#debs[@]} -ne 1 ]]; then
 		rm -f -- "$package_file" "${debs[@]}"
-		echo null
 		return 0
 	fi
 	mv -f -- "${debs[0]}" "$package_file"
-	jq -n -c --arg path "$package_file" --arg name "$(basename -- "${debs[0]}")" \
-		--argjson size "$(stat -c %s -- "$package_file")" '{path: $path, file_name: $name, size: $size}'
+	move_built_package_json=$(jq -n -c --arg path "$package_file" --arg name "${debs[0]##*/}" \
+		--argjson size "$(stat -c %s -- "$package_file")" '{path: $path, file_name: $name, size: $size}')
 }
 
-# result_files: results/FIX.json of the batch's fixes, in fix order.
+# result_files ARRAY: ARRAY gets results/FIX.json of the batch's fixes
+# that have one, in fix order.
 result_files() {
+	local -n result_files_into=$1
 	local fix
+	result_files_into=()
 	for fix in "${FIXES[@]}"; do
-		[[ ! -f $REPORT_DIR/results/$fix.json ]] || printf '%s\n' "$REPORT_DIR/results/$fix.json"
+		[[ ! -f $REPORT_DIR/results/$fix.json ]] || result_files_into+=("$REPORT_DIR/results/$fix.json")
 	done
 }
 
+VERDICTS_JSON=""	# VERDICT_LIST as a JSON array, made once
+
 report_json() {
-	local files=() originals=null
-	mapfile -t files < <(result_files)
+	local files=() originals=null ended
+	result_files files
 	# the last --batch-originals run (kpatch-batch's one make of all originals)
 	[[ ! -f $REPORT_DIR/originals.json ]] || originals=$(<"$REPORT_DIR/originals.json")
+	[[ -n $VERDICTS_JSON ]] || VERDICTS_JSON=$(json_array "${VERDICT_LIST[@]}")
+	TZ=UTC printf -v ended '%(%FT%TZ)T' -1
 	jq -s --slurpfile batch "$REPORT_DIR/batch.json" --arg version "$VERSION" --argjson originals "$originals" \
-		--arg ended "$(date -u +%FT%TZ)" --argjson total "${#FIXES[@]}" \
-		--argjson verdicts "$(json_array "${VERDICT_LIST[@]}")" '. as $r | {
+		--arg ended "$ended" --argjson total "${#FIXES[@]}" \
+		--argjson verdicts "$VERDICTS_JSON" '. as $r | {
 			format: "kpatch-batch-report", version: 1, tool_version: $version,
 			started: $batch[0].started, ended: $ended,
 			inputs: $batch[0].input, options: $batch[0].options,
@@ -125,9 +146,10 @@ report_json() {
 
 # junit_xml: one testsuite, one testcase per finished fix.
 junit_xml() {
-	local files=()
-	mapfile -t files < <(result_files)
-	jq -r -s --arg ts "$(date -u +%FT%TZ)" '
+	local files=() ts
+	result_files files
+	TZ=UTC printf -v ts '%(%FT%TZ)T' -1
+	jq -r -s --arg ts "$ts" '
 		def x: tostring | gsub("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"; "") | @html;
 		def failed: .verdict | IN("error", "does-not-compile", "does-not-apply");
 		def skipped: .verdict | IN("refused", "no-runtime-change", "init-only", "interrupted");
@@ -153,19 +175,28 @@ write_reports() {
 	write_atomically "$REPORT_DIR/junit.xml" junit_xml
 }
 
-# progress_line K N FIX [SECONDS_PER_FIX]: "[k/n] FIX: verdict (12.3s) | built 5 refused 1 | ~4m left",
-# the estimate being the mean time of the finished fixes times those left.
+# progress_line K N FIX SECONDS_PER_FIX: "[k/n] FIX: verdict (12.3s) | built 5 refused 1 | ~4m left",
+# the estimate being the batch's pace times the fixes left (pending or
+# interrupted). From the verdicts kept in FIX_VERDICT: no process.
 progress_line() {
-	local k=$1 n=$2 fix=$3 pace=${4:-} line
-	# only a message: a jq stopped by a Ctrl-C does not stop the batch
-	line=$(jq -r --arg fix "$fix" --arg pace "$pace" --argjson verdicts "$(json_array "${VERDICT_LIST[@]}")" '
-		(.fixes | map(select(.name == $fix))[0]) as $f
-		| (if $pace != "" then ($pace | tonumber) else ([.fixes[].seconds] | add / length) end) as $mean
-		| (.totals.pending + .totals.interrupted) as $left
-		| "\($f.verdict) (\($f.seconds * 10 | round / 10)s) | "
-		  + ([$verdicts[] as $v | select(.totals[$v] > 0) | "\($v) \(.totals[$v])"] | join(" "))
-		  + " | \($mean * $left | round)"' "$REPORT_DIR/report.json") || return 0
-	[[ ! -t 2 ]] || printf '\r\033[K' >&2
-	printf '[%d/%d] %s: %s left\n' "$k" "$n" "$fix" \
-		"${line% *} ~$(format_duration "${line##* }")" >&2
+	local k=$1 n=$2 fix=$3 pace=$4 v f left=0 counts="" tenths seconds
+	local -A count=()
+	for f in "${FIXES[@]}"; do
+		v=${FIX_VERDICT[$f]:-pending}
+		count[$v]=$((${count[$v]:-0} + 1))
+		[[ $v != pending && $v != interrupted ]] || left=$((left + 1))
+	done
+	for v in "${VERDICT_LIST[@]}"; do
+		((${count[$v]:-0} == 0)) || counts+="${counts:+ }$v ${count[$v]}"
+	done
+	tenths=$(((${FIX_SECONDS[$fix]:-0} + 50000) / 100000))
+	# "7.2s", or "10s" (no ".0")
+	seconds=$((tenths / 10))
+	((tenths % 10 == 0)) || seconds+=.$((tenths % 10))
+	{
+		[[ ! -t 2 ]] || printf '\r\033[K'
+		printf '[%d/%d] %s: %s (%ss) | %s | ~' "$k" "$n" "$fix" "${FIX_VERDICT[$fix]:-error}" "$seconds" "$counts"
+		format_duration $((pace * left))
+		printf ' left\n'
+	} >&2
 }
