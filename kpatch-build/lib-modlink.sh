@@ -395,11 +395,86 @@ modlink_common_keep() {
 	fi
 }
 
+# The template's livepatch-main.o is compiled with the module's name in
+# its command (KBUILD_MODNAME), but its source never uses the name, so
+# the object of one name is the object of every name, in one build
+# directory (the directory's path is in its debug information). That is
+# not assumed but seen: when the recorded command compiles it in a
+# directory where the same command had compiled it for another name, the
+# two objects are compared, and only if they are byte-identical is the key
+# marked (template-name-free). From then on, the object there is kept
+# for a new name and only its .cmd file is rewritten with the new name's
+# command, which kbuild's up-to-date check must then accept. A compile
+# that differs withdraws the mark.
+readonly MODLINK_TEMPLATE=livepatch-main.o
+
+# modlink_template_name: MODLINK_TEMPLATE_NAME gets the name the
+# directory's livepatch-main.o was last compiled for (empty: none known).
+MODLINK_TEMPLATE_NAME=""
+modlink_template_name() {
+	MODLINK_TEMPLATE_NAME=""
+	if [[ -f $TMP/.$MODLINK_TEMPLATE.name ]]; then
+		read -r MODLINK_TEMPLATE_NAME <"$TMP/.$MODLINK_TEMPLATE.name" || MODLINK_TEMPLATE_NAME=""
+	fi
+}
+
+# modlink_template_previous_current PATH: PATH was compiled by the
+# recorded command for another name and kbuild would still take it as
+# that name's (same command, no dependency newer). Sets PREVIOUS_SAVED.
+modlink_template_previous_current() {
+	local path=$1
+	modlink_template_name
+	[[ -n $MODLINK_TEMPLATE_NAME && $MODLINK_TEMPLATE_NAME != "$NAME" ]] || return 1
+	# the recorded command instantiated for that name (NAME is dynamic:
+	# modlink_instantiate_to reads it)
+	local NAME=$MODLINK_TEMPLATE_NAME
+	modlink_instantiate_to PREVIOUS_SAVED "$(<"$MODLINK_RECORD/$MODLINK_TEMPLATE.savedcmd")"
+	modlink_up_to_date "$path" "$PREVIOUS_SAVED"
+}
+
+# modlink_template_reuse PATH SAVEDCMD: the name-free object compiled for
+# another name stays, with this name's command in its .cmd file.
+modlink_template_reuse() {
+	local path=$1 saved=$2 cmdfile text PREVIOUS_SAVED=""
+	[[ -f $MODLINK_RECORD/template-name-free ]] || return 1
+	modlink_template_previous_current "$path" || return 1
+	cmdfile=$TMP/.$MODLINK_TEMPLATE.cmd
+	read_text text "$cmdfile" || return 1
+	[[ $text == "savedcmd_$path := $PREVIOUS_SAVED"$'\n'* ]] || return 1
+	text="savedcmd_$path := $saved"$'\n'"${text#*$'\n'}"
+	printf '%s' "$text" >"$cmdfile.tmp" && mv -f "$cmdfile.tmp" "$cmdfile" || return 1
+	if ! modlink_up_to_date "$path" "$saved"; then
+		rm -f "$path" "$cmdfile"
+		return 1
+	fi
+	printf '%s\n' "$NAME" >"$TMP/.$MODLINK_TEMPLATE.name"
+}
+
+# modlink_template_compiled PATH PREVIOUS: the recorded command just
+# compiled PATH for this name; PREVIOUS is the object another name's
+# compile left there (or empty): equal bytes mark the key, other bytes
+# withdraw the mark.
+modlink_template_compiled() {
+	local path=$1 previous=$2 mark=$MODLINK_RECORD/template-name-free
+	printf '%s\n' "$NAME" >"$TMP/.$MODLINK_TEMPLATE.name"
+	[[ -n $previous ]] || return 0
+	if cmp -s "$path" "$previous"; then
+		[[ -f $mark ]] || {
+			: >"$mark"
+			modlink_log "$MODLINK_TEMPLATE: the compiles for $MODLINK_TEMPLATE_NAME and $NAME are byte-identical; later modules of other names keep it"
+		}
+	else
+		rm -f "$mark"
+		modlink_log "$MODLINK_TEMPLATE: the compiles for $MODLINK_TEMPLATE_NAME and $NAME differ; every name compiles it"
+	fi
+	rm -f "$previous"
+}
+
 # modlink_replay [TARGET...]: build $TMP/$NAME.ko by the recorded
 # commands; with TARGETs (recorded names), only those steps. On failure
 # the build directory is left for make, which then rebuilds what it must.
 modlink_replay() {
-	local kind target saved trailer ran=0 skipped=0 reused=0 only=" $* "
+	local kind target saved trailer ran=0 skipped=0 reused=0 kept="" only=" $* "
 	while read -r kind target; do
 		(($# == 0)) || [[ $only == *" $target "* ]] || continue
 		modlink_instantiate_to saved "$(<"$MODLINK_RECORD/$target.savedcmd")"
@@ -415,16 +490,28 @@ modlink_replay() {
 			((++reused))
 			continue
 		fi
+		local previous=""
+		if [[ $target == "$MODLINK_TEMPLATE" ]]; then
+			if modlink_template_reuse "$path" "$saved"; then
+				kept=", $MODLINK_TEMPLATE kept"
+				continue
+			fi
+			# kept for the comparison after the compile
+			local PREVIOUS_SAVED=""
+			! modlink_template_previous_current "$path" || { previous=$path.previous && mv -f "$path" "$previous"; }
+		fi
 		if ! modlink_run_step "$kind" "$path" "$saved" "$trailer"; then
 			MODLINK_WHY_NOT="the recorded command for ${path##*/} failed"
-			rm -f "$TMP/$NAME.ko"
+			rm -f "$TMP/$NAME.ko" ${previous:+"$previous"}
 			return 1
 		fi
 		[[ $target != "$MODLINK_COMMON" ]] || modlink_common_keep "$path"
+		[[ $target != "$MODLINK_TEMPLATE" ]] || modlink_template_compiled "$path" "$previous"
 		((++ran))
 	done <"$MODLINK_RECORD/steps"
 	local shared=""
 	((reused == 0)) || shared=", $MODLINK_COMMON shared"
+	shared+=$kept
 	if (($#)); then
 		modlink_log "compiled ahead by kbuild's recorded commands: $* ($ran run, $skipped up to date$shared)"
 		return 0

@@ -10,8 +10,6 @@
  * records into the klp_patch / klp_object / klp_func arrays the livepatch
  * core wants and enables the patch.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/kernel.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
@@ -19,6 +17,14 @@
 #include <linux/string.h>
 
 #include "kpatch-format.h"
+
+/*
+ * Messages take the module's name from THIS_MODULE at run time, not from
+ * KBUILD_MODNAME (through pr_fmt, or pr_debug's dynamic debug record): the
+ * object then does not depend on the name, and build-module compiles it
+ * once for modules of every name (lib-modlink.sh proves that first).
+ */
+#define lp_err(fmt, ...) pr_err("%s: " fmt, THIS_MODULE->name, ##__VA_ARGS__)
 
 /* Atomic replace of earlier cumulative patches; build-module --no-replace sets 0. */
 #ifndef KPATCH_REPLACE
@@ -130,7 +136,7 @@ static int kpatch_set_callback(struct klp_object *obj, enum kpatch_cb_kind kind,
 		break;
 	}
 	if (taken) {
-		pr_err("more than one %s callback for object %s\n",
+		lp_err("more than one %s callback for object %s\n",
 		       kpatch_cb_sections[kind].what, kpatch_object_desc(obj->name));
 		return -EINVAL;
 	}
@@ -150,7 +156,7 @@ static struct klp_object *kpatch_build_objects(void)
 	for (k = 0; k < CB_KINDS; k++)
 		nr_cbs += kpatch_cb_sections[k].end - kpatch_cb_sections[k].start;
 	if (!nr_funcs && !nr_cbs) {
-		pr_err("no patched functions and no callbacks: nothing to do\n");
+		lp_err("no patched functions and no callbacks: nothing to do\n");
 		return ERR_PTR(-EINVAL);
 	}
 
@@ -167,7 +173,7 @@ static struct klp_object *kpatch_build_objects(void)
 		const char *name;
 
 		if (!f->objname || !f->old_name || !f->new_func) {
-			pr_err("malformed function record %zu (objname %s, old_name %s, new_func %s)\n",
+			lp_err("malformed function record %zu (objname %s, old_name %s, new_func %s)\n",
 			       (size_t)(f - __kpatch_funcs), f->objname ? "set" : "NULL",
 			       f->old_name ? f->old_name : "NULL", f->new_func ? "set" : "NULL");
 			goto err;
@@ -183,7 +189,7 @@ static struct klp_object *kpatch_build_objects(void)
 			const char *name = kpatch_klp_objname(cb->objname);
 
 			if (!cb->fn) {
-				pr_err("malformed %s callback record for object %s\n",
+				lp_err("malformed %s callback record for object %s\n",
 				       kpatch_cb_sections[k].what, kpatch_object_desc(name));
 				goto err;
 			}
@@ -221,7 +227,6 @@ static struct klp_object *kpatch_build_objects(void)
 	}
 
 	kfree(counts);
-	pr_debug("%zu functions, %zu callbacks in %zu objects\n", nr_funcs, nr_cbs, nr_objs);
 	return objs;
 
 err:

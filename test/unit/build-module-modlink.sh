@@ -61,12 +61,13 @@ object clash 'int patched(int x) { return x; } int init_module(void) { return 0;
 printf '0x00000000\tdemo_helper\tdemo\tEXPORT_SYMBOL\t\n0x00000000\tns_helper\tdemo\tEXPORT_SYMBOL_GPL\tDEMO_NS\n' >"$WORK/demo.symvers"
 
 # build NAME OBJECT [OPTION...]: build-module into $WORK/out, the build
-# directory $WORK/bd/NAME; log in $WORK/NAME.log, stderr in $WORK/err.
+# directory $WORK/bd/NAME ($WORK/bd/$SLOT if SLOT is set); log in
+# $WORK/NAME.log, stderr in $WORK/err. BM=... runs another build-module.
 build() {
 	local name=$1 object=$2
 	shift 2
 	"$BM" --kernel-tree "$TREE" --name "$name" --object "$WORK/$object.o" --out "$WORK/out" \
-		--log "$WORK/$name.log" --build-dir "$WORK/bd/$name" --modlink-cache "$CACHE" -j 1 "$@" 2>"$WORK/err"
+		--log "$WORK/$name.log" --build-dir "$WORK/bd/${SLOT:-$name}" --modlink-cache "$CACHE" -j 1 "$@" 2>"$WORK/err"
 }
 
 build_new_cache() {
@@ -80,16 +81,16 @@ build_by_make() {
 # same_as_make NAME OBJECT [OPTION...]: the module just built equals the
 # one make builds in the same build directory, and so do kbuild's .cmd files.
 same_as_make() {
-	local name=$1
+	local name=$1 dir=$WORK/bd/${SLOT:-$1}
 	cp "$WORK/out/$name.ko" "$WORK/replayed.ko" || return 1
-	rm -rf "$WORK/replayed-cmd" && mkdir "$WORK/replayed-cmd" && cp "$WORK/bd/$name"/.*.cmd "$WORK/replayed-cmd/" || return 1
-	rm -rf "$WORK/bd/$name"
+	rm -rf "$WORK/replayed-cmd" && mkdir "$WORK/replayed-cmd" && cp "$dir"/.*.cmd "$WORK/replayed-cmd/" || return 1
+	rm -rf "$dir"
 	build_by_make "$@" || return 1
 	grep -q '^modlink: make builds the module (KPATCH_BUILD_MODLINK=0)$' "$WORK/$name.log" || return 1
 	cmp "$WORK/replayed.ko" "$WORK/out/$name.ko" || return 1
 	local f
 	for f in "$WORK/replayed-cmd"/.*.cmd; do
-		cmp "$f" "$WORK/bd/$name/$(basename "$f")" || return 1
+		cmp "$f" "$dir/$(basename "$f")" || return 1
 	done
 }
 
@@ -217,6 +218,48 @@ check "an object that cannot be linked: a clear error" grep -q 'build-module: ER
 check "an object that cannot be linked: the linker's reason shown" grep -q 'multiple definition of .init_module' "$WORK/lp-clash.log"
 check "an object that cannot be linked: no module" test ! -e "$WORK/out/lp-clash.ko"
 check "an object that cannot be linked: no .ko left in the build directory" sh -c "! ls '$WORK/bd/lp-clash'/*.ko"
+
+# --- one build directory for modules of any name (kpatch-build's slots):
+# livepatch-main.o, proven name-free by two compiles, is kept for new names
+record=$(sed -n "s/^modlink: recorded kbuild's commands for the next builds in //p" "$WORK/lp-core.log")
+SLOT=slot check "one directory, a first name: succeeds" build lp-s1 core
+SLOT=slot check "one directory, a second name: succeeds" build lp-s2 other
+check "a second name: its livepatch-main.o compiled and compared" log_has lp-s2 "^modlink: livepatch-main\.o: the compiles for lp-s1 and lp-s2 are byte-identical; later modules of other names keep it$"
+check "a second name: the key is marked" test -e "$record/template-name-free"
+check "a second name: the first name's files are gone" sh -c "! ls -a '$WORK/bd/slot' | grep -q 'lp-s1'"
+check "a second name: no comparison copy left" test ! -e "$WORK/bd/slot/livepatch-main.o.previous"
+SLOT=slot check "a third name: succeeds" build lp-s3 core
+check "a third name: livepatch-main.o kept, not compiled" log_has lp-s3 "^modlink: linked by kbuild's recorded commands \(6 run, 0 up to date, \.module-common\.o shared, livepatch-main\.o kept\), without make$"
+check "a third name: no compile of livepatch-main.c logged" sh -c "! grep -q '^+ .*livepatch-main\.c' '$WORK/lp-s3.log'"
+check "a third name: its .cmd file has the third name's command" grep -q "KBUILD_MODNAME=.*lp_s3" "$WORK/bd/slot/.livepatch-main.o.cmd"
+check "a third name: the module has its own name" sh -c "modinfo -F name '$WORK/out/lp-s3.ko' | grep -qx lp_s3"
+SLOT=slot check "a third name: byte-identical to make's module and .cmd files in that directory" same_as_make lp-s3 core
+SLOT=slot check "a fourth name after make: succeeds" build lp-s4 other
+check "a fourth name after make: livepatch-main.o kept" log_has lp-s4 "livepatch-main\.o kept\), without make$"
+SLOT=slot check "a fourth name after make: byte-identical to make's" same_as_make lp-s4 other
+SLOT=slot check "--no-replace in that directory: succeeds" build lp-s5 other --no-replace
+check "--no-replace: livepatch-main.o compiled (its command differs beyond the name)" log_has lp-s5 "linked by kbuild's recorded commands \(7 run, 0 up to date, \.module-common\.o shared\), without make$"
+SLOT=slot check "--no-replace: byte-identical to make's" same_as_make lp-s5 other --no-replace
+# an object that differs from the new name's compile: the mark goes
+rm -f "$record/template-name-free"
+SLOT=slot check "unmarked again: a name succeeds" build lp-s6 other --no-replace
+check "unmarked again: compiled and compared, marked" test -e "$record/template-name-free"
+rm -f "$record/template-name-free"
+printf 'x' >>"$WORK/bd/slot/livepatch-main.o"
+SLOT=slot check "a previous object that differs: succeeds" build lp-s7 other --no-replace
+check "a previous object that differs: says so" log_has lp-s7 "^modlink: livepatch-main\.o: the compiles for lp-s6 and lp-s7 differ; every name compiles it$"
+check "a previous object that differs: not marked" test ! -e "$record/template-name-free"
+SLOT=slot check "a previous object that differs: byte-identical to make's" same_as_make lp-s7 other --no-replace
+# a template whose object does depend on the name is never kept
+cp -a "$REPO/kpatch-build" "$REPO/include" "$WORK/"
+mkdir -p "$WORK/build/kpatch-build" && ln -s "$KPATCH_CREATE_KLP_MODULE" "$WORK/build/kpatch-build/create-klp-module"
+printf '\nstatic const char lp_name[] __attribute__((used)) = KBUILD_MODNAME;\n' >>"$WORK/kpatch-build/module/livepatch-main.c"
+SLOT=named BM="$WORK/kpatch-build/build-module" check "a name-dependent template, first name: succeeds" build lp-n1 core
+SLOT=named BM="$WORK/kpatch-build/build-module" check "a name-dependent template, second name: succeeds" build lp-n2 core
+check "a name-dependent template: the compiles differ, said so" log_has lp-n2 "^modlink: livepatch-main\.o: the compiles for lp-n1 and lp-n2 differ; every name compiles it$"
+SLOT=named BM="$WORK/kpatch-build/build-module" check "a name-dependent template, third name: succeeds" build lp-n3 core
+check "a name-dependent template, third name: compiled again" sh -c "grep -q '^+ .*livepatch-main\.c' '$WORK/lp-n3.log' && ! grep -q 'livepatch-main\.o kept' '$WORK/lp-n3.log'"
+check "a name-dependent template: the module has its own name in it" sh -c "strings -a '$WORK/out/lp-n3.ko' | grep -qx lp_n3"
 
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))

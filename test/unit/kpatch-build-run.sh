@@ -51,7 +51,7 @@ check "per-object report" cdo_called_with "--report .*/reports/kernel/core.o.jso
 check "no --debug by default" sh -c "! grep -q -- --debug '$FAKE_CDO_LOG'"
 check "build-module: tree, name, replace mode" grep -q -E -- "--kernel-tree $TREE --name livepatch-fix-core --object .*/output.o .*-j [0-9]+" "$FAKE_BM_LOG"
 check "build-module: recorded commands kept in the tree's state directory" grep -q -E -- "--modlink-cache $KPATCH_BUILD_CACHE/trees/[^/ ]+/modlink( |$)" "$FAKE_BM_LOG"
-check "template compiled ahead in the module's build directory, with the recorded commands" grep -q -x -E -- "--template-only --kernel-tree $TREE --name livepatch-fix-core --build-dir $KPATCH_BUILD_CACHE/trees/[^/ ]+/module-build/livepatch-fix-core --modlink-cache $KPATCH_BUILD_CACHE/trees/[^/ ]+/modlink --log .*" "$FAKE_BM_AHEAD_LOG"
+check "template compiled ahead in the module's build directory, with the recorded commands" grep -q -x -E -- "--template-only --kernel-tree $TREE --name livepatch-fix-core --build-dir $KPATCH_BUILD_CACHE/trees/[^/ ]+/module-build/slot-0 --modlink-cache $KPATCH_BUILD_CACHE/trees/[^/ ]+/modlink --log .*" "$FAKE_BM_AHEAD_LOG"
 check "tree's Module.symvers not passed again as extra symbols" sh -c "! grep -q -- --symvers '$FAKE_BM_LOG'"
 check "replace is the default" sh -c "! grep -q -- --no-replace '$FAKE_BM_LOG'"
 check "log kept as last-build.log" test -s "$KPATCH_BUILD_CACHE/last-build.log"
