@@ -276,6 +276,9 @@ check "originals: the patched builds replay; only the broken fix's make, to repo
 check "checks: made once, by the originals run" sh -c \
 	"grep -q '^Checking kernel configuration' '$RP/originals.log' && ! grep -q '^Checking kernel configuration' '$RP'/logs/*.log &&
 	 [ \$(grep -l 'checked by kpatch-batch' '$RP'/logs/*.log | wc -l) = 4 ]"
+check "source scan: by the originals run only, not again by each fix's" sh -c \
+	"! grep -q '^source scan: none' '$RP/originals.log' &&
+	 [ \$(grep -l \"^source scan: none, kpatch-batch's --batch-originals run made the tree current\$\" '$RP'/logs/*.log | wc -l) = 4 ]"
 check "report: the originals run, its time and log" report_has "$RP" \
 	".originals.exit_status == 0 and .originals.seconds > 0 and .originals.log == \"$RP/originals.log\""
 check "report: no check stages in the fixes' times" report_has "$RP" \
