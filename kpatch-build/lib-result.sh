@@ -89,6 +89,18 @@ differ_reports() {
 	find "$RUN_DIR/reports" -name '*.json' ! -name '*.verify.json' -type f | LC_ALL=C sort
 }
 
+# result_log_file: where the result says this run's log is. The shared
+# last-build.log is the next run's by the time a reader of the result
+# (kpatch-batch, with two runs at once) gets to it: with --result the log
+# is also kept beside the result, as FILE.log (FILE without .json).
+result_log_file() {
+	if [[ -n $RESULT_FILE ]]; then
+		printf '%s.log\n' "${RESULT_FILE%.json}"
+	else
+		printf '%s\n' "$CACHE_DIR/last-build.log"
+	fi
+}
+
 # write_result STATUS: RESULT_FILE, written beside it and renamed into place.
 write_result() {
 	local status=$1 verdict module=null reports=() report tmp
@@ -108,7 +120,7 @@ write_result() {
 		done
 	} | jq -s \
 		--arg version "$VERSION" --arg verdict "$verdict" --argjson status "$status" \
-		--arg name "$NAME" --arg tree "$TREE" --arg log "$CACHE_DIR/last-build.log" \
+		--arg name "$NAME" --arg tree "$TREE" --arg log "$(result_log_file)" \
 		--arg release "${KERNEL_RELEASE:-}" \
 		--argjson mod "$module" --argjson stages "$(stage_times_json)" \
 		--argjson seconds "$(microseconds_since "$STARTED_AT")" \

@@ -279,6 +279,19 @@ check "checks: made once, by the originals run" sh -c \
 check "source scan: by the originals run only, not again by each fix's" sh -c \
 	"! grep -q '^source scan: none' '$RP/originals.log' &&
 	 [ \$(grep -l \"^source scan: none, kpatch-batch's --batch-originals run made the tree current\$\" '$RP'/logs/*.log | wc -l) = 4 ]"
+# each fix's log ends with its own run's build log, never the one of the
+# fix that started meanwhile (the shared last-build.log)
+own_build_logs() {
+	local log fix
+	for log in "$RP"/logs/*.log; do
+		fix=$(basename "$log" .log)
+		sed -n '/^---- kpatch-build log /,$p' "$log" | grep -q -- "-n livepatch-$fix " || { echo "    not its own: $log"; return 1; }
+	done
+}
+check "logs: each fix's log has its own run's build log" own_build_logs
+check "template: not compiled ahead by a second build-module in a fix's run" sh -c \
+	"[ \$(grep -l '^Building module' '$RP'/logs/*.log | wc -l) -ge 1 ] &&
+	 [ \$(grep -l '^Building module' '$RP'/logs/*.log | xargs grep -l '^template: not compiled ahead (a kpatch-batch fix' | wc -l) = \$(grep -l '^Building module' '$RP'/logs/*.log | wc -l) ]"
 check "report: the originals run, its time and log" report_has "$RP" \
 	".originals.exit_status == 0 and .originals.seconds > 0 and .originals.log == \"$RP/originals.log\""
 check "report: no check stages in the fixes' times" report_has "$RP" \

@@ -31,6 +31,8 @@ expect_status 0 "simple patch builds" -s "$TREE" -o "$OUT" --result "$RESULT" "$
 check "--result: verdict built, exit status 0" result_has '.verdict == "built" and .exit_status == 0'
 check "--result: changed function with its object and parent" result_has \
 	'.changed_functions == [{name: "core_other", object: "kernel/core.o", parent: "vmlinux", patched: true}] and .new_functions == []'
+check "--result: the run's log kept beside the result, and named there" sh -c \
+	"jq -e --arg log '${RESULT%.json}.log' '.log == \$log' '$RESULT' && grep -q '^exit status 0\$' '${RESULT%.json}.log'"
 check "--result: module path and size" result_has ".module.path == \"$OUT/livepatch-fix-core.ko\" and .module.size == $(stat -c %s "$OUT/livepatch-fix-core.ko")"
 check "--result: stage times in seconds" result_has \
 	'[.stage_times | .check_patches, .build_original, .build_patched, .diff, .link, .build_module, .verify | numbers] | length == 7'
