@@ -456,6 +456,7 @@ static inline bool is_mapping_symbol(const struct symbol *sym)
 bool is_string_section(const struct section *sec);
 bool is_data_section_name(const char *name);
 bool is_ubsan_section(const struct section *sec);
+bool is_metadata_section(const struct cdo_ctx *ctx, const struct section *sec);
 /* Symbol that stands for the function a text section holds, if any. */
 struct symbol *section_function(struct section *sec);
 

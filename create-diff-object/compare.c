@@ -393,6 +393,12 @@ static void compare_symbol(struct cdo_ctx *ctx, struct symbol *p)
 		p->status = p->sec ? p->sec->status : STATUS_SAME;
 		return;
 	}
+	if (p->sec && o->sec && is_metadata_section(ctx, p->sec) &&
+	    is_metadata_section(ctx, o->sec)) {
+		/* MODULE_ALIAS strings renumbered by __COUNTER__ swap sizes */
+		p->status = STATUS_SAME;
+		return;
+	}
 	if (p->sym.st_info != o->sym.st_info || !p->sec != !o->sec) {
 		result_add_refusal(ctx, R_SYMBOL_INFO_CHANGED,
 				   "symbol %s changed its binding, type or definedness", o->name);

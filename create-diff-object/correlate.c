@@ -98,6 +98,22 @@ bool is_data_section_name(const char *name)
 	return !strncmp(name, ".data", 5) || !strncmp(name, ".bss", 4);
 }
 
+/*
+ * Sections about the object, for the module loader, modprobe and the
+ * build (MODULE_ALIAS and MODULE_DESCRIPTION strings, the compiler's
+ * .comment, notes, objtool's annotations): the running code never reads
+ * them, and a livepatch cannot change the running module's, so what they
+ * hold is never a changed or refused part of a patch.
+ */
+bool is_metadata_section(const struct cdo_ctx *ctx, const struct section *sec)
+{
+	const char *n = sec->name;
+
+	return !strcmp(n, ".modinfo") || !strcmp(n, ".comment") || !strncmp(n, ".note", 5) ||
+	       !strncmp(n, ".llvm", 5) ||
+	       (!strncmp(n, ".discard", 8) && !is_special_section(ctx, sec));
+}
+
 bool is_ubsan_section(const struct section *sec)
 {
 	return strstr(sec->name, ".Lubsan") != NULL;

@@ -338,9 +338,7 @@ static bool harmless_unincluded(const struct cdo_ctx *ctx, const struct section 
 
 	return is_special_section(ctx, sec) || is_debug_section(sec) || is_string_section(sec) ||
 	       is_marker_section(sec) || sec->ignore || sec->sh.sh_type == SHT_GROUP ||
-	       !strncmp(n, ".discard", 8) || !strncmp(n, ".note", 5) ||
-	       !strcmp(n, ".comment") || !strcmp(n, ".modinfo") ||
-	       !strncmp(n, ".llvm", 5) || !strcmp(n, "__mcount_loc") ||
+	       is_metadata_section(ctx, sec) || !strcmp(n, "__mcount_loc") ||
 	       !strcmp(n, "__patchable_function_entries") || !strcmp(n, ".sframe") ||
 	       !strncmp(n, ".orc_", 5) || !strcmp(n, ".altinstr_replacement") ||
 	       !strcmp(n, ".altinstr_aux") || !strcmp(n, ".ibt_endbr_seal") ||
@@ -411,6 +409,57 @@ static bool only_call_site_state(const struct cdo_ctx *ctx, const struct section
 	return reached;
 }
 
+/* Mark the bytes of SEC that call-site statics hold; false if another
+ * variable holds any, since its change would then be real. */
+static bool mark_call_site_bytes(const struct section *sec, bool *flag_byte)
+{
+	for (size_t s = 0; s < sec->nr_syms; s++) {
+		const struct symbol *sym = sec->syms[s];
+		uint64_t start = sym->sym.st_value, size = sym->sym.st_size;
+
+		if (sym->type == STT_SECTION || (sym->type == STT_NOTYPE && !size))
+			continue;
+		if (!is_special_static(sym) || start > sec->size || size > sec->size - start)
+			return false;
+		memset(flag_byte + start, true, size);
+	}
+	return true;
+}
+
+/* Every byte zero (or .bss) and held by call-site statics. */
+static bool holds_only_zero_call_site_state(const struct section *sec)
+{
+	bool *flag_byte, ok;
+
+	if (sec->rela)
+		return false;
+	if (sec->sh.sh_type != SHT_NOBITS)
+		for (uint64_t at = 0; at < sec->size; at++)
+			if (!sec->data || sec->data[at])
+				return false;
+	flag_byte = xcalloc(sec->size ? sec->size : 1, sizeof(*flag_byte));
+	ok = mark_call_site_bytes(sec, flag_byte);
+	for (uint64_t at = 0; ok && at < sec->size; at++)
+		ok = flag_byte[at];
+	free(flag_byte);
+	return ok;
+}
+
+/*
+ * A data section that changed only in which call sites have once-flags
+ * (WARN_ON_ONCE's __already_done, dev_warn_once()'s __print_once: all of
+ * a file's share .data..once): sites added, removed or renumbered. Code
+ * that is not patched keeps the running kernel's flags and a patched
+ * function that has such a site gets a fresh one with its section, so
+ * nothing uses the change. Any other variable in it, an initial value or
+ * a pointer is data that may really have changed.
+ */
+static bool only_call_site_state_changed(const struct section *sec)
+{
+	return sec->twin && holds_only_zero_call_site_state(sec) &&
+	       holds_only_zero_call_site_state(sec->twin);
+}
+
 static const char *describe(const struct section *sec)
 {
 	if (sec->bundled)
@@ -438,6 +487,8 @@ int verify_patchability(struct cdo_ctx *ctx)
 					sec->bundled && sec->bundled->type == STT_FUNC ? sec->bundled->name : NULL,
 					"changed section %s%s%s%s is init code or data: it has already run and been freed, so a livepatch cannot change it; leave it unchanged or use a callback",
 					sec->name, what ? " (" : "", what ? what : "", what ? ")" : "");
+			else if (only_call_site_state_changed(sec))
+				cdo_debug(ctx, "%s: only its call-site flags changed", sec->name);
 			else if (is_data_section_name(sec->name) || !strncmp(sec->name, ".rodata", 7))
 				result_add_refusal(ctx, R_DATA_CHANGED,
 					"changed data %s%s%s%s: a livepatch replaces functions, not data; change the code that uses it, use a shadow variable or a callback",

@@ -32,9 +32,7 @@ static bool dropped_section(const struct cdo_ctx *ctx, const struct section *sec
 	/* regenerated here, or meaningless in a livepatch module */
 	return !strcmp(sec->name, "__mcount_loc") ||
 	       !strcmp(sec->name, "__patchable_function_entries") ||
-	       !strcmp(sec->name, ".modinfo") ||
-	       (!strncmp(sec->name, ".discard", 8) && !is_special_section(ctx, sec)) ||
-	       !strncmp(sec->name, ".note", 5) || !strcmp(sec->name, ".comment") ||
+	       is_metadata_section(ctx, sec) ||
 	       sec->sh.sh_type == SHT_GROUP || is_debug_section(sec);
 }
 

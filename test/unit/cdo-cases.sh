@@ -1117,5 +1117,86 @@ cp "$fixtures/btf-ids.c" btfid.orig.c
 sed -e 's/11016165/11046165/' -e 's/12016170/12046170/' -e 's/x \* 3;/x * 4;/' btfid.orig.c >btfid.patched.c
 run_case btfid 0 && expect_funcs changed "changed_fn" && pass
 
+# M1. net/netfilter/nf_conntrack_netlink.c's fix (6.12.113) uses
+#     __COUNTER__ once more before the file's MODULE_ALIAS strings, so two
+#     .modinfo strings of different lengths swap names. Module metadata is
+#     not data a livepatch touches: the changed function is patched, and no
+#     .modinfo string goes into the output.
+cp "$fixtures/modinfo-alias.c" modalias.orig.c
+sed -e 's#/\* COUNTER_USE \*/#enum { counter_use = __COUNTER__ };#' -e 's/x \* 3;/x * 4;/' \
+	modalias.orig.c >modalias.patched.c
+if run_case modalias 0 && expect_funcs changed "lookup_fn"; then
+	if readelf -sW modalias.out.o | grep -q '__UNIQUE_ID_'; then
+		fail "module metadata went into the output: $(readelf -sW modalias.out.o | grep __UNIQUE_ID_)"
+	else
+		pass
+	fi
+fi
+
+# M2. The same renaming and a changed MODULE_DESCRIPTION, no code change:
+#     nothing to livepatch (the real fix compiles to the same code without
+#     lockdep).
+sed -e 's#/\* COUNTER_USE \*/#enum { counter_use = __COUNTER__ };#' -e 's/"conntrack netlink"/"conntrack netlink interface"/' \
+	modalias.orig.c >modonly.patched.c
+cp modalias.orig.c modonly.orig.c
+run_case modonly 3 && expect_json '"verdict": "no-change"' && pass
+
+# M3. The same strings in a section the running code reads: a size change
+#     is a change of data layout, refused as before.
+cp modalias.orig.c modrodata.orig.c
+cp modalias.patched.c modrodata.patched.c
+run_case modrodata 2 '-DSECTION=".rodata.aliases"' &&
+	expect_json '"code": "object-size-changed", "message": "object size mismatch: __UNIQUE_ID_alias[0-9]+ is [0-9]+ bytes' &&
+	pass
+
+# O4. net/ipv6/mcast.c's fix (6.12.113) drops ASSERT_RTNL() from changed
+#     functions: their WARN_ONCE flags leave .data..once, which all of a
+#     file's once-flags share, and the others are renumbered. The running
+#     code keeps its flags; nothing uses the change, so the changed function
+#     is patched.
+cp "$fixtures/data-once.c" oncedrop.orig.c
+sed 's/warn_on_once(x > 100); return x + 1;/return x + 2;/' oncedrop.orig.c >oncedrop.patched.c
+run_case oncedrop 0 && expect_funcs changed "drop_fn" && pass
+
+# O5. A changed function gains a once-site (all flags renumbered): it gets
+#     fresh zero flags in the module's own copy of .data..once, not the
+#     running kernel's (its message may print once more).
+cp oncedrop.orig.c onceadd.orig.c
+sed 's/return x \* 3;/warn_on_once(x == 3); return x * 3;/' onceadd.orig.c >onceadd.patched.c
+if run_case onceadd 0 && expect_funcs changed "join_fn"; then
+	sec=$(readelf -SW onceadd.out.o | sed -n 's/^ *\[ *\([0-9]*\)\] \.data\.\.once .*/\1/p')
+	if [[ -z $sec ]]; then
+		fail "the output has no .data..once of its own"
+	elif ! readelf -sW onceadd.out.o | grep -Eq "OBJECT +LOCAL +DEFAULT +$sec __already_done"; then
+		fail "join_fn's flags are not the module's own: $(readelf -sW onceadd.out.o | grep __already_done)"
+	elif grep -q '"symbol": "__already_done' onceadd.json; then
+		fail "a once-flag became a klp relocation to the kernel's"
+	else
+		pass
+	fi
+fi
+
+# O6. dev_warn_once()'s flags are __read_mostly, beside the file's other
+#     __read_mostly variables: dropping one site of a changed function
+#     changes only flags when only flags are there (patched), but not when
+#     another variable is there too, whose change would be real (refused).
+sed 's/\.data\.\.once/.data..read_mostly/' oncedrop.orig.c >oncerm.orig.c
+sed 's/\.data\.\.once/.data..read_mostly/' oncedrop.patched.c >oncerm.patched.c
+run_case oncerm 0 && expect_funcs changed "drop_fn" && pass
+sed 's#/\* OTHER_DATA \*/#static char once_note[3] __attribute__((used, section(".data..read_mostly")));#' \
+	oncerm.orig.c >oncevar.orig.c
+sed 's/warn_on_once(x > 100); return x + 1;/return x + 2;/' oncevar.orig.c >oncevar.patched.c
+run_case oncevar 2 &&
+	expect_json '"code": "data-changed", "message": "changed data \.data\.\.read_mostly' && pass
+
+# O7. The other variable's initial value really changes, beside a dropped
+#     once-site: refused.
+sed 's#/\* OTHER_DATA \*/#static int limit __attribute__((section(".data..once"))) = 5; int limit_fn(void) { return limit; }#' \
+	oncedrop.orig.c >oncelimit.orig.c
+sed -e 's/warn_on_once(x > 100); return x + 1;/return x + 2;/' -e 's/= 5;/= 6;/' \
+	oncelimit.orig.c >oncelimit.patched.c
+run_case oncelimit 2 &&
+	expect_json '"code": "data-changed", "message": "changed data \.data\.\.once' && pass
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
