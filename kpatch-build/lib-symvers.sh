@@ -96,12 +96,14 @@ export_crc_changes() {
 declare -gA EXPORT_ABI_VERDICT=()
 export_abi_verdicts() {
 	local object symbol old new source was verdict detail out status why
-	local -a list
+	local -a list objects
 	local -A symbols=()
 	while read -r object symbol old new source was; do
 		[[ $was != "$old" ]] || symbols[$object]+=" $symbol"
 	done <<<"$1"
-	for object in "${!symbols[@]}"; do
+	((${#symbols[@]})) || return 0
+	mapfile -t objects < <(printf '%s\n' "${!symbols[@]}" | LC_ALL=C sort)	# a stable log
+	for object in "${objects[@]}"; do
 		read -ra list <<<"${symbols[$object]}"
 		status=0
 		out=$("$EXPORT_ABI" "$RUN_DIR/orig/$object" "$RUN_DIR/patched/$object" "${list[@]}" \
