@@ -29,7 +29,15 @@ struct walk {
 	size_t path_len;
 	char *why;
 	size_t whylen;
+	unsigned int depth;	/* of compare_types calls, bounded */
 };
+
+/*
+ * Far deeper than a kernel type graph walked depth first goes (about 120
+ * levels for fs/netfs's exports); beyond it the answer is "differs",
+ * never a stack overflow.
+ */
+#define MAX_DEPTH 4000
 
 /* Optional unsigned attribute: absent, a constant, or present otherwise. */
 enum attr_state { ATTR_ABSENT, ATTR_CONSTANT, ATTR_OTHER };
@@ -61,11 +69,13 @@ static bool seen_before(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched, boo
 	if (tfind(&key, &w->seen, seen_cmp))
 		return true;
 	copy = malloc(sizeof(*copy));
-	if (!copy)
-		return false;	/* not remembered: only costs time */
-	*copy = key;
-	if (!tsearch(copy, &w->seen, seen_cmp))
-		free(copy);
+	if (copy)
+		*copy = key;
+	/* a pair not remembered could make a cycle endless */
+	if (!copy || !tsearch(copy, &w->seen, seen_cmp)) {
+		fprintf(stderr, "export-abi: out of memory\n");
+		exit(2);
+	}
 	return false;
 }
 
@@ -198,6 +208,18 @@ static void describe(Dwarf_Die *die, char *buf, size_t len, int depth)
 		snprintf(buf, len, "%s", name ? name : "<unnamed type>");
 }
 
+/*
+ * path_push of a type's spelling; its own frame (not inlined), so the
+ * buffer is not on the stack of every level of a deep walk.
+ */
+static __attribute__((noinline)) size_t path_push_type(struct walk *w, Dwarf_Die *die)
+{
+	char type[256];
+
+	describe(die, type, sizeof(type), 0);
+	return path_push(w, "%s", type);
+}
+
 static bool differ_types(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched)
 {
 	char a[256], b[256];
@@ -320,11 +342,8 @@ static bool compare_declared(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched
 	*done = decl_a || decl_b;
 	if (!*done || (decl_a && decl_b) || via_pointer)
 		return true;
-	char type[256];
-
-	describe(orig, type, sizeof(type), 0);
-	return differ(w, "%s used by value, only declared %s the patch", type,
-		      decl_a ? "before" : "after");
+	path_push_type(w, orig);
+	return differ(w, "used by value, only declared %s the patch", decl_a ? "before" : "after");
 }
 
 static bool compare_enumerators(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched)
@@ -350,7 +369,6 @@ static bool compare_enumerators(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patc
 static bool compare_aggregate(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched, bool via_pointer)
 {
 	bool done, same;
-	char type[256];
 	size_t mark;
 
 	if (!same_name(name_of(orig), name_of(patched)))
@@ -358,8 +376,7 @@ static bool compare_aggregate(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patche
 	same = compare_declared(w, orig, patched, via_pointer, &done);
 	if (done || seen_before(w, orig, patched, via_pointer))
 		return same;
-	describe(orig, type, sizeof(type), 0);
-	mark = path_push(w, "%s", type);
+	mark = path_push_type(w, orig);
 	/* members first: a member added or changed explains a new size */
 	if (dwarf_tag(orig) == DW_TAG_enumeration_type)
 		same = same_attr(w, orig, patched, DW_AT_byte_size, "size") &&
@@ -443,7 +460,21 @@ static bool compare_function(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched
 	return true;
 }
 
+static bool compare_type_pair(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched, bool via_pointer);
+
 static bool compare_types(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched, bool via_pointer)
+{
+	bool same;
+
+	if (w->depth >= MAX_DEPTH)
+		return differ(w, "types nested more than %d levels deep, not compared", MAX_DEPTH);
+	w->depth++;
+	same = compare_type_pair(w, orig, patched, via_pointer);
+	w->depth--;
+	return same;
+}
+
+static bool compare_type_pair(struct walk *w, Dwarf_Die *orig, Dwarf_Die *patched, bool via_pointer)
 {
 	Dwarf_Die ta, tb;
 	int tag;

@@ -159,6 +159,18 @@ check "cycle with a change: terminates, exit 1" test "$STATUS" = 1
 check "cycle with a change: named" \
 	says cycle2 $'walk2\tdiffers\tparameter 1 \'n\' -> struct node -> member \'v\': int before the patch, long int after'
 
+# --- a chain of structures deeper than the walk goes: an answer, no crash
+for side in orig patched; do
+	{
+		for ((i = 0; i < 2500; i++)); do printf 'struct s%d { struct s%d *next; };\n' "$i" $((i + 1)); done
+		printf 'struct s2500 { int end; };\nint deep(struct s0 *p) { return p != 0; }\n'
+	} >"deep.$side.c"
+done
+compile deep || fail "deep: does not compile"
+abi deep deep
+check "deep chain: exit 1, not a crash" test "$STATUS" = 1
+check "deep chain: says it did not compare" grep -q $'^deep\tdiffers\t.*types nested more than 4000 levels deep, not compared$' deep.out
+
 # --- several symbols: each answered, in the order given
 abi include mapping_table fdirty
 check "order kept" test "$(cut -f1 include.out | paste -sd' ')" = "mapping_table fdirty"
