@@ -37,6 +37,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c -o $@.tmp $< && mv -f $@.tmp $@
 
 include lookup/lookup.mk
+include abi/abi.mk
 include create-diff-object/cdo.mk
 include kpatch-build/kpatch-build.mk
 include batch/batch.mk

@@ -75,6 +75,7 @@ record_result() {
 			name: $name, patch: $patch,
 			verdict: ($kpb.verdict // $fallback), exit_status: $status,
 			refusals: ($kpb.refusals // []),
+			warnings: ($kpb.warnings // []),
 			changed_functions: ($kpb.changed_functions // []),
 			new_functions: ($kpb.new_functions // []),
 			"module": (if $module_path == "" then null else {path: $module_path, size: $size} end),

@@ -36,7 +36,7 @@ install: all
 	sed 's/@VERSION@/$(VERSION)/' kpatch-build/kpatch-build >$(DESTDIR)$(BINDIR)/.kpatch-build.tmp
 	chmod 755 $(DESTDIR)$(BINDIR)/.kpatch-build.tmp
 	mv -f $(DESTDIR)$(BINDIR)/.kpatch-build.tmp $(DESTDIR)$(BINDIR)/kpatch-build
-	install -m 755 $(KPB_CDO) $(BUILD)/verify/kpatch-verify $(MODULE_LIBEXEC) $(KPB_HELPERS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 755 $(KPB_CDO) $(BUILD)/verify/kpatch-verify $(BUILD)/abi/export-abi $(MODULE_LIBEXEC) $(KPB_HELPERS) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(KPB_LIBS) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(MODULE_TEMPLATE) $(DESTDIR)$(DATADIR)/module/
 	install -m 644 $(MODULE_HEADERS) $(DESTDIR)$(DATADIR)/include/

@@ -11,6 +11,7 @@
 RESULT_FILE=""		# --result
 RESULT_FAILURE=""	# does-not-apply / does-not-compile, noted before the exit
 DRIVER_REFUSALS=()	# JSON objects of refusals found by the driver itself
+DRIVER_WARNINGS=()	# JSON objects of what the driver let through with a warning
 STARTED_AT=$EPOCHREALTIME
 
 # check_result_option: the directory must exist; the file is replaced whole.
@@ -35,6 +36,15 @@ result_refusal() {
 	DRIVER_REFUSALS+=("$(jq -n -c --arg code "$1" --arg object "$2" --arg file "$3" --arg message "$4" \
 		'{code: $code, function: null, object: (if $object == "" then null else $object end),
 		  file: (if $file == "" then null else $file end), line: null, message: $message}')")
+}
+
+# result_warning CODE OBJECT SYMBOL MESSAGE: something the driver let
+# through that a CI user should still see, by a stable code.
+result_warning() {
+	[[ -n $RESULT_FILE ]] || return 0
+	DRIVER_WARNINGS+=("$(jq -n -c --arg code "$1" --arg object "$2" --arg symbol "$3" --arg message "$4" \
+		'{code: $code, object: (if $object == "" then null else $object end),
+		  symbol: (if $symbol == "" then null else $symbol end), message: $message}')")
 }
 
 # stage_key TEXT: a stable name for a stage line's text.
@@ -125,6 +135,7 @@ write_result() {
 		--argjson mod "$module" --argjson stages "$(stage_times_json)" \
 		--argjson seconds "$(microseconds_since "$STARTED_AT")" \
 		--argjson driver_refusals "[$(IFS=,; echo "${DRIVER_REFUSALS[*]}")]" \
+		--argjson driver_warnings "[$(IFS=,; echo "${DRIVER_WARNINGS[*]}")]" \
 		--args '
 		def functions($status):
 			[.[] | .object as $o | .parent as $p | (.functions // [])[]
@@ -138,6 +149,7 @@ write_result() {
 			refusals: ($driver_refusals + [.[] | .object as $o | (.refusals // [])[]
 				| {code, function: (.function // null), object: $o,
 				   file: (.file // null), line: (.line // null), message}]),
+			warnings: $driver_warnings,
 			changed_functions: functions("changed"),
 			new_functions: functions("new"),
 			"module": $mod,

@@ -24,7 +24,7 @@ check-asan:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan \
 		test/run-tests build-asan/test/unit/kelf-test build-asan/test/unit/lookup-test \
 		test/corpus/corpus-test.sh test/corpus/special-sizes.sh test/unit/cdo-errors.sh test/unit/cdo-determinism.sh \
-		test/unit/cdo-cases.sh test/unit/cdo-cases-s390x.sh test/unit/cdo-cases-aarch64.sh test/unit/cdo-cases-ppc64le.sh test/unit/klp-module-s390x.sh test/unit/klp-module-ppc64le.sh test/unit/verify-corpus.sh test/unit/verify-cases.sh $(FUZZ_ASAN_TESTS)
+		test/unit/cdo-cases.sh test/unit/cdo-cases-s390x.sh test/unit/cdo-cases-aarch64.sh test/unit/cdo-cases-ppc64le.sh test/unit/klp-module-s390x.sh test/unit/klp-module-ppc64le.sh test/unit/verify-corpus.sh test/unit/verify-cases.sh test/unit/export-abi.sh $(FUZZ_ASAN_TESTS)
 
 bench: all
 	test/bench/run-bench.sh $(BUILD)

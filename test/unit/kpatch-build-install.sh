@@ -25,7 +25,7 @@ installed() {	# installed MODE PATH
 	[[ $1 != x || -x $path ]] || { echo "    not executable: $path"; return 1; }
 }
 check "bin/kpatch-build" installed x bin/kpatch-build
-for program in create-diff-object create-klp-module build-module kpatch-cc; do
+for program in create-diff-object create-klp-module build-module kpatch-cc export-abi; do
 	check "libexec: $program" installed x "libexec/kpatch-build/$program"
 done
 for lib in "$REPO"/kpatch-build/lib-*.sh; do
