@@ -227,17 +227,39 @@ modlink_instantiate_to() {
 # modlink_shell_command SAVEDCMD: the shell command kbuild ran; the .cmd
 # file holds it with make's escapes ($$ for $, $(pound) for #).
 modlink_shell_command() {
-	local text=$1
-	text=${text//'$$'/$'\x01'}
-	text=${text//'$(pound)'/#}
-	[[ $text != *'$'* ]] || return 1
-	printf '%s' "${text//$'\x01'/$}"
+	local shell_command
+	modlink_shell_command_to shell_command "$1" || return 1
+	printf '%s' "$shell_command"
+}
+
+# modlink_shell_command_to VAR SAVEDCMD: the same into VAR, without a fork.
+modlink_shell_command_to() {
+	local _msc_text=$2
+	_msc_text=${_msc_text//'$$'/$'\x01'}
+	_msc_text=${_msc_text//'$(pound)'/#}
+	[[ $_msc_text != *'$'* ]] || return 1
+	printf -v "$1" '%s' "${_msc_text//$'\x01'/$}"
 }
 
 # savedcmd_of FILE TARGET: the recorded command of TARGET in FILE.
 savedcmd_of() {
 	local prefix="savedcmd_$2 := "
 	awk -v p="$prefix" 'index($0, p) == 1 { print substr($0, length(p) + 1); n++ } END { exit n != 1 }' "$1"
+}
+
+# savedcmd_is FILE TARGET SAVEDCMD: FILE records exactly this command for
+# TARGET (savedcmd_of's answer, read by the shell: every module build
+# asks for each of its steps).
+savedcmd_is() {
+	local prefix="savedcmd_$2 := " line found=0
+	local -a lines
+	mapfile -t lines <"$1" || return 1
+	for line in "${lines[@]}"; do
+		[[ $line == "$prefix"* ]] || continue
+		((++found == 1)) || return 1
+		[[ ${line#"$prefix"} == "$3" ]] || return 1
+	done
+	((found == 1))
 }
 
 # modlink_record: after a successful make, keep its commands for the key
@@ -310,7 +332,7 @@ modlink_up_to_date() {
 	# targets are paths in $TMP: a directory part is always there
 	cmdfile=${target%/*}/.${target##*/}.cmd
 	[[ -f $target && -f $cmdfile ]] || return 1
-	[[ $(savedcmd_of "$cmdfile" "$target" 2>/dev/null) == "$2" ]] || return 1
+	savedcmd_is "$cmdfile" "$target" "$2" 2>/dev/null || return 1
 	printf 'include %s\n%s: $(source_%s) $(deps_%s)\n\t@:\n' "$cmdfile" "$target" "$target" "$target" |
 		env -C "$SRC" -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -r -R -q -s -f - "$target" >/dev/null 2>&1
 }
@@ -319,7 +341,7 @@ modlink_up_to_date() {
 # the tree and write its .cmd file as kbuild does.
 modlink_run_step() {
 	local kind=$1 target=$2 saved=$3 trailer=$4 command cmdfile depfile
-	command=$(modlink_shell_command "$saved") || return 1
+	modlink_shell_command_to command "$saved" || return 1
 	cmdfile=${target%/*}/.${target##*/}.cmd
 	depfile=${target%/*}/.${target##*/}.d
 	rm -f "$cmdfile"
