@@ -61,6 +61,18 @@ check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth
 expect_status 0 "second run on the same tree" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
 check "second run reuses the original build" output_has 'up to date since the last run'
 check "tree identical after the second run" same_tree "$TREE" "$WORK/snap"
+# a build directory another run holds is not used: the next free slot is
+slot_dir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/module-build)
+: >"$FAKE_BM_LOG"
+flock -o "$slot_dir/slot-0.lock" sleep 60 &
+holder=$!
+sleep 0.5
+expect_status 0 "slot-0 held by another run: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "slot-0 held: the module built in slot-1" grep -q -E -- "--build-dir $slot_dir/slot-1( |$)" "$FAKE_BM_LOG"
+pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+: >"$FAKE_BM_LOG"
+expect_status 0 "slot-0 free again: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "slot-0 free again: the module built in slot-0" grep -q -E -- "--build-dir $slot_dir/slot-0( |$)" "$FAKE_BM_LOG"
 rm -f "$RESULT"
 expect_status 0 "--report is --result's name in kpatch-build(1)" -s "$TREE" -o "$OUT" --report "$RESULT" "$WORK/fix-core.patch"
 check "--report: writes the same result" result_has '.verdict == "built" and .format == "kpatch-build-result"'
