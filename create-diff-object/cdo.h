@@ -262,6 +262,8 @@ struct cdo_result {
 	size_t nr_warnings;
 	char **notes;			/* ignored sections/functions, callbacks */
 	size_t nr_notes;
+	char **disabled_sites;		/* "func+0xoff" no disabled static branch reaches */
+	size_t nr_disabled_sites;
 	struct timing timings[16];
 	size_t nr_timings;
 	bool init_only;			/* every refusal is R_INIT_ONLY_CHANGE */
@@ -413,6 +415,7 @@ void result_add_func_refusal(struct cdo_ctx *ctx, enum refusal_code code, const 
 			     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void result_add_warning(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void result_add_disabled_site(struct cdo_ctx *ctx, const char *func, uint64_t offset);
 void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void result_add_init_change(struct cdo_ctx *ctx, const char *name);

@@ -113,6 +113,19 @@ void result_add_note(struct cdo_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Code that only a static branch of an inert key reached, now left
+ * disabled, in objtool's spelling: the build can tell objtool's
+ * "unreachable instruction" there from a real problem.
+ */
+void result_add_disabled_site(struct cdo_ctx *ctx, const char *func, uint64_t offset)
+{
+	char *site = xmalloc(strlen(func) + 24);
+
+	sprintf(site, "%s+0x%lx", func, (unsigned long)offset);
+	push_string(&ctx->result.disabled_sites, &ctx->result.nr_disabled_sites, site);
+}
+
 void result_add_init_change(struct cdo_ctx *ctx, const char *name)
 {
 	push_string(&ctx->result.init_changes, &ctx->result.nr_init_changes, xstrdup(name));
@@ -407,6 +420,8 @@ int report_json(const struct cdo_ctx *ctx, const char *path)
 	json_string_array(f, r->warnings, r->nr_warnings);
 	fputs(",\n  \"notes\": ", f);
 	json_string_array(f, r->notes, r->nr_notes);
+	fputs(",\n  \"disabled_sites\": ", f);
+	json_string_array(f, r->disabled_sites, r->nr_disabled_sites);
 	fputs(",\n  \"timings_ms\": {", f);
 	for (size_t i = 0; i < r->nr_timings; i++)
 		fprintf(f, "%s\"%s\": %.3f", i ? ", " : "", r->timings[i].phase, r->timings[i].ms);
@@ -453,6 +468,9 @@ void result_free(struct cdo_result *r)
 	for (size_t i = 0; i < r->nr_notes; i++)
 		free(r->notes[i]);
 	free(r->notes);
+	for (size_t i = 0; i < r->nr_disabled_sites; i++)
+		free(r->disabled_sites[i]);
+	free(r->disabled_sites);
 	for (size_t i = 0; i < r->nr_init_changes; i++)
 		free(r->init_changes[i]);
 	free(r->init_changes);

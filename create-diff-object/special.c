@@ -107,6 +107,24 @@ static struct symbol *func_at(struct rela *code)
 }
 
 /*
+ * A disabled site that is not a branch (the entry's branch bit clear) no
+ * longer reaches its target: objtool may call the code there unreachable.
+ */
+static void record_disabled_target(struct cdo_ctx *ctx, const struct symbol *func,
+				   const struct static_branch *sb)
+{
+	uint64_t target, start;
+
+	if (sb->branch || !func || func->type != STT_FUNC || !sb->target_sym ||
+	    sb->target_sym->sec != func->sec)
+		return;
+	target = sb->target_sym->sym.st_value + (uint64_t)sb->target_off;
+	start = func->sym.st_value;
+	if (target > start && target < start + func->sym.st_size)
+		result_add_disabled_site(ctx, func->name, target - start);
+}
+
+/*
  * An entry whose key lives in a module: keys of tracepoints and dynamic
  * debug are inert until enabled, so dropping the entry is harmless; any
  * other such entry is refused.
@@ -202,8 +220,10 @@ enum keep_verdict special_jump_label_filter(struct cdo_ctx *ctx, struct section 
 	if (!read_static_branch(first, end, mod, &sb)) {
 		snprintf(why, sizeof(why), "its __jump_table entry does not name a site, target and key object");
 	} else if (is_inert) {
-		if (arch->static_branch_disable(ctx, &sb, why, sizeof(why)))
+		if (arch->static_branch_disable(ctx, &sb, why, sizeof(why))) {
+			record_disabled_target(ctx, func, &sb);
 			return DROP;
+		}
 	} else if (arch->static_branch_test_key(ctx, &sb, why, sizeof(why))) {
 		include_symbol(ctx, sb.key);
 		result_add_note(ctx, "%s: the static branch at %s+0x%lx on key %s of module %s now reads the key (the module loader cannot patch a site whose key livepatch resolves later)",

@@ -604,17 +604,22 @@ PARENT=mymod run_case sb 2 &&
 #      become a nop, would otherwise take the tracepoint's branch always.
 sed 's/return x \* 2; }$/return x * 3; }/' sb.orig.c >sb.patched.c
 if PARENT=mymod run_case sb 0 && expect_funcs changed "traced"; then
-	site=$(objdump -d sb.out.o | awk '/<traced>:/ { on = 1; next } on && /xchg   %ax,%ax|jmp/ { print $2 $3; exit }')
+	site=$(objdump -d sb.out.o | awk '/<traced>:/ { on = 1; next } on && !done && /xchg   %ax,%ax|jmp/ { print $2 $3; done = 1 }')
+	# the code only the site reached, as objtool names it, in the report
+	# (awk reads to the end: objdump must not die of SIGPIPE under pipefail)
+	target=$(objdump -d sb.patched.o | awk '/<traced>:/ { on = 1; next } on && !done && /\tjmp / { print $NF; done = 1 }' | tr -d '<>')
 	if [[ $site != 6690 ]]; then
 		fail "the disabled tracepoint site is {$site}, not the 2-byte nop 66 90"
 	elif readelf -SW sb.out.o | grep -q __jump_table; then
 		fail "the tracepoint's entry is still in __jump_table"
+	elif [[ $target != traced+0x* || $(jq -c .disabled_sites sb.json) != "[\"$target\"]" ]]; then
+		fail "disabled_sites $(jq -c .disabled_sites sb.json), expected [\"$target\"] (the jump's target)"
 	else
 		pass
 	fi
 	# the verifier, sharing no differ code, finds the site left a jump
 	off=$(section_offset sb.out.o .text.traced)
-	at=$(objdump -d sb.out.o | awk '/<traced>:/ { on = 1; next } on && /xchg   %ax,%ax/ { sub(":", "", $1); print $1; exit }')
+	at=$(objdump -d sb.out.o | awk '/<traced>:/ { on = 1; next } on && !done && /xchg   %ax,%ax/ { sub(":", "", $1); print $1; done = 1 }')
 	cp sb.out.o sb.bad.o
 	poff=$(section_offset sb.patched.o .text.traced)
 	dd if=sb.patched.o of=sb.bad.o bs=1 skip=$((16#$poff + 16#$at)) seek=$((16#$off + 16#$at)) count=2 \

@@ -61,6 +61,22 @@ check "scratch removed" test -z "$(find "$KPATCH_BUILD_CACHE"/trees/*/ -mindepth
 expect_status 0 "second run on the same tree" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
 check "second run reuses the original build" output_has 'up to date since the last run'
 check "tree identical after the second run" same_tree "$TREE" "$WORK/snap"
+# objtool's "unreachable instruction" where the differ left a tracepoint's
+# site disabled is expected: logged, not warned; anything else is warned
+export FAKE_CDO_DISABLED_SITES='"core_other+0x20"'
+export FAKE_BM_OBJTOOL=$'core_other+0x20: unreachable instruction\ncore_other+0x40: unreachable instruction'
+expect_status 0 "objtool warnings, one at a disabled site: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "objtool: the other site is warned about" output_has '^  core_other\+0x40: unreachable instruction$'
+check "objtool: the disabled site is not" sh -c "! grep -q 'core_other+0x20' '$WORK/out'"
+check "objtool: the disabled site is logged as expected" grep -q -x 'objtool: core_other+0x20: unreachable instruction: the code of a tracepoint or dynamic debug site left disabled (expected)' "$KPATCH_BUILD_CACHE/last-build.log"
+export FAKE_BM_OBJTOOL='core_other+0x20: unreachable instruction'
+expect_status 0 "objtool warning only at a disabled site: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "objtool warning only at a disabled site: no warning" sh -c "! grep -q 'objtool reported problems' '$WORK/out'"
+export FAKE_CDO_DISABLED_SITES=''
+expect_status 0 "objtool warning, no disabled site: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "objtool warning, no disabled site: warned" output_has '^WARNING: objtool reported problems in livepatch-fix-core\.ko'
+unset FAKE_CDO_DISABLED_SITES FAKE_BM_OBJTOOL
+
 # a build directory another run holds is not used: the next free slot is
 slot_dir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/module-build)
 : >"$FAKE_BM_LOG"
