@@ -285,7 +285,9 @@ own_build_logs() {
 	local log fix
 	for log in "$RP"/logs/*.log; do
 		fix=$(basename "$log" .log)
-		sed -n '/^---- kpatch-build log /,$p' "$log" | grep -q -- "-n livepatch-$fix " || { echo "    not its own: $log"; return 1; }
+		# (grep reads to the end: sed must not die of SIGPIPE under pipefail)
+		sed -n '/^---- kpatch-build log /,$p' "$log" | grep -- "-n livepatch-$fix " >/dev/null ||
+			{ echo "    not its own: $log"; return 1; }
 	done
 }
 check "logs: each fix's log has its own run's build log" own_build_logs
