@@ -409,40 +409,60 @@ static bool only_call_site_state(const struct cdo_ctx *ctx, const struct section
 	return reached;
 }
 
-/* Mark the bytes of SEC that call-site statics hold; false if another
- * variable holds any, since its change would then be real. */
-static bool mark_call_site_bytes(const struct section *sec, bool *flag_byte)
+struct byte_range {
+	uint64_t start, end;
+};
+
+static int cmp_byte_range(const void *a, const void *b)
 {
-	for (size_t s = 0; s < sec->nr_syms; s++) {
+	const struct byte_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * Every byte of SEC held by call-site statics, and no other variable in
+ * it. Works on the symbols' ranges, not on one flag per byte: a .bss
+ * section's size comes from its header alone and may be anything.
+ */
+static bool covered_by_call_site_statics(const struct section *sec)
+{
+	struct byte_range *ranges = xcalloc(sec->nr_syms ? sec->nr_syms : 1, sizeof(*ranges));
+	size_t n = 0;
+	uint64_t covered = 0;
+	bool ok = true;
+
+	for (size_t s = 0; ok && s < sec->nr_syms; s++) {
 		const struct symbol *sym = sec->syms[s];
 		uint64_t start = sym->sym.st_value, size = sym->sym.st_size;
 
 		if (sym->type == STT_SECTION || (sym->type == STT_NOTYPE && !size))
 			continue;
 		if (!is_special_static(sym) || start > sec->size || size > sec->size - start)
-			return false;
-		memset(flag_byte + start, true, size);
+			ok = false;
+		else if (size)
+			ranges[n++] = (struct byte_range){ start, start + size };
 	}
-	return true;
+	if (ok) {
+		qsort(ranges, n, sizeof(*ranges), cmp_byte_range);
+		for (size_t r = 0; r < n && ranges[r].start <= covered; r++)
+			if (ranges[r].end > covered)
+				covered = ranges[r].end;
+	}
+	free(ranges);
+	return ok && covered == sec->size;
 }
 
 /* Every byte zero (or .bss) and held by call-site statics. */
 static bool holds_only_zero_call_site_state(const struct section *sec)
 {
-	bool *flag_byte, ok;
-
 	if (sec->rela)
 		return false;
 	if (sec->sh.sh_type != SHT_NOBITS)
 		for (uint64_t at = 0; at < sec->size; at++)
 			if (!sec->data || sec->data[at])
 				return false;
-	flag_byte = xcalloc(sec->size ? sec->size : 1, sizeof(*flag_byte));
-	ok = mark_call_site_bytes(sec, flag_byte);
-	for (uint64_t at = 0; ok && at < sec->size; at++)
-		ok = flag_byte[at];
-	free(flag_byte);
-	return ok;
+	return covered_by_call_site_statics(sec);
 }
 
 /*
