@@ -112,7 +112,7 @@ if [[ -e pair.out.o ]]; then
 	case=pair
 	maps=$(readelf -sW pair.out.o | awk '$8 ~ /^\$[xd]$/ { print $2, $7, $8 }' | sort -u)
 	text=$(sections | awk '$2 == ".text.take" { print $1 }')
-	str=$(sections | awk '$2 ~ /^\.rodata.*str/ { print $1; exit }')
+	str=$(sections | awk '$2 ~ /^\.rodata.*str/ && !found { print $1; found = 1 }')
 	if [[ $maps != *"0000000000000000 $text \$x"* || $maps != *"0000000000000000 $str \$d"* ]]; then
 		fail "mapping symbols {${maps//$'\n'/;}}, expected \$x at 0 of .text.take ($text) and \$d at 0 of its strings ($str)"
 	else

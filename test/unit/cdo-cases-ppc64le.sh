@@ -426,8 +426,8 @@ toc_relocs() {
 
 # insn_at FUNCTION OFFSET: the output's instruction there, as objdump shows it
 insn_at() {
-	objdump -d --section=".text.$1" "$case.out.o" 2>/dev/null |
-		awk -v o="$(printf '%x' "$2")" '$1 == o ":" { $1 = ""; for (i = 2; i <= 5; i++) $i = ""; print; exit }' |
+	"${cc%gcc}objdump" -d --section=".text.$1" "$case.out.o" 2>/dev/null |
+		awk -v o="$(printf '%x' "$2")" '$1 == o ":" { $1 = ""; for (i = 2; i <= 5; i++) $i = ""; if (!done) print; done = 1 }' |
 		xargs
 }
 
@@ -442,7 +442,7 @@ if run_case ppctoc 0 && expect_funcs changed "forms plain"; then
 		[[ $got =~ ^ld\ r(9|10),0\(r2\)$ ]] || bad_insn+="+0x$off '$got' "
 	done <<<"$forms_toc"
 	# each low part: the instruction after its load, displacement 0
-	lows=$(objdump -d --section=.text.forms ppctoc.out.o | grep -cE '(lwz|stw|ld|std|lwa|lhz|lha|sth|lbz|stb|lfd|stfd|lfs|stfs) +[rf][0-9]+,0\(r(9|10)\)|addi +r[0-9]+,r9,0$')
+	lows=$("${cc%gcc}objdump" -d --section=.text.forms ppctoc.out.o | grep -cE '(lwz|stw|ld|std|lwa|lhz|lha|sth|lbz|stb|lfd|stfd|lfs|stfs) +[rf][0-9]+,0\(r(9|10)\)|addi +r[0-9]+,r9,0$')
 	plain_bad=$(toc_relocs .text.plain | awk '$3 !~ /^\.toc/ && $3 !~ /^\.rodata/')
 	if [[ $entries != "$want" ]]; then
 		fail ".toc entries are not the statics' addresses: {$entries}"
@@ -451,13 +451,13 @@ if run_case ppctoc 0 && expect_funcs changed "forms plain"; then
 	elif [[ -n $bad_insn ]]; then
 		fail "forms' high parts are not 'ld rX,0(r2)': $bad_insn"
 	elif ((lows != 16)); then
-		fail "forms has $lows low parts with displacement 0, not 16: $(objdump -d --section=.text.forms ppctoc.out.o)"
+		fail "forms has $lows low parts with displacement 0, not 16: $("${cc%gcc}objdump" -d --section=.text.forms ppctoc.out.o)"
 	elif [[ -n $plain_bad ]]; then
 		fail "plain still reaches kernel data TOC-relative: {$plain_bad}"
 	elif verified &&
 	     rejected 'the table entry loaded at \+0x[0-9a-f]+ refers to' retarget .toc 0 forms &&
-	     rejected 'no relocation at \+0x[0-9a-f]+, where the patched object has one to counter\+0' set forms "$(objdump -d --section=.text.forms ppctoc.out.o |
-		awk '/lwz +r[0-9]+,0\(r9\)/ { sub(":", "", $1); print strtonum("0x" $1); exit }')" 08 &&
+	     rejected 'no relocation at \+0x[0-9a-f]+, where the patched object has one to counter\+0' set forms "$("${cc%gcc}objdump" -d --section=.text.forms ppctoc.out.o |
+		awk '/lwz +r[0-9]+,0\(r9\)/ { sub(":", "", $1); if (!done) print strtonum("0x" $1); done = 1 }')" 08 &&
 	     rejected 'no relocation at \+0x8, where the patched object has one to counter\+0' drop forms 1; then
 		pass
 	fi

@@ -577,7 +577,7 @@ sed 's/other(x) \* 2/other(x) * 3/g' sb.orig.c >sb.patched.c
 # the stub's bytes after the site's jump: cmpl $0,key(%rip); jg|jle; jmp back
 stub_of() {	# stub_of FUNC: "site-byte jcc-opcode back-ok" of its first e9 site
 	objdump -d "$case.out.o" | awk -v f="<$1>:" '
-		$0 ~ f { on = 1; next } on && /^$/ { exit }
+		$0 ~ f && !seen { on = 1; seen = 1; next } on && /^$/ { on = 0 }
 		on && /\tjmp / && $2 == "e9" && !site { site = 1; print "e9" }
 		on && /\tcmpl   \$0x0,0x0\(%rip\)/ { print "cmpl" }
 		on && /\tj(g|le) / { print $2 $3 }'

@@ -66,7 +66,7 @@ section_field() {
 	# section_field FILE NAME-REGEX COLUMN: a column of readelf -S for the first match
 	readelf -S -W "$1" | awk -v re="$2" -v col="$3" '
 		{ sub(/^ *\[ */, ""); sub(/\]/, "") }
-		$2 ~ re { print $col; exit }'
+		$2 ~ re && !found { print $col; found = 1 }'
 }
 
 shoff=$(readelf -h "$good" | awk '/Start of section headers/ { print $5 }')

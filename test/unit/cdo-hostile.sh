@@ -38,7 +38,7 @@ put_le() {
 sec_col() {
 	readelf -SW "$1" | awk -v name="$2" -v col="$3" '
 		{ sub(/^ *\[ */, ""); sub(/\]/, "") }
-		$2 == name { print $col; exit }'
+		$2 == name && !found { print $col; found = 1 }'
 }
 
 # header FILE INDEX: file offset of section INDEX's header
@@ -52,7 +52,7 @@ header() {
 symbol_entry() {
 	local symtab num
 	symtab=$((0x$(sec_col "$1" .symtab 5)))
-	num=$(readelf -sW "$1" | awk -v name="$2" '$8 == name { sub(":", "", $1); print $1; exit }')
+	num=$(readelf -sW "$1" | awk -v name="$2" '$8 == name && !found { sub(":", "", $1); print $1; found = 1 }')
 	echo $((symtab + num * 24))
 }
 

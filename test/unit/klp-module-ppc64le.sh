@@ -39,7 +39,7 @@ parent_source=$'int counter;\nint helper(int x) { return x + counter; }'
 # insn_word SECTION OFFSET: the instruction word there, as objdump shows it
 insn_word() {
 	"${cc%gcc}objdump" -d -j "$1" "$case.klp.ko" |
-		awk -v at="$2:" '$1 == at { print $5 $4 $3 $2; exit }'
+		awk -v at="$2:" '$1 == at && !found { print $5 $4 $3 $2; found = 1 }'
 }
 
 # 1. vmlinux: a changed function calls an unexported global of another
