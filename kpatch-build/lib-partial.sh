@@ -179,6 +179,8 @@ stage_prepare_tree() {
 		stage_end "reused"
 		return 0
 	fi
+	((PRIVATE_TREE == 0)) || die "$TREE is not prepared for $KERNEL_RELEASE any more (a run in between prepared it for something else?);
+a fix in a private view of the tree does not prepare it. Run kpatch-batch again."
 	rm -f -- "$STATE_DIR/prepared"
 	replay_forget
 	# The prepared state belongs to the tree from now on, like a full

@@ -140,10 +140,13 @@ Make sure the patch is against this exact kernel version, -p1 style."
 # apply_patches: back up everything the patches touch, then apply them.
 apply_patches() {
 	local file patch output
-	for file in "${PATCHED_FILES[@]}"; do
-		backup_source "$file"
-	done
-	journal_sync
+	# (a private view of the tree is dropped, not restored)
+	if ((PRIVATE_TREE == 0)); then
+		for file in "${PATCHED_FILES[@]}"; do
+			backup_source "$file"
+		done
+		journal_sync
+	fi
 	test_point after-backup
 	((${#APPLY_PATCHES[@]})) || APPLY_PATCHES=("${PATCHES[@]}")
 	for patch in "${APPLY_PATCHES[@]}"; do

@@ -124,6 +124,8 @@ rule_steps_are_replayable() {
 replay_setup() {
 	local stamp fingerprint
 	REPLAY_DIR=$STATE_DIR/replay
+	# a private view's makes confirm objects of that view only (lib-private.sh)
+	((PRIVATE_TREE == 0)) || REPLAY_DIR=$RUN_DIR/replay-state
 	stamp=$REPLAY_DIR/stamp
 	mkdir -p "$REPLAY_DIR" "$RUN_DIR/replay"
 	wait_source_scan

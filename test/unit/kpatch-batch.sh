@@ -63,7 +63,7 @@ interrupt_batch() {
 	FAKE_SLOW=47 "$KPATCH_BATCH" "$@" >"$WORK/bg.out" 2>&1 &
 	bg=$!
 	for ((i = 0; i < 600; i++)); do
-		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/run/build.log 2>/dev/null &&
+		grep -q "CC *$object" "$KPATCH_BUILD_CACHE"/trees/*/{run,private/*}/build.log 2>/dev/null &&
 			"${INTERRUPT_ALSO[@]}" && break
 		sleep 0.1
 	done
@@ -306,8 +306,9 @@ PATH=$WORK/make-wrapper:$PATH expect_batch 0 "partial: resumed with every fix do
 	"${PARTIAL_ARGS[@]}" --report-dir "$RP" --patches "$PP"
 check "resume: no originals run, no make" sh -c "! grep -q 'original objects' '$WORK/out' && [ ! -s '$MAKE_LOG' ]"
 
-# --- overlap: a fix's run hands the tree on after its patched build, and
-# the next fix compiles while it diffs, links and verifies. Fix 1's differ
+# --- overlap (no private trees: KPATCH_BATCH_PRIVATE=0, or a machine that
+# cannot mount them): a fix's run hands the tree on after its patched
+# build, and the next fix compiles while it diffs, links and verifies. Fix 1's differ
 # waits until fix 2's whole run has ended (its result file), then refuses:
 # only an overlap lets it see that file; the report stays in fix order.
 PO=$WORK/patches-overlap
@@ -316,7 +317,7 @@ mkdir -p "$PO"
 make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PO/1-core.patch"
 make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PO/2-demo.patch"
 : >"$FAKE_CDO_LOG"
-FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$RO/.run/0002-2-demo/result.json FAKE_CDO_REFUSE=kernel/core.o \
+KPATCH_BATCH_PRIVATE=0 FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$RO/.run/0002-2-demo/result.json FAKE_CDO_REFUSE=kernel/core.o \
 	expect_batch 0 "overlap: fix 2 runs while fix 1 diffs" "${PARTIAL_ARGS[@]}" --report-dir "$RO" --patches "$PO"
 check "overlap: fix 2 ended while fix 1's differ ran" sh -c \
 	"grep -q -x 'wait: appeared' '$FAKE_CDO_LOG' && grep -q 'tree released to kpatch-batch' '$RO/logs/0001-1-core.log'"
@@ -339,7 +340,7 @@ mkdir -p "$PH"
 make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PH/1-core.patch"
 make_patch "$TREE" include/linux/shared.h 's/FACTOR 3/FACTOR 4/' "$PH/2-header.patch"
 : >"$FAKE_CDO_LOG"
-FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$RH/logs/0002-2-header.log FAKE_CDO_WAIT_TENTHS=30 \
+KPATCH_BATCH_PRIVATE=0 FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$RH/logs/0002-2-header.log FAKE_CDO_WAIT_TENTHS=30 \
 	expect_batch 0 "overlap: a header fix waits" "${PARTIAL_ARGS[@]}" --report-dir "$RH" --patches "$PH"
 check "overlap: the header fix started after fix 1 ended" sh -c "grep -q -x 'wait: timed out' '$FAKE_CDO_LOG'"
 check "overlap: the header batch's verdicts" verdicts_are "$RH" "0001-1-core=built 0002-2-header=built"
@@ -354,7 +355,7 @@ make_patch "$TREE" fs/file.c 's|x + FS_ONLY;|x - FS_ONLY; /* SLOW_MARKER */|' "$
 make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PB/3-demo.patch"
 : >"$FAKE_CDO_LOG"
 INTERRUPT_ALSO=(grep -q -x 'wait: started' "$FAKE_CDO_LOG")
-FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$WORK/never KPATCH_BUILD_REPLAY=0 \
+KPATCH_BATCH_PRIVATE=0 FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$WORK/never KPATCH_BUILD_REPLAY=0 \
 	interrupt_batch fs/file.o "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
 INTERRUPT_ALSO=(true)
 check "SIGINT during an overlap: exit 130" test "$STATUS" = 130
@@ -374,9 +375,122 @@ none_left_of_this_test() {
 }
 check "SIGINT during an overlap: no build or differ left running" none_left_of_this_test
 check "SIGINT during an overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
-expect_batch 0 "resumed after an interrupted overlap" "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
+KPATCH_BATCH_PRIVATE=0 expect_batch 0 "resumed after an interrupted overlap" "${PARTIAL_ARGS[@]}" --report-dir "$RB" --patches "$PB"
 check "resume after an overlap: every fix built" verdicts_are "$RB" "0001-1-core=built 0002-2-slow=built 0003-3-demo=built"
 check "resume after an overlap: tree identical" same_tree "$TREE" "$WORK/snap-partial"
+
+# --- private trees: where the originals run's probe can mount an overlay
+# of the tree in a mount namespace of its own (root, overlayfs), every fix
+# builds in its own view of the tree and two run at once, whatever they
+# change: a header, or the same file as the other fix.
+private_dirs_left() {	# private_dirs_left: scratch directories of private runs
+	find "$KPATCH_BUILD_CACHE"/trees/*/private -mindepth 1 2>/dev/null | sed 's/^/    left: /' | grep . && return 1
+	return 0
+}
+if unshare --mount --propagation private true 2>/dev/null; then
+	PV=$WORK/patches-private
+	RV=$WORK/report-private
+	mkdir -p "$PV"
+	make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PV/1-core.patch"
+	make_patch "$TREE" include/linux/shared.h 's/FACTOR 3/FACTOR 4/' "$PV/2-header.patch"
+	make_patch "$TREE" kernel/core.c 's/x - 7/x - 9/' "$PV/3-core-again.patch"
+	make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PV/4-demo.patch"
+	# fix 1's differ waits for fix 2's (a header's) whole run; fix 3 changes
+	# fix 1's file while fix 1 still runs
+	: >"$FAKE_CDO_LOG"
+	FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_NAME=livepatch-0001-1-core FAKE_CDO_WAIT_FOR=$RV/.run/0002-2-header/result.json \
+		expect_batch 0 "private trees: four fixes" "${PARTIAL_ARGS[@]}" --report-dir "$RV" --patches "$PV"
+	check "private trees: the originals run's probe passed, two fixes at a time" sh -c \
+		"grep -q '^Private trees for the fixes: yes' '$RV/originals.log' &&
+		 grep -q '^kpatch-batch: 2 fixes at a time, each in a private view of the tree' '$WORK/out'"
+	check "private trees: each fix's run in its own overlay" sh -c \
+		"[ \$(grep -l '^private tree: overlay over $TREE' '$RV'/logs/*.log | wc -l) = 4 ]"
+	check "private trees: a header fix ran while fix 1 diffed" sh -c "grep -q -x 'wait: appeared' '$FAKE_CDO_LOG'"
+	check "private trees: verdicts, in fix order" verdicts_are "$RV" \
+		"0001-1-core=built 0002-2-header=built 0003-3-core-again=built 0004-4-demo=built"
+	check "private trees: progress lines in fix order" sh -c \
+		"grep -o '^\\[[0-9]/4\\] [^:]*' '$WORK/out' | tr '\\n' ' ' | grep -q -x '\\[1/4\\] 0001-1-core \\[2/4\\] 0002-2-header \\[3/4\\] 0003-3-core-again \\[4/4\\] 0004-4-demo '"
+	check "private trees: every module built at the one path, in its run's own slot" sh -c \
+		"[ \$(grep -l '^module build directory: slot-[0-9]*, at $KPATCH_BUILD_CACHE/trees/[^/]*/module-build/build\$' '$RV'/logs/*.log | wc -l) = 4 ]"
+	check "private trees: the tree never written (bytes and times)" same_tree "$TREE" "$WORK/snap-partial"
+	check "private trees: no scratch directory left" private_dirs_left
+	# the same fixes taking turns in the tree: byte-identical modules
+	RT=$WORK/report-turns
+	KPATCH_BATCH_PRIVATE=0 expect_batch 0 "private trees off: the same fixes" "${PARTIAL_ARGS[@]}" --report-dir "$RT" --patches "$PV"
+	check "private trees off: said in the originals run's log, fixes take turns" sh -c \
+		"! grep -q 'Private trees' '$RT/originals.log' && ! grep -q 'private view' '$WORK/out' &&
+		 ! grep -q '^private tree: overlay' '$RT'/logs/*.log"
+	check "private trees: modules byte-identical to those built in the tree" sh -c \
+		"for m in '$RT'/modules/*.ko; do cmp \"\$m\" '$RV'/modules/\$(basename \"\$m\"); done &&
+		 [ \$(ls '$RV/modules' | wc -l) = 4 ]"
+	check "private trees: fix 1 and fix 3 changed the same file differently" sh -c \
+		"! cmp -s '$RV/modules/0001-1-core.ko' '$RV/modules/0003-3-core-again.ko'"
+
+	# a machine where the overlay cannot be mounted: the probe says so and
+	# the fixes take turns in the tree
+	mkdir -p "$WORK/no-unshare"
+	printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$WORK/no-unshare/unshare"
+	chmod +x "$WORK/no-unshare/unshare"
+	RN=$WORK/report-no-unshare
+	PATH=$WORK/no-unshare:$PATH expect_batch 0 "private trees impossible: the batch goes on" \
+		"${PARTIAL_ARGS[@]}" --report-dir "$RN" --patches "$PV"
+	check "private trees impossible: the probe's reason logged, fixes take turns" sh -c \
+		"grep -q '^Private trees for the fixes: no, a private overlay of the tree cannot be mounted here' '$RN/originals.log' &&
+		 ! grep -q 'private view' '$WORK/out' && grep -q 'tree released to kpatch-batch' '$RN/logs/0001-1-core.log'"
+	check "private trees impossible: same verdicts" verdicts_are "$RN" \
+		"0001-1-core=built 0002-2-header=built 0003-3-core-again=built 0004-4-demo=built"
+
+	# SIGINT while two private runs compile (slowly, by make): both
+	# interrupted, nothing to restore, no overlay or scratch left; resumed
+	PS=$WORK/patches-private-int
+	RS=$WORK/report-private-int
+	mkdir -p "$PS"
+	make_patch "$TREE" fs/file.c 's|x + FS_ONLY;|x - FS_ONLY; /* SLOW_MARKER */|' "$PS/1-slow.patch"
+	make_patch "$TREE" kernel/core.c 's|x - 7|x - 8 /* SLOW_MARKER */|' "$PS/2-slow-core.patch"
+	make_patch "$TREE" drivers/demo/demo.c 's/- 5/- 6/' "$PS/3-demo.patch"
+	both_compiling() {
+		[[ $(grep -l 'CC *\(fs/file\|kernel/core\).o' "$KPATCH_BUILD_CACHE"/trees/*/private/*/build.log 2>/dev/null | wc -l) == 2 ]]
+	}
+	INTERRUPT_ALSO=(both_compiling)
+	KPATCH_BUILD_REPLAY=0 interrupt_batch fs/file.o "${PARTIAL_ARGS[@]}" --report-dir "$RS" --patches "$PS"
+	INTERRUPT_ALSO=(true)
+	check "SIGINT in private trees: exit 130" test "$STATUS" = 130
+	check "SIGINT in private trees: both running fixes interrupted, the third pending" sh -c \
+		"jq -e '[.fixes[] | \"\\(.name)=\\(.verdict)\"] == [\"0001-1-slow=interrupted\", \"0002-2-slow-core=interrupted\"] and .totals.pending == 1' '$RS/report.json' >/dev/null"
+	check "SIGINT in private trees: no build left running" none_left_of_this_test
+	check "SIGINT in private trees: tree identical" same_tree "$TREE" "$WORK/snap-partial"
+	check "SIGINT in private trees: no scratch directory left" private_dirs_left
+	expect_batch 0 "resumed after an interrupt in private trees" "${PARTIAL_ARGS[@]}" --report-dir "$RS" --patches "$PS"
+	check "resume in private trees: every fix built" verdicts_are "$RS" "0001-1-slow=built 0002-2-slow-core=built 0003-3-demo=built"
+
+	# a private run killed with -9 leaves its scratch directory (its overlay
+	# went with its namespace); the next private run removes it, and the
+	# tree was never touched
+	PK=$WORK/patches-private-kill
+	RK=$WORK/report-private-kill
+	mkdir -p "$PK"
+	make_patch "$TREE" kernel/core.c 's/x - 7/x - 8/' "$PK/1-core.patch"
+	: >"$FAKE_CDO_LOG"
+	FAKE_CDO_WAIT_OBJ=kernel/core.o FAKE_CDO_WAIT_FOR=$WORK/never "$KPATCH_BATCH" "${PARTIAL_ARGS[@]}" \
+		--report-dir "$RK" --patches "$PK" >"$WORK/bg.out" 2>&1 &
+	bg=$!
+	for ((i = 0; i < 600; i++)); do
+		pid=$(pgrep -f -- "--batch-private-tree .*-n livepatch-0001-1-core " | head -n 1) || true
+		[[ -n $pid ]] && grep -q -x 'wait: started' "$FAKE_CDO_LOG" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$bg" || true
+	pkill -f "fake-create-diff-object .*$WORK/" 2>/dev/null || true
+	check "kill -9 of a private run: its scratch directory is left" sh -c "ls -d '$KPATCH_BUILD_CACHE'/trees/*/private/livepatch-0001-1-core.* >/dev/null"
+	check "kill -9 of a private run: its verdict is an error" verdicts_are "$RK" "0001-1-core=error"
+	check "kill -9 of a private run: tree identical" same_tree "$TREE" "$WORK/snap-partial"
+	: >"$FAKE_CDO_LOG"
+	expect_batch 0 "after a private run was killed: built again" "${PARTIAL_ARGS[@]}" --restart --report-dir "$RK" --patches "$PK"
+	check "after a private run was killed: its scratch directory removed" private_dirs_left
+else
+	echo "SKIP private trees: this machine cannot make a mount namespace (unshare --mount: not root?)"
+fi
 
 # interrupted while the originals compile: nothing finished, the tree as
 # it was, and the next run builds everything

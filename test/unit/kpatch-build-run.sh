@@ -53,7 +53,7 @@ check "per-object report" cdo_called_with "--report .*/reports/kernel/core.o.jso
 check "no --debug by default" sh -c "! grep -q -- --debug '$FAKE_CDO_LOG'"
 check "build-module: tree, name, replace mode" grep -q -E -- "--kernel-tree $TREE --name livepatch-fix-core --object .*/output.o .*-j [0-9]+" "$FAKE_BM_LOG"
 check "build-module: recorded commands kept in the tree's state directory" grep -q -E -- "--modlink-cache $KPATCH_BUILD_CACHE/trees/[^/ ]+/modlink( |$)" "$FAKE_BM_LOG"
-check "template compiled ahead in the module's build directory, with the recorded commands" grep -q -x -E -- "--template-only --kernel-tree $TREE --name livepatch-fix-core --build-dir $KPATCH_BUILD_CACHE/trees/[^/ ]+/module-build/slot-0 --modlink-cache $KPATCH_BUILD_CACHE/trees/[^/ ]+/modlink --log .*" "$FAKE_BM_AHEAD_LOG"
+check "template compiled ahead in the module's build directory, with the recorded commands" grep -q -x -E -- "--template-only --kernel-tree $TREE --name livepatch-fix-core --build-dir $KPATCH_BUILD_CACHE/trees/[^/ ]+/module-build/build --modlink-cache $KPATCH_BUILD_CACHE/trees/[^/ ]+/modlink --log .*" "$FAKE_BM_AHEAD_LOG"
 check "tree's Module.symvers not passed again as extra symbols" sh -c "! grep -q -- --symvers '$FAKE_BM_LOG'"
 check "replace is the default" sh -c "! grep -q -- --no-replace '$FAKE_BM_LOG'"
 check "log kept as last-build.log" test -s "$KPATCH_BUILD_CACHE/last-build.log"
@@ -77,18 +77,18 @@ expect_status 0 "objtool warning, no disabled site: builds" -s "$TREE" -o "$OUT"
 check "objtool warning, no disabled site: warned" output_has '^WARNING: objtool reported problems in livepatch-fix-core\.ko'
 unset FAKE_CDO_DISABLED_SITES FAKE_BM_OBJTOOL
 
-# a build directory another run holds is not used: the next free slot is
-slot_dir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/module-build)
+# the module build directory another run holds: waited for, then used
+# (always the same path: it is in the module's debug information)
+build_dir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/module-build)/build
 : >"$FAKE_BM_LOG"
-flock -o "$slot_dir/slot-0.lock" sleep 60 &
+flock -o "$build_dir.lock" sleep 3 &
 holder=$!
 sleep 0.5
-expect_status 0 "slot-0 held by another run: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
-check "slot-0 held: the module built in slot-1" grep -q -E -- "--build-dir $slot_dir/slot-1( |$)" "$FAKE_BM_LOG"
-pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
-: >"$FAKE_BM_LOG"
-expect_status 0 "slot-0 free again: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
-check "slot-0 free again: the module built in slot-0" grep -q -E -- "--build-dir $slot_dir/slot-0( |$)" "$FAKE_BM_LOG"
+expect_status 0 "module build directory held by another run: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
+check "module build directory held: waited for it, then built there" sh -c \
+	"grep -q '^waiting for the module build directory $build_dir, which another run uses' '$WORK/out' &&
+	 grep -q -E -- '--build-dir $build_dir( |\$)' '$FAKE_BM_LOG'"
+wait "$holder" 2>/dev/null
 rm -f "$RESULT"
 expect_status 0 "--report is --result's name in kpatch-build(1)" -s "$TREE" -o "$OUT" --report "$RESULT" "$WORK/fix-core.patch"
 check "--report: writes the same result" result_has '.verdict == "built" and .format == "kpatch-build-result"'

@@ -11,7 +11,8 @@ CONTRACT_KCFLAGS="-ffunction-sections -fdata-sections"
 PASSED=0
 FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kpatch-build-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+# KPATCH_TEST_KEEP=1 keeps the work directory, for a look after a failure
+trap '[[ -n ${KPATCH_TEST_KEEP:-} ]] && echo "work directory kept: $WORK" || rm -rf "$WORK"' EXIT
 
 export KPATCH_BUILD_CACHE=$WORK/cache
 export KPATCH_CDO=$FIXTURES/fake-create-diff-object
