@@ -12,7 +12,7 @@ KPB_LIBS    := kpatch-build/lib-common.sh kpatch-build/lib-state.sh \
 	       kpatch-build/lib-result.sh kpatch-build/lib-running.sh \
 	       kpatch-build/lib-oot.sh kpatch-build/lib-replay.sh
 KPB_LIBS    += kpatch-build/lib-sign.sh kpatch-build/lib-deb.sh kpatch-build/lib-arch.sh \
-	       kpatch-build/lib-modlink.sh kpatch-build/lib-descent.sh kpatch-build/lib-private.sh
+	       kpatch-build/lib-modlink.sh kpatch-build/lib-descent.sh kpatch-build/lib-private.sh kpatch-build/lib-handoff.sh
 
 TESTS += test/unit/kpatch-build-options.sh test/unit/kpatch-build-patches.sh \
 	 test/unit/kpatch-build-run.sh test/unit/kpatch-build-signals.sh \

@@ -171,7 +171,11 @@ tree_is_prepared() {
 PREPARE_KEY=""	# read by lib-replay.sh
 stage_prepare_tree() {
 	local key
-	key=$(prepare_key)
+	if batch_facts_load; then
+		key=$PREPARE_KEY
+	else
+		key=$(prepare_key)
+	fi
 	# shellcheck disable=SC2034 # read by lib-replay.sh
 	PREPARE_KEY=$key
 	stage_begin "Preparing kernel tree for $KERNEL_RELEASE"
@@ -394,6 +398,8 @@ stage_build_batch_originals() {
 	local patch files file objects all=()
 	stage_begin "Building original objects of ${#PATCHES[@]} fix(es)"
 	replay_setup
+	batch_checks_reset
+	batch_facts_keep
 	for patch in "${PATCHES[@]}"; do
 		files=()
 		while IFS= read -r file; do

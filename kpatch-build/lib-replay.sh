@@ -129,12 +129,17 @@ replay_setup() {
 	stamp=$REPLAY_DIR/stamp
 	mkdir -p "$REPLAY_DIR" "$RUN_DIR/replay"
 	wait_source_scan
-	if [[ ${KPATCH_BUILD_REPLAY:-1} == 0 ]]; then
-		REPLAY_WHY_NOT="KPATCH_BUILD_REPLAY=0"
-	elif rule_steps_are_replayable; then
-		REPLAY_ENABLED=1
+	if batch_facts_loaded; then
+		fingerprint=$BATCH_REPLAY_FINGERPRINT
+	else
+		if [[ ${KPATCH_BUILD_REPLAY:-1} == 0 ]]; then
+			REPLAY_WHY_NOT="KPATCH_BUILD_REPLAY=0"
+		elif rule_steps_are_replayable; then
+			REPLAY_ENABLED=1
+		fi
+		fingerprint=$(replay_fingerprint)
+		((REPLAY_ENABLED == 0)) || genksyms_rule_known || true
 	fi
-	fingerprint=$(replay_fingerprint)
 	# A run without replay keeps the list: its make is the same kbuild
 	# call, and it confirms or rewrites .cmd files just the same.
 	if [[ ! -f $stamp || $(<"$stamp") != "$fingerprint" ]]; then
@@ -146,7 +151,7 @@ replay_setup() {
 	if ((REPLAY_ENABLED)); then
 		write_probe_makefile
 		log "replay: enabled (fingerprint $fingerprint)"
-		if genksyms_rule_known; then
+		if [[ -n $GENKSYMS_RULE ]]; then
 			log "replay: objects that export symbols: $GENKSYMS_WHY_NOT"
 		else
 			log "replay: objects that export symbols are made ($GENKSYMS_WHY_NOT)"
@@ -433,12 +438,14 @@ genksyms_prove() {
 replay_original_current() {
 	local object=$1 sum
 	((REPLAY_ENABLED)) && [[ -f $REPLAY_DIR/verified ]] || return 1
+	! ((BATCH_CHECKED)) || ! batch_check_take "$object" || return 0
 	replay_known "$object" || return 1
 	sum=$(sha256sum <"$TREE/$(kbuild_cmd_file "$object")" | cut -c1-64)
 	grep -qxF -- "$object $sum" "$REPLAY_DIR/verified" || return 1
 	replay_probe "$object" || return 1
 	! replay_candidate "$object" || REPLAY_READY[$object]=1
 	log "replay: $object: up to date by kbuild's recorded dependencies; make skipped"
+	batch_check_keep "$object"
 }
 
 # replay_before_make: note when the original make starts; the list it
@@ -461,6 +468,7 @@ replay_after_make() {
 		printf '%s %s\n' "$object" "$sum" >>"$list.tmp"
 		mv -f -- "$list.tmp" "$list"
 		! replay_candidate "$object" || REPLAY_READY[$object]=1
+		batch_check_keep "$object"
 	done
 	replay_fingerprint >"$stamp.tmp"
 	touch -d "@$REPLAY_MADE_AT" -- "$stamp.tmp"

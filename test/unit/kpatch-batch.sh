@@ -276,6 +276,20 @@ check "originals: the patched builds replay; only the broken fix's make, to repo
 check "checks: made once, by the originals run" sh -c \
 	"grep -q '^Checking kernel configuration' '$RP/originals.log' && ! grep -q '^Checking kernel configuration' '$RP'/logs/*.log &&
 	 [ \$(grep -l 'checked by kpatch-batch' '$RP'/logs/*.log | wc -l) = 4 ]"
+check "original objects: each fix's run takes the originals run's check of them" sh -c \
+	"[ \$(grep -l \"^replay: [^ ]*: up to date, as kpatch-batch's originals run found it just before; make skipped\$\" '$RP'/logs/*.log | wc -l) -ge 3 ] &&
+	 [ -f \"\$(echo '$KPATCH_BUILD_CACHE'/trees/*/batch-originals/kernel/core.o.sh)\" ]"
+check "facts: each fix's run takes the prepared-tree key and replay rules from the originals run" sh -c \
+	"[ \$(grep -l \"^prepared-tree key and replay rules: as kpatch-batch's originals run found them\$\" '$RP'/logs/*.log | wc -l) = 4 ] &&
+	 ! grep -q 'as kpatch-batch.s originals run found them' '$RP/originals.log'"
+# a record older than its object is not taken: the fix's run checks again
+record=$(echo "$KPATCH_BUILD_CACHE"/trees/*/batch-originals/kernel/core.o.sh)
+touch -d '2000-01-01' "$record"
+expect_status 0 "a fix's run after its object changed" "${PARTIAL_ARGS[@]}" --batch-checked -n lp-recheck -o "$WORK/out-dir" "$PP/1-core.patch"
+check "a fix's run after its object changed: checks it itself" sh -c \
+	"grep -q '^replay: kernel/core.o: up to date by kbuild.s recorded dependencies; make skipped' '$KPATCH_BUILD_CACHE/last-build.log' &&
+	 ! grep -q 'originals run found it' '$KPATCH_BUILD_CACHE/last-build.log'"
+rm -f "$WORK/out-dir/lp-recheck.ko"
 check "source scan: by the originals run only, not again by each fix's" sh -c \
 	"! grep -q '^source scan: none' '$RP/originals.log' &&
 	 [ \$(grep -l \"^source scan: none, kpatch-batch's --batch-originals run made the tree current\$\" '$RP'/logs/*.log | wc -l) = 4 ]"

@@ -81,7 +81,7 @@ unset FAKE_CDO_DISABLED_SITES FAKE_BM_OBJTOOL
 # (always the same path: it is in the module's debug information)
 build_dir=$(echo "$KPATCH_BUILD_CACHE"/trees/*/module-build)/build
 : >"$FAKE_BM_LOG"
-flock -o "$build_dir.lock" sleep 3 &
+flock -o "$build_dir.lock" sleep 8 &	# (long enough for the run to reach its module under load)
 holder=$!
 sleep 0.5
 expect_status 0 "module build directory held by another run: builds" -s "$TREE" -o "$OUT" "$WORK/fix-core.patch"
