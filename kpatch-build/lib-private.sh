@@ -156,7 +156,6 @@ leave_private_tree() {
 	umount -l -- "$TREE" >>"$LOG_FILE" 2>&1 || die "cannot unmount the private overlay of $TREE"
 	umount -l -- "$RUN_DIR/overlay" >>"$LOG_FILE" 2>&1 || true
 	PRIVATE_MOUNTED=0
-	: >"$RUN_DIR/changed_outputs"
 }
 
 # private_exit_cleanup: on exit, out of the overlay (if a failure left it
