@@ -687,6 +687,9 @@ static int rela_offset_cmp(const void *a, const void *b)
 
 void elf_sort_relas(struct section *relasec)
 {
+	/* (an empty section may have no array: qsort's pointer must not be NULL) */
+	if (relasec->nr_relas < 2)
+		return;
 	/* qsort is not stable: tag entries with their position first. */
 	for (size_t i = 0; i < relasec->nr_relas; i++)
 		relasec->relas[i].priv = (void *)(uintptr_t)i;
